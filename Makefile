@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# uls: the module (Kbuild + BTF), the BPF objects and skeletons, libuls,
+# ulsctl and the tests; `make check` and `make demo` run them in QEMU.
+#
+#   make [KVER=<kernel>]       build everything
+#   make module                the module only (what DKMS runs)
+#   make dkms-install          install the module through DKMS
+#   make check                 install build deps, build, test in a VM
+#   make demo                  the same VM, running the switch-count demo
+#   make install               libuls, ulsctl and the headers
+
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+
+# The kernel to build for: Debian's default kernel (linux-image-amd64)
+# when installed, else the running one.
+DEBIAN_KVER = $(shell dpkg-query -W -f='$${Depends}' linux-image-amd64 2>/dev/null | \
+		sed -n 's/^linux-image-\([^ ,]*\).*/\1/p')
+KVER ?= $(or $(DEBIAN_KVER),$(shell uname -r))
+KDIR ?= /lib/modules/$(KVER)/build
+
+O ?= build
+override O := $(abspath $(O))
+ULS_CACHE ?= $(HOME)/.cache/uls
+export ULS_CACHE
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+USER_CFLAGS := $(CFLAGS) $(WARN) -D_GNU_SOURCE -Iinclude/uapi -Iuser/lib
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall \
+	      -I$(O)/include -Ibpf -Ikfuncs
+STATIC_LIBS := -Wl,--start-group -lbpf -lelf -lz -lzstd -Wl,--end-group -lpthread
+
+Q := $(if $(V),,@)
+msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(O)/%,%,$(2))'
+
+.SECONDARY:
+
+.PHONY: all module clean-module bpf user tests check check-run demo \
+	dkms-install install clean
+all: module bpf user tests
+
+# --- module ------------------------------------------------------------
+# Kbuild adds BTF by itself where the headers ship a vmlinux (6.12+);
+# module-btf.sh adds it where they do not (6.1) and checks it everywhere.
+BTFIDS := $(O)/scripts/uls-btfids
+
+module: $(BTFIDS)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	ULS_BTFIDS=$(BTFIDS) scripts/module-btf.sh $(KVER) $(CURDIR)/uls.ko $(KDIR)
+
+clean-module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+$(BTFIDS): scripts/btfids/uls-btfids.c scripts/btfids/Makefile
+	$(Q)$(MAKE) -s -C scripts/btfids O=$(O)/scripts
+
+# --- BPF -----------------------------------------------------------------
+BPF_PROGS := $(wildcard bpf/*.bpf.c)
+TEST_PROGS := $(wildcard tests/progs/*.bpf.c)
+SKELS := $(patsubst %.bpf.c,$(O)/include/%.skel.h,$(notdir $(BPF_PROGS) $(TEST_PROGS)))
+
+bpf: $(SKELS)
+
+$(O)/vmlinux.btf:
+	$(call msg,BTF,$@ ($(KVER)))
+	$(Q)mkdir -p $(@D) && scripts/base-btf.sh $(KVER) $@
+
+$(O)/include/vmlinux.h: $(O)/vmlinux.btf
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D) && $(BPFTOOL) btf dump file $< format c > $@.tmp && mv $@.tmp $@
+
+BPF_HDRS := bpf/uls.bpf.h kfuncs/uls_kfuncs.h $(O)/include/vmlinux.h
+
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(wildcard bpf/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D) && $(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp && \
+		$(BPFTOOL) gen object $@ $@.tmp && rm $@.tmp
+
+$(O)/bpf/%.bpf.o: tests/progs/%.bpf.c $(BPF_HDRS) $(wildcard tests/progs/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D) && $(CLANG) $(BPF_CFLAGS) -Itests/progs -c $< -o $@.tmp && \
+		$(BPFTOOL) gen object $@ $@.tmp && rm $@.tmp
+
+$(O)/include/%.skel.h: $(O)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv $@.tmp $@
+
+# --- user side -------------------------------------------------------------
+LIBULS_SRCS := $(wildcard user/lib/*.c)
+LIBULS_HDRS := user/lib/uls.h include/uapi/linux/uls.h
+
+$(O)/user/pic/%.o: user/lib/%.c $(LIBULS_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(O)/user/static/%.o: user/lib/%.c $(LIBULS_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -fvisibility=hidden -c $< -o $@
+
+$(O)/user/libuls.a: $(patsubst user/lib/%.c,$(O)/user/static/%.o,$(LIBULS_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/user/libuls.so.0: $(patsubst user/lib/%.c,$(O)/user/pic/%.o,$(LIBULS_SRCS))
+	$(call msg,LD,$@)
+	$(Q)$(CC) -shared -Wl,-soname,libuls.so.0 -o $@ $^ -lpthread && \
+		ln -sf libuls.so.0 $(O)/user/libuls.so
+
+$(O)/user/ulsctl: user/ulsctl/ulsctl.c $(O)/user/libuls.a
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(O)/user/libuls.a -lpthread
+
+# Examples: user/examples/X.c with bpf/X.bpf.c, linked statically so the
+# test VM can run them as they are.
+EXAMPLES := $(patsubst user/examples/%.c,$(O)/user/%,$(wildcard user/examples/*.c))
+
+$(O)/user/%: user/examples/%.c $(O)/include/%.skel.h $(O)/user/libuls.a
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -Ibpf -I$(O)/include -static -o $@ $< \
+		$(O)/user/libuls.a $(STATIC_LIBS)
+
+user: $(O)/user/libuls.a $(O)/user/libuls.so.0 $(O)/user/ulsctl $(EXAMPLES)
+
+# --- tests -----------------------------------------------------------------
+TEST_SRCS := $(wildcard tests/*.c)
+TEST_OBJS := $(patsubst tests/%.c,$(O)/tests/%.o,$(TEST_SRCS))
+
+$(O)/tests/%.o: tests/%.c $(wildcard tests/*.h) $(SKELS) $(LIBULS_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -Itests -I$(O)/include -c $< -o $@
+
+$(O)/tests/uls_test: $(TEST_OBJS) $(O)/user/libuls.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) -static -o $@ $(TEST_OBJS) $(O)/user/libuls.a $(STATIC_LIBS)
+
+tests: $(O)/tests/uls_test
+
+# --- running -------------------------------------------------------------
+# check installs what it needs first, then runs a fresh make, so that the
+# kernel version and tools are looked up once they exist.
+check:
+	tests/setup-host.sh
+	$(MAKE) check-run
+
+check-run: all
+	tests/check.sh $(KVER) $(O)
+
+demo:
+	tests/setup-host.sh
+	$(MAKE) all
+	tests/check.sh --demo $(KVER) $(O)
+
+# --- installing ------------------------------------------------------------
+DKMS_SRC := /usr/src/uls-$(VERSION)
+DKMS_FILES := Kbuild Makefile dkms.conf module kfuncs include scripts
+
+dkms-install:
+	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
+	tar -c --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+		--exclude='*.mod' --exclude='*.mod.c' $(DKMS_FILES) | \
+		tar -x -C $(DKMS_SRC)
+	if dkms status -m uls -v $(VERSION) | grep -q .; then \
+		dkms remove uls/$(VERSION) --all; fi
+	dkms add uls/$(VERSION)
+	dkms build uls/$(VERSION) -k $(KVER)
+	dkms install uls/$(VERSION) -k $(KVER) --force
+
+PREFIX ?= /usr/local
+install: user
+	install -D -m 0644 $(O)/user/libuls.a $(DESTDIR)$(PREFIX)/lib/libuls.a
+	install -D -m 0755 $(O)/user/libuls.so.0 $(DESTDIR)$(PREFIX)/lib/libuls.so.0
+	ln -sf libuls.so.0 $(DESTDIR)$(PREFIX)/lib/libuls.so
+	install -D -m 0755 $(O)/user/ulsctl $(DESTDIR)$(PREFIX)/bin/ulsctl
+	install -D -m 0644 user/lib/uls.h $(DESTDIR)$(PREFIX)/include/uls.h
+	install -D -m 0644 include/uapi/linux/uls.h $(DESTDIR)$(PREFIX)/include/linux/uls.h
+	install -D -m 0644 bpf/uls.bpf.h $(DESTDIR)$(PREFIX)/include/uls/uls.bpf.h
+	install -D -m 0644 kfuncs/uls_kfuncs.h $(DESTDIR)$(PREFIX)/include/uls/uls_kfuncs.h
+
+clean:
+	rm -rf $(O)
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * uls: user-local storage.
+ *
+ * A thread registers a region of its own memory through /dev/uls; BPF
+ * programs then reach that memory with the bpf_uls_get() kfunc, and the
+ * thread and the programs exchange data with plain loads and stores.
+ *
+ * Every ioctl acts on the calling thread only. All structures have a fixed
+ * layout made of __u64/__u32 fields; reserved fields must be zero on input
+ * and are zero on output, so that later versions can give them a meaning.
+ */
+#ifndef _UAPI_LINUX_ULS_H
+#define _UAPI_LINUX_ULS_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define ULS_DEVICE_PATH		"/dev/uls"
+#define ULS_ABI_VERSION		1
+
+/* Flags of struct uls_region.flags. None are defined yet. */
+#define ULS_REGISTER_FLAGS_ALL	0
+
+/**
+ * struct uls_region - a region of the calling thread's memory
+ * @addr:	user address of the first byte; any alignment
+ * @len:	length in bytes, 1 .. uls_info.max_len
+ * @flags:	ULS_REGISTER_* flags; must be 0 for now
+ * @__reserved0: must be 0
+ * @__reserved: must be 0
+ *
+ * ULS_IOC_REGISTER reads it; ULS_IOC_QUERY fills it with the user address
+ * and length of the calling thread's current registration.
+ */
+struct uls_region {
+	__u64 addr;
+	__u64 len;
+	__u32 flags;
+	__u32 __reserved0;
+	__u64 __reserved[2];
+};
+
+/* Bits of struct uls_info.features. */
+#define ULS_FEAT_MULTI_PAGE	(1ULL << 0) /* regions may span pages */
+#define ULS_FEAT_GET_AT		(1ULL << 1) /* bpf_uls_get_at() exists */
+
+/**
+ * struct uls_info - what this module offers
+ * @abi_version: ULS_ABI_VERSION of the module
+ * @__reserved0: zero
+ * @features:	ULS_FEAT_* bits
+ * @max_len:	largest accepted uls_region.len, in bytes
+ * @page_size:	the kernel's page size
+ * @nr_entries:	registrations alive now, all threads of all processes
+ * @nr_pinned_pages: pages pinned for them now
+ * @__reserved: zero
+ */
+struct uls_info {
+	__u32 abi_version;
+	__u32 __reserved0;
+	__u64 features;
+	__u64 max_len;
+	__u64 page_size;
+	__u64 nr_entries;
+	__u64 nr_pinned_pages;
+	__u64 __reserved[4];
+};
+
+#define ULS_IOC_MAGIC		0xBC
+
+/*
+ * ULS_IOC_REGISTER: register [addr, addr + len) for the calling thread.
+ * It replaces the thread's previous registration atomically: a BPF program
+ * sees either the old region or the new one.
+ *   EINVAL	unknown flags, non-zero reserved field, or len == 0
+ *   E2BIG	len > uls_info.max_len
+ *   EOVERFLOW	addr + len wraps around
+ *   EFAULT	the range is not mapped writable in the caller, lies outside
+ *		user space, or the struct cannot be read
+ *   EPERM	the caller is a kernel thread or an io_uring worker
+ *   ENOMEM	out of memory, or the kernel mapping failed
+ *
+ * ULS_IOC_UNREGISTER: drop the calling thread's registration.
+ *   ENOENT	the thread has none
+ *
+ * ULS_IOC_QUERY: report the calling thread's registration (user address
+ * and length; never a kernel address).
+ *   ENOENT	the thread has none
+ *
+ * ULS_IOC_INFO: fill struct uls_info. Never fails but for EFAULT.
+ *
+ * Any other command fails with ENOTTY.
+ */
+#define ULS_IOC_REGISTER	_IOW(ULS_IOC_MAGIC, 1, struct uls_region)
+#define ULS_IOC_UNREGISTER	_IO(ULS_IOC_MAGIC, 2)
+#define ULS_IOC_QUERY		_IOR(ULS_IOC_MAGIC, 3, struct uls_region)
+#define ULS_IOC_INFO		_IOR(ULS_IOC_MAGIC, 4, struct uls_info)
+
+#endif /* _UAPI_LINUX_ULS_H */

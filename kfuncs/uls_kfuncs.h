@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The uls kfuncs, declared once for both sides: the module compiles its
+ * definitions against these prototypes, and BPF programs get them as weak
+ * __ksym externs. libbpf refuses an extern whose BTF prototype differs from
+ * the kernel's, so the two must never be written separately.
+ *
+ * BPF programs include this through bpf/uls.bpf.h, after vmlinux.h.
+ */
+#ifndef _ULS_KFUNCS_H
+#define _ULS_KFUNCS_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+struct task_struct;
+#define __uls_kfunc_decl
+#else
+#define __uls_kfunc_decl __ksym __weak
+#endif
+
+/*
+ * bpf_uls_get - the first @rdwr_buf_size bytes of @task's region
+ *
+ * Returns NULL when @task has no registration or registered fewer than
+ * @rdwr_buf_size bytes. @rdwr_buf_size must be a constant known to the
+ * verifier, which then lets the program read and write exactly that many
+ * bytes. The name of the parameter is what the verifier keys on.
+ */
+extern u64 *bpf_uls_get(struct task_struct *task, u32 rdwr_buf_size) __uls_kfunc_decl;
+
+/*
+ * bpf_uls_get_at - @rdwr_buf_size bytes at byte @offset of @task's region
+ *
+ * @offset may be a runtime value; NULL when @offset + @rdwr_buf_size runs
+ * past the end of the region.
+ */
+extern u64 *bpf_uls_get_at(struct task_struct *task, u32 offset,
+			   u32 rdwr_buf_size) __uls_kfunc_decl;
+
+/* bpf_uls_len - length in bytes of @task's region, 0 when it has none */
+extern u64 bpf_uls_len(struct task_struct *task) __uls_kfunc_decl;
+
+#endif /* _ULS_KFUNCS_H */

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernels uls supports lives here, and only
+ * here. Kbuild force-includes this file into each object and feeds it with
+ * ULS_HAVE_* flags from feature probes on the target's headers (see the
+ * Kbuild file), so the rest of the module is written against the newest
+ * kernel API and never tests LINUX_VERSION_CODE.
+ *
+ * Macros only: this file is seen before any kernel header.
+ */
+#ifndef _ULS_COMPAT_H
+#define _ULS_COMPAT_H
+
+/*
+ * __bpf_kfunc appeared in 6.3 (before it, kfuncs were plain global
+ * functions), __bpf_kfunc_start_defs() in 6.7.
+ */
+#ifndef ULS_HAVE_BPF_KFUNC
+#define __bpf_kfunc __used noinline
+#endif
+#ifndef ULS_HAVE_BPF_KFUNC_START_DEFS
+#define __bpf_kfunc_start_defs()					\
+	__diag_push();							\
+	__diag_ignore_all("-Wmissing-prototypes",			\
+			  "Global kfuncs as their definitions will be in BTF")
+#define __bpf_kfunc_end_defs() __diag_pop()
+#endif
+
+/*
+ * From 6.9, register_btf_kfunc_id_set() refuses a set that was not declared
+ * with BTF_KFUNCS_START (it flags the set as kfuncs); older kernels only
+ * have BTF_SET8_START with the same layout.
+ */
+#ifndef ULS_HAVE_BTF_KFUNCS_START
+#define BTF_KFUNCS_START(name) BTF_SET8_START(name)
+#define BTF_KFUNCS_END(name) BTF_SET8_END(name)
+#endif
+
+/*
+ * The task argument of the kfuncs.
+ *
+ * Where KF_RCU exists (6.2+), the verifier only lets a program pass a task
+ * pointer that is trusted or RCU-protected, so the task is alive and its
+ * fields can be read directly.
+ *
+ * 6.1 has no KF_RCU, and its KF_TRUSTED_ARGS means "referenced": it would
+ * refuse bpf_get_current_task_btf() and tracepoint arguments, the very
+ * pointers uls is for. Without flags, 6.1 accepts any task pointer the
+ * program holds, including one walked through memory (t->group_leader),
+ * which may be NULL or stale. So on 6.1 the pid is read without faulting,
+ * and the lookup's task-pointer match rejects anything that is not the
+ * entry's own, live task.
+ */
+#ifdef ULS_HAVE_KF_RCU
+#define ULS_KF_TASK_ARG KF_RCU
+#define uls_task_pid(task, pidp) ({ *(pidp) = READ_ONCE((task)->pid); true; })
+#else
+#define ULS_KF_TASK_ARG 0
+#define uls_task_pid(task, pidp) (!get_kernel_nofault(*(pidp), &(task)->pid))
+#endif
+
+/*
+ * sched_ext schedulers are STRUCT_OPS programs; register the kfuncs for
+ * them where the kernel has sched_ext.
+ */
+#define ULS_KFUNCS_FOR_STRUCT_OPS IS_ENABLED(CONFIG_SCHED_CLASS_EXT)
+
+#endif /* _ULS_COMPAT_H */

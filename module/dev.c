@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/uls: the ioctl interface. Any user may open it; every command acts
+ * on the calling thread only, so nothing here lets one thread reach
+ * another's registration.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <uapi/linux/uls.h>
+
+#include "uls.h"
+
+static int uls_open(struct inode *inode, struct file *file)
+{
+	struct uls_file *uf;
+
+	uf = kzalloc(sizeof(*uf), GFP_KERNEL_ACCOUNT);
+	if (!uf)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&uf->entries);
+	file->private_data = uf;
+	return 0;
+}
+
+static int uls_release(struct inode *inode, struct file *file)
+{
+	struct uls_file *uf = file->private_data;
+
+	uls_release_file(uf);
+	kfree(uf);
+	return 0;
+}
+
+static int uls_ioctl_register(struct file *file, void __user *arg)
+{
+	struct uls_region r;
+	u64 end;
+
+	if (copy_from_user(&r, arg, sizeof(r)))
+		return -EFAULT;
+	if (r.flags & ~ULS_REGISTER_FLAGS_ALL || r.__reserved0 ||
+	    r.__reserved[0] || r.__reserved[1])
+		return -EINVAL;
+	if (!r.len)
+		return -EINVAL;
+	if (r.len > READ_ONCE(uls_max_len))
+		return -E2BIG;
+	if (check_add_overflow(r.addr, r.len, &end))
+		return -EOVERFLOW;
+	/* Only a user thread with its own memory has something to pin. */
+	if (current->flags & (PF_KTHREAD | PF_IO_WORKER) || !current->mm)
+		return -EPERM;
+	if (!access_ok(u64_to_user_ptr(r.addr), r.len))
+		return -EFAULT;
+
+	return uls_register_current(file->private_data, r.addr, r.len);
+}
+
+static int uls_ioctl_query(void __user *arg)
+{
+	struct uls_region r = {};
+	unsigned long uaddr;
+	int ret;
+
+	ret = uls_query_current(&uaddr, &r.len);
+	if (ret)
+		return ret;
+	r.addr = uaddr;
+	return copy_to_user(arg, &r, sizeof(r)) ? -EFAULT : 0;
+}
+
+static int uls_ioctl_info(void __user *arg)
+{
+	struct uls_info info = {
+		.abi_version = ULS_ABI_VERSION,
+		.features = ULS_FEAT_MULTI_PAGE | ULS_FEAT_GET_AT,
+		.max_len = READ_ONCE(uls_max_len),
+		.page_size = PAGE_SIZE,
+	};
+
+	uls_stats(&info.nr_entries, &info.nr_pinned_pages);
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long uls_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case ULS_IOC_REGISTER:
+		return uls_ioctl_register(file, uarg);
+	case ULS_IOC_UNREGISTER:
+		return uls_unregister_current();
+	case ULS_IOC_QUERY:
+		return uls_ioctl_query(uarg);
+	case ULS_IOC_INFO:
+		return uls_ioctl_info(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations uls_fops = {
+	.owner = THIS_MODULE,
+	.open = uls_open,
+	.release = uls_release,
+	.unlocked_ioctl = uls_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice uls_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "uls",
+	.fops = &uls_fops,
+	.mode = 0666,
+};
+
+int uls_dev_init(void)
+{
+	return misc_register(&uls_misc);
+}
+
+void uls_dev_exit(void)
+{
+	misc_deregister(&uls_misc);
+}

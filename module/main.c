@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uls: user-local storage. Module entry points and parameters.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sizes.h>
+
+#include <uapi/linux/uls.h>
+
+#include "uls.h"
+
+/*
+ * Largest region one thread may register. Beyond the memory it pins, a
+ * region costs vmalloc space for its kernel mapping; the hard ceiling
+ * follows io_uring's for registered buffers.
+ */
+unsigned long uls_max_len = 16 * PAGE_SIZE;
+
+static int uls_max_len_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long v;
+	int ret;
+
+	ret = kstrtoul(val, 0, &v);
+	if (ret)
+		return ret;
+	if (!v || v > SZ_1G)
+		return -EINVAL;
+	WRITE_ONCE(uls_max_len, v);
+	return 0;
+}
+
+static const struct kernel_param_ops uls_max_len_ops = {
+	.set = uls_max_len_set,
+	.get = param_get_ulong,
+};
+module_param_cb(max_len, &uls_max_len_ops, &uls_max_len, 0644);
+MODULE_PARM_DESC(max_len, "Largest region a thread may register, in bytes (1 .. 1 GiB, default 16 pages)");
+
+static int __init uls_init(void)
+{
+	int ret;
+
+	ret = uls_registry_init();
+	if (ret)
+		return ret;
+	/*
+	 * The kfuncs go first: once the device exists, a registration may be
+	 * made, and programs can be loaded against the kfuncs as soon as they
+	 * are registered, but neither needs the other to be there first.
+	 */
+	ret = uls_kfuncs_init();
+	if (ret)
+		goto err_registry;
+	ret = uls_dev_init();
+	if (ret)
+		goto err_registry;
+	pr_info("user-local storage ready, ABI %d\n", ULS_ABI_VERSION);
+	return 0;
+
+err_registry:
+	uls_registry_exit();
+	return ret;
+}
+
+static void __exit uls_exit(void)
+{
+	uls_dev_exit();
+	uls_registry_exit();
+}
+
+module_init(uls_init);
+module_exit(uls_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("uls developers");
+MODULE_DESCRIPTION("User-local storage: per-thread user memory that BPF programs read and write directly");
+MODULE_VERSION(ULS_MODULE_VERSION);

@@ -1,0 +1,145 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# base-btf.sh KVER OUT
+#
+# Write the raw base BTF of kernel KVER (the bytes the running kernel
+# exposes as /sys/kernel/btf/vmlinux) to OUT.  Works for any installed
+# kernel, not only the running one.  Sources, in order:
+#
+#   1. /lib/modules/KVER/build/vmlinux    headers that ship a (BTF-only) vmlinux
+#   2. /sys/kernel/btf/vmlinux            only if KVER is the running kernel
+#   3. /boot/vmlinuz-KVER                 via extract-vmlinux.sh, then .BTF
+#   4. /usr/lib/debug/boot/vmlinux-KVER   debug symbols package
+#
+# The source used is named on stderr.  OUT must start with the BTF magic
+# 0xeB9F; it is written atomically (temp file + mv).
+
+set -eu
+
+me=${0##*/}
+here=$(cd "$(dirname "$0")" && pwd)
+
+die() {
+	echo "$me: ERROR: $*" >&2
+	exit 1
+}
+
+[ $# -eq 2 ] || { echo "usage: $me KVER OUT" >&2; exit 2; }
+kver=$1
+out=$2
+[ -n "$kver" ] || die "empty KVER"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/uls-base-btf.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM HUP
+
+tried=
+
+note() {
+	tried="$tried
+    $1"
+}
+
+# has_btf_magic FILE: raw BTF starts with magic 0xeB9F (either byte order)
+has_btf_magic() {
+	[ -s "$1" ] || return 1
+	magic=$(od -An -tx1 -N2 "$1" | tr -d ' \n')
+	[ "$magic" = 9feb ] || [ "$magic" = eb9f ]
+}
+
+# elf_btf ELF DEST: copy the .BTF section of ELF to DEST as raw bytes.
+# "objcopy -O binary" only emits SHF_ALLOC sections: in a BTF-only vmlinux
+# .BTF may not be alloc, so mark it (only then: on a full vmlinux it would
+# move the section's load address and pad the output).
+elf_btf() {
+	# shellcheck disable=SC2046
+	set -- "$1" "$2" $(LC_ALL=C readelf -SW "$1" 2>/dev/null | sed -n \
+		's/^ *\[ *[0-9]*\] \.BTF  *[A-Z_]*  *[0-9a-f]*  *[0-9a-f]*  *\([0-9a-f]*\)  *[0-9a-f]*  *\([A-Za-z]*\)  *[0-9].*/\1 \2/p')
+	[ $# -ge 3 ] || { echo "no .BTF section"; return 1; }
+	size=$((0x$3))
+	case ${4:-} in
+	*A*) setflags= ;;
+	*) setflags="--set-section-flags .BTF=alloc,readonly" ;;
+	esac
+	# shellcheck disable=SC2086
+	objcopy -O binary --only-section=.BTF $setflags "$1" "$2" 2>"$work/objcopy.err" || {
+		echo "objcopy failed: $(head -n 1 "$work/objcopy.err")"
+		return 1
+	}
+	got=$(wc -c <"$2")
+	[ "$got" -eq "$size" ] || {
+		echo "objcopy wrote $got bytes, .BTF has $size"
+		return 1
+	}
+}
+
+# try SOURCE-DESCRIPTION: $raw holds the candidate; accept it if valid.
+accept() {
+	if has_btf_magic "$raw"; then
+		tmp=$(mktemp "$out.tmp.XXXXXX") || die "cannot create a temp file next to '$out'"
+		cp "$raw" "$tmp"
+		chmod 0644 "$tmp"
+		mv -f "$tmp" "$out"
+		echo "$me: base BTF of $kver from $1 ($(wc -c <"$out") bytes) -> $out" >&2
+		exit 0
+	fi
+	note "$1: no BTF magic 0xeB9F"
+}
+
+raw=$work/btf
+
+# 1. vmlinux shipped with the headers (Debian 6.12+)
+f=/lib/modules/$kver/build/vmlinux
+if [ -e "$f" ]; then
+	if msg=$(elf_btf "$f" "$raw"); then
+		accept "$f"
+	else
+		note "$f: $msg"
+	fi
+else
+	note "$f: not present"
+fi
+
+# 2. the running kernel
+f=/sys/kernel/btf/vmlinux
+if [ "$kver" = "$(uname -r)" ]; then
+	if [ -r "$f" ] && cat "$f" >"$raw" 2>/dev/null; then
+		accept "$f"
+	else
+		note "$f: not readable"
+	fi
+else
+	note "$f: skipped, running kernel is $(uname -r)"
+fi
+
+# 3. the compressed image in /boot
+f=/boot/vmlinuz-$kver
+if [ -e "$f" ]; then
+	if "$here/extract-vmlinux.sh" "$f" "$work/vmlinux" 2>"$work/extract.err"; then
+		if msg=$(elf_btf "$work/vmlinux" "$raw"); then
+			accept "$f"
+		else
+			note "$f: $msg"
+		fi
+		rm -f "$work/vmlinux"
+	else
+		note "$f: $(tail -n 1 "$work/extract.err")"
+	fi
+else
+	note "$f: not present"
+fi
+
+# 4. debug symbols (linux-image-KVER-dbg)
+f=/usr/lib/debug/boot/vmlinux-$kver
+if [ -e "$f" ]; then
+	if msg=$(elf_btf "$f" "$raw"); then
+		accept "$f"
+	else
+		note "$f: $msg"
+	fi
+else
+	note "$f: not present"
+fi
+
+die "no base BTF found for kernel $kver; tried:$tried"

@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh [--demo] KVER BUILD_DIR
+#
+# Build and install the module for KVER through DKMS, as a user would,
+# check its BTF, boot Debian's KVER kernel in QEMU with the module, the
+# static test programs and busybox, and add up what the guest reports on
+# its results channel. The last line is "N passed, N failed".
+# With --demo, run the switch-count demo and print its transcript instead.
+set -eu
+
+demo=0
+if [ "${1:-}" = --demo ]; then
+	demo=1
+	shift
+fi
+kver=$1
+build=$2
+top=$(cd "$(dirname "$0")/.." && pwd)
+version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
+work=$build/vm-$kver
+rm -rf "$work"
+mkdir -p "$work/payload/bin" "$work/payload/guest"
+host_results=$work/host.results
+: > "$host_results"
+res() { echo "$*" >> "$host_results"; }
+
+# 1. The module, through DKMS.
+echo "check: dkms build and install uls/$version for $kver"
+if make -s -C "$top" dkms-install KVER="$kver" > "$work/dkms.log" 2>&1; then
+	res "ok dkms_build_install"
+else
+	tail -n 40 "$work/dkms.log" >&2
+	res "not ok dkms_build_install # see $work/dkms.log"
+fi
+ko=$(find "/var/lib/dkms/uls/$version/$kver" -name 'uls.ko*' -path '*module*' 2>/dev/null | head -n 1)
+if [ -z "$ko" ]; then
+	echo "check: DKMS produced no uls.ko" >&2
+	cat "$host_results"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+case $ko in
+*.xz) xz -dc "$ko" > "$work/payload/uls.ko" ;;
+*.zst) zstd -dc "$ko" > "$work/payload/uls.ko" ;;
+*) cp "$ko" "$work/payload/uls.ko" ;;
+esac
+
+# 2. Its BTF, on the host: without it the kfuncs silently do not exist.
+if readelf -S "$work/payload/uls.ko" | grep -q ' \.BTF ' &&
+   readelf -S "$work/payload/uls.ko" | grep -q ' \.BTF_ids '; then
+	res "ok dkms_module_has_btf"
+else
+	res "not ok dkms_module_has_btf # no .BTF or .BTF_ids in $ko"
+fi
+if "$build/scripts/uls-btfids" check --base "$build/vmlinux.btf" \
+	"$work/payload/uls.ko" --func bpf_uls_get --func bpf_uls_get_at \
+	--func bpf_uls_len > "$work/btf-check.log" 2>&1; then
+	res "ok dkms_module_btf_ids_resolved"
+else
+	cat "$work/btf-check.log" >&2
+	res "not ok dkms_module_btf_ids_resolved # see $work/btf-check.log"
+fi
+
+# 3. The guest.
+cp "$build/tests/uls_test" "$build/user/switchcount" "$work/payload/bin/"
+if [ $demo = 1 ]; then
+	cp "$top/tests/guest/run-demo" "$work/payload/guest/run"
+else
+	cp "$top/tests/guest/run-check" "$work/payload/guest/run"
+fi
+vmlinux=$("$top/tests/vm/kernel.sh" "$kver")
+"$top/tests/vm/mkinitramfs.sh" "$work/initramfs.cpio.gz" "$work/payload"
+
+echo "check: booting $kver in QEMU (TCG); console in $work/console.log"
+start=$(date +%s)
+vm_rc=0
+"$top/tests/vm/run.sh" --kernel "$vmlinux" --initrd "$work/initramfs.cpio.gz" \
+	--results "$work/vm.results" --dmesg "$work/dmesg.log" \
+	--console "$work/console.log" --timeout 1500 || vm_rc=$?
+echo "check: VM finished in $(( $(date +%s) - start )) s (exit $vm_rc)"
+
+if [ $demo = 1 ]; then
+	grep -v '^ULS-VM-DONE' "$work/vm.results" || true
+	grep -q '^ULS-VM-DONE rc=0' "$work/vm.results"
+	exit
+fi
+cat "$host_results" "$work/vm.results" > "$work/all.results"
+exec "$top/tests/vm/summarize.sh" "$work/all.results" "$work/dmesg.log"

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+
+#include "helpers.h"
+#include "probe.skel.h"
+
+int dev_open(void)
+{
+	int fd = open(ULS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+int raw_register_region(int fd, const struct uls_region *r)
+{
+	return xioctl(fd, ULS_IOC_REGISTER, (void *)r);
+}
+
+int raw_register(int fd, const void *addr, __u64 len)
+{
+	struct uls_region r = { .addr = (uintptr_t)addr, .len = len };
+
+	return raw_register_region(fd, &r);
+}
+
+int raw_unregister(int fd)
+{
+	return xioctl(fd, ULS_IOC_UNREGISTER, NULL);
+}
+
+int raw_query(int fd, struct uls_region *r)
+{
+	return xioctl(fd, ULS_IOC_QUERY, r);
+}
+
+int raw_info(int fd, struct uls_info *info)
+{
+	return xioctl(fd, ULS_IOC_INFO, info);
+}
+
+void *map_pages(size_t pages)
+{
+	void *p = mmap(NULL, pages * getpagesize(), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+struct probe *probe_load(void)
+{
+	return probe__open_and_load();
+}
+
+void probe_destroy(struct probe *p)
+{
+	probe__destroy(p);
+}
+
+int probe_run(struct probe *p, const char *name, struct probe_ctx *c)
+{
+	struct bpf_program *prog;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = c,
+		    .ctx_size_in = sizeof(*c));
+	int err;
+
+	prog = bpf_object__find_program_by_name(p->obj, name);
+	if (!prog)
+		return -ENOENT;
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	if (err)
+		return -errno;
+	/* SYSCALL programs write their context back in place. */
+	return opts.retval ? -EIO : 0;
+}
+
+__u64 probe_len(struct probe *p)
+{
+	struct probe_ctx c = {};
+
+	if (probe_run(p, "probe_len", &c))
+		return (__u64)-1;
+	return c.len;
+}
+
+static int probe_access(struct probe *p, const char *name, __u64 off,
+			__u64 *val, int store)
+{
+	struct probe_ctx c = { .offset = off, .store = store };
+	int err;
+
+	if (store)
+		c.value = *val;
+	err = probe_run(p, name, &c);
+	if (err)
+		return err;
+	if (!store && c.found)
+		*val = c.value;
+	return c.found;
+}
+
+int probe_load_u64(struct probe *p, __u64 *val)
+{
+	return probe_access(p, "probe_get", 0, val, 0);
+}
+
+int probe_store_u64(struct probe *p, __u64 val)
+{
+	return probe_access(p, "probe_get", 0, &val, 1);
+}
+
+int probe_load_at(struct probe *p, __u64 off, __u64 *val)
+{
+	return probe_access(p, "probe_get_at", off, val, 0);
+}
+
+int probe_store_at(struct probe *p, __u64 off, __u64 val)
+{
+	return probe_access(p, "probe_get_at", off, &val, 1);
+}
+
+__u64 probe_sizes(struct probe *p)
+{
+	struct probe_ctx c = {};
+
+	if (probe_run(p, "probe_sizes", &c))
+		return (__u64)-1;
+	return c.sizes_ok;
+}
+
+__u64 probe_size_bit(__u64 size)
+{
+	static const __u64 sizes[] = {
+#define PROBE_ONE(sz) sz,
+		PROBE_SIZES(PROBE_ONE)
+#undef PROBE_ONE
+	};
+
+	for (int i = 0; i < PROBE_NR_SIZES; i++)
+		if (sizes[i] == size)
+			return 1ULL << i;
+	abort();
+}
+
+int uls_counts(__u64 *entries, __u64 *pinned_pages)
+{
+	struct uls_info info;
+	int fd = dev_open(), err;
+
+	if (fd < 0)
+		return fd;
+	err = raw_info(fd, &info);
+	close(fd);
+	if (err)
+		return err;
+	*entries = info.nr_entries;
+	*pinned_pages = info.nr_pinned_pages;
+	return 0;
+}
+
+int wait_counts(__u64 entries, __u64 pinned_pages, int timeout_ms)
+{
+	__u64 e, pp;
+	int err;
+
+	for (int waited = 0;; waited += 10) {
+		err = uls_counts(&e, &pp);
+		if (err)
+			return err;
+		if (e == entries && pp == pinned_pages)
+			return 0;
+		if (waited >= timeout_ms) {
+			fprintf(stderr, "counts: entries %llu (want %llu), pinned pages %llu (want %llu)\n",
+				(unsigned long long)e, (unsigned long long)entries,
+				(unsigned long long)pp,
+				(unsigned long long)pinned_pages);
+			return -ETIMEDOUT;
+		}
+		msleep(10);
+	}
+}
+
+long long foll_pins_held(void)
+{
+	long long acquired = -1, released = -1, v;
+	char name[64];
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", name, &v) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acquired = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			released = v;
+	}
+	fclose(f);
+	if (acquired < 0 || released < 0)
+		return -1;
+	return acquired - released;
+}
+
+struct thread_call {
+	long (*fn)(void *);
+	void *arg;
+	long ret;
+};
+
+static void *thread_main(void *arg)
+{
+	struct thread_call *c = arg;
+
+	c->ret = c->fn(c->arg);
+	return NULL;
+}
+
+long in_thread(long (*fn)(void *), void *arg)
+{
+	struct thread_call c = { .fn = fn, .arg = arg };
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, thread_main, &c))
+		return -EAGAIN;
+	pthread_join(t, NULL);
+	return c.ret;
+}
+
+static unsigned char pattern_byte(size_t i, unsigned int seed)
+{
+	return (unsigned char)((i * 2654435761u) >> 13 ^ seed);
+}
+
+void fill_pattern(void *buf, size_t len, unsigned int seed)
+{
+	unsigned char *b = buf;
+
+	for (size_t i = 0; i < len; i++)
+		b[i] = pattern_byte(i, seed);
+}
+
+/* Bytes of @buf that differ from the pattern's bytes from @first on. */
+size_t check_pattern_at(const void *buf, size_t len, size_t first,
+			unsigned int seed)
+{
+	const unsigned char *b = buf;
+	size_t bad = 0;
+
+	for (size_t i = 0; i < len; i++)
+		bad += b[i] != pattern_byte(first + i, seed);
+	return bad;
+}
+
+size_t check_pattern(const void *buf, size_t len, unsigned int seed)
+{
+	return check_pattern_at(buf, len, 0, seed);
+}
+
+int sys_gettid(void)
+{
+	return syscall(SYS_gettid);
+}
+
+void msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What many tests need: raw ioctls, the BPF-side view, kernel counters. */
+#ifndef ULS_TEST_HELPERS_H
+#define ULS_TEST_HELPERS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include <linux/uls.h>
+
+#include "progs/probe.h"
+
+struct probe;
+
+/* The raw ABI, without libuls: each returns 0 or a negative errno. */
+int dev_open(void);
+int raw_register(int fd, const void *addr, __u64 len);
+int raw_register_region(int fd, const struct uls_region *r);
+int raw_unregister(int fd);
+int raw_query(int fd, struct uls_region *r);
+int raw_info(int fd, struct uls_info *info);
+
+/* Anonymous private read-write mapping of @pages pages (NULL on error). */
+void *map_pages(size_t pages);
+
+/*
+ * The calling thread's region as a BPF program sees it, through the
+ * SYSCALL programs of probe.bpf.c run with BPF_PROG_TEST_RUN.
+ */
+struct probe *probe_load(void);
+void probe_destroy(struct probe *p);
+int probe_run(struct probe *p, const char *prog, struct probe_ctx *c);
+__u64 probe_len(struct probe *p);
+/* 1 and *val set if bpf_uls_get(current, 8) found the region, else 0 */
+int probe_load_u64(struct probe *p, __u64 *val);
+int probe_store_u64(struct probe *p, __u64 val);
+int probe_load_at(struct probe *p, __u64 off, __u64 *val);
+int probe_store_at(struct probe *p, __u64 off, __u64 val);
+__u64 probe_sizes(struct probe *p);
+__u64 probe_size_bit(__u64 size);	/* its bit in probe_sizes() */
+
+/* Live registrations and pinned pages, all processes (ULS_IOC_INFO). */
+int uls_counts(__u64 *entries, __u64 *pinned_pages);
+/*
+ * Wait until the counts reach the given values: entries are freed after
+ * two grace periods, in a workqueue, so this takes a moment.
+ */
+int wait_counts(__u64 entries, __u64 pinned_pages, int timeout_ms);
+
+/* nr_foll_pin_acquired - nr_foll_pin_released, from /proc/vmstat */
+long long foll_pins_held(void);
+
+/* Run @fn(arg) in a new thread and wait for it; returns fn's result. */
+long in_thread(long (*fn)(void *), void *arg);
+
+/* Fill @buf with a pattern derived from @seed, or check it. */
+void fill_pattern(void *buf, size_t len, unsigned int seed);
+size_t check_pattern(const void *buf, size_t len, unsigned int seed);
+/* The same for a part of a filled buffer, starting at its byte @first. */
+size_t check_pattern_at(const void *buf, size_t len, size_t first,
+			unsigned int seed);
+
+int sys_gettid(void);
+void msleep(int ms);
+
+#endif /* ULS_TEST_HELPERS_H */

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SYSCALL programs that let a test see a thread's region exactly as a BPF
+ * program does, on demand, in the thread's own context.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "uls.bpf.h"
+#include "probe.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+static __always_inline struct task_struct *probe_task(struct probe_ctx *c)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	return c->leader ? t->group_leader : t;
+}
+
+SEC("syscall")
+int probe_len(struct probe_ctx *c)
+{
+	c->len = bpf_uls_len(probe_task(c));
+	return 0;
+}
+
+/*
+ * Load the u64 at byte 0 through bpf_uls_get() into .value, and store the
+ * old .value there if asked.
+ */
+SEC("syscall")
+int probe_get(struct probe_ctx *c)
+{
+	u64 *p = bpf_uls_get(probe_task(c), sizeof(u64));
+	u64 old;
+
+	c->found = !!p;
+	if (!p)
+		return 0;
+	old = *p;
+	if (c->store)
+		*p = c->value;
+	c->value = old;
+	return 0;
+}
+
+/* The same at a runtime offset, through bpf_uls_get_at(). */
+SEC("syscall")
+int probe_get_at(struct probe_ctx *c)
+{
+	u64 *p = bpf_uls_get_at(probe_task(c), c->offset, sizeof(u64));
+	u64 old;
+
+	c->found = !!p;
+	if (!p)
+		return 0;
+	old = *p;
+	if (c->store)
+		*p = c->value;
+	c->value = old;
+	return 0;
+}
+
+/* Which constant sizes bpf_uls_get() grants for this thread's region. */
+SEC("syscall")
+int probe_sizes(struct probe_ctx *c)
+{
+	struct task_struct *t = probe_task(c);
+	u64 mask = 0;
+	int i = 0;
+
+#define PROBE_ONE(sz)							\
+	if (bpf_uls_get(t, sz))						\
+		mask |= 1ULL << i;					\
+	i++;
+	PROBE_SIZES(PROBE_ONE)
+#undef PROBE_ONE
+	c->sizes_ok = mask;
+	return 0;
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The device and its ioctls, as a plain user sees them. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "test.h"
+
+ULS_TEST(module_btf)
+{
+	struct stat st;
+
+	/* Without module BTF the kfuncs silently would not exist. */
+	ASSERT_OK(stat("/sys/kernel/btf/uls", &st), "/sys/kernel/btf/uls");
+	ASSERT_GT(st.st_size, 0, "module BTF size");
+}
+
+ULS_TEST(dev_mode)
+{
+	struct stat st;
+
+	if (!ASSERT_OK(stat(ULS_DEVICE_PATH, &st), "stat " ULS_DEVICE_PATH))
+		return;
+	ASSERT_TRUE(S_ISCHR(st.st_mode), "character device");
+	ASSERT_EQ(st.st_mode & 0777, 0666, "any user may open it");
+}
+
+static long read_param(const char *name)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/uls/parameters/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+ULS_TEST(info)
+{
+	struct uls_info info;
+	int fd = dev_open();
+
+	if (!ASSERT_GE(fd, 0, "open"))
+		return;
+	memset(&info, 0xff, sizeof(info));
+	if (!ASSERT_OK(raw_info(fd, &info), "ULS_IOC_INFO"))
+		goto out;
+	ASSERT_EQ(info.abi_version, ULS_ABI_VERSION, "abi_version");
+	ASSERT_EQ(info.features & ULS_FEAT_MULTI_PAGE, ULS_FEAT_MULTI_PAGE,
+		  "multi-page feature");
+	ASSERT_EQ(info.features & ULS_FEAT_GET_AT, ULS_FEAT_GET_AT,
+		  "get_at feature");
+	ASSERT_EQ(info.page_size, getpagesize(), "page_size");
+	ASSERT_EQ(info.max_len, read_param("max_len"), "max_len = parameter");
+	ASSERT_EQ(info.max_len, 16 * getpagesize(), "max_len default");
+	ASSERT_EQ(info.__reserved0, 0, "reserved0 zeroed");
+	for (int i = 0; i < 4; i++)
+		ASSERT_EQ(info.__reserved[i], 0, "reserved zeroed");
+out:
+	close(fd);
+}
+
+ULS_TEST(query_unregister)
+{
+	int fd = dev_open(), err;
+	struct uls_region r;
+	char *buf = map_pages(1);
+
+	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK_PTR(buf, "mmap"))
+		return;
+	ASSERT_ERRNO(raw_query(fd, &r), ENOENT, "query before register");
+	ASSERT_ERRNO(raw_unregister(fd), ENOENT, "unregister before register");
+
+	err = raw_register(fd, buf + 24, 40);
+	if (!ASSERT_OK(err, "register"))
+		goto out;
+	memset(&r, 0xff, sizeof(r));
+	if (ASSERT_OK(raw_query(fd, &r), "query")) {
+		ASSERT_EQ(r.addr, (uintptr_t)(buf + 24), "query addr is the user address");
+		ASSERT_EQ(r.len, 40, "query len");
+		ASSERT_EQ(r.flags, 0, "query flags");
+		ASSERT_EQ(r.__reserved0 | r.__reserved[0] | r.__reserved[1], 0,
+			  "query reserved zeroed");
+	}
+	ASSERT_OK(raw_unregister(fd), "unregister");
+	ASSERT_ERRNO(raw_query(fd, &r), ENOENT, "query after unregister");
+	ASSERT_ERRNO(raw_unregister(fd), ENOENT, "second unregister");
+out:
+	close(fd);
+}
+
+ULS_TEST(unknown_ioctl)
+{
+	int fd = dev_open();
+
+	if (!ASSERT_GE(fd, 0, "open"))
+		return;
+	ASSERT_ERRNO(ioctl(fd, _IO(ULS_IOC_MAGIC, 99)), ENOTTY, "unknown nr");
+	/* The size is part of the command: a shorter struct is another cmd. */
+	ASSERT_ERRNO(ioctl(fd, _IOW(ULS_IOC_MAGIC, 1, __u64), NULL), ENOTTY,
+		     "register with a short struct");
+	close(fd);
+}
+
+/* Registration needs no privilege: a plain user registers its memory. */
+ULS_TEST(unprivileged)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (!pid) {
+		char *buf = map_pages(1);
+		struct uls_region r;
+		int fd;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		fd = dev_open();
+		if (fd < 0)
+			_exit(11);
+		if (raw_register(fd, buf, 64))
+			_exit(12);
+		if (raw_query(fd, &r) || r.len != 64)
+			_exit(13);
+		_exit(raw_unregister(fd) ? 14 : 0);
+	}
+	waitpid(pid, &status, 0);
+	ASSERT_TRUE(WIFEXITED(status), "child exited");
+	ASSERT_EQ(WEXITSTATUS(status), 0, "nobody opened, registered, queried, unregistered");
+}

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kfuncs as a BPF program sees them: what they find, what they refuse,
+ * and that the program and the thread share the same bytes.
+ */
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "test.h"
+
+struct kf {
+	int fd;
+	struct probe *probe;
+};
+
+static bool kf_setup(struct kf *k)
+{
+	k->fd = dev_open();
+	k->probe = NULL;
+	if (!ASSERT_GE(k->fd, 0, "open " ULS_DEVICE_PATH))
+		return false;
+	k->probe = probe_load();
+	return ASSERT_OK_PTR(k->probe, "load probe.bpf.o");
+}
+
+static void kf_teardown(struct kf *k)
+{
+	if (k->probe)
+		probe_destroy(k->probe);
+	if (k->fd >= 0)
+		close(k->fd);
+}
+
+/* A SYSCALL program run with BPF_PROG_TEST_RUN writes, the thread reads. */
+ULS_TEST(syscall_prog_roundtrip)
+{
+	volatile __u64 *cell = map_pages(1);
+	struct kf k;
+	__u64 v = 0;
+
+	if (!kf_setup(&k))
+		goto out;
+	if (!ASSERT_OK(raw_register(k.fd, (void *)cell, 8), "register"))
+		goto out;
+	*cell = 0x1234;
+	ASSERT_EQ(probe_load_u64(k.probe, &v), 1, "bpf_uls_get found it");
+	ASSERT_EQ(v, 0x1234, "BPF loads what the thread stored");
+	ASSERT_EQ(probe_store_u64(k.probe, 0xabcdef), 1, "store");
+	ASSERT_EQ(*cell, 0xabcdef, "the thread loads what BPF stored");
+	ASSERT_EQ(probe_len(k.probe), 8, "bpf_uls_len");
+out:
+	kf_teardown(&k);
+}
+
+ULS_TEST(kfunc_unregistered_null)
+{
+	struct kf k;
+	__u64 v;
+
+	if (!kf_setup(&k))
+		goto out;
+	ASSERT_EQ(probe_len(k.probe), 0, "bpf_uls_len without registration");
+	ASSERT_EQ(probe_load_u64(k.probe, &v), 0, "bpf_uls_get is NULL");
+	ASSERT_EQ(probe_load_at(k.probe, 0, &v), 0, "bpf_uls_get_at is NULL");
+	ASSERT_EQ(probe_sizes(k.probe), 0, "no size fits");
+out:
+	kf_teardown(&k);
+}
+
+/* NULL exactly when the region is shorter than the requested size. */
+ULS_TEST(kfunc_size_bounds)
+{
+	char *buf = map_pages(1);
+	struct kf k;
+	__u64 want, v;
+
+	if (!kf_setup(&k))
+		goto out;
+	if (!ASSERT_OK(raw_register(k.fd, buf + 8, 100), "register 100 bytes"))
+		goto out;
+	want = probe_size_bit(1) | probe_size_bit(8) | probe_size_bit(64) |
+	       probe_size_bit(100);
+	ASSERT_EQ(probe_sizes(k.probe), want, "sizes 1..100 fit, 101.. do not");
+	ASSERT_EQ(probe_len(k.probe), 100, "bpf_uls_len");
+
+	ASSERT_EQ(probe_load_at(k.probe, 92, &v), 1, "get_at(92, 8) fits");
+	ASSERT_EQ(probe_load_at(k.probe, 93, &v), 0, "get_at(93, 8) is NULL");
+	ASSERT_EQ(probe_load_at(k.probe, 0xffffffffULL, &v), 0,
+		  "get_at(4G - 1, 8) is NULL");
+out:
+	kf_teardown(&k);
+}
+
+/*
+ * A region that starts mid-page and spans four pages, mapped with vmap():
+ * loads and stores at runtime offsets across every page boundary.
+ */
+ULS_TEST(kfunc_multipage_unaligned)
+{
+	long page = getpagesize();
+	char *buf = map_pages(6);
+	size_t start = 4000, len = 3 * page + 100;
+	char *region = buf + start;
+	struct kf k;
+	__u64 v, off, bad = 0;
+
+	if (!kf_setup(&k))
+		goto out;
+	fill_pattern(buf, start, 9);
+	fill_pattern(region, len, 7);
+	fill_pattern(region + len, 64, 9);
+	if (!ASSERT_OK(raw_register(k.fd, region, len), "register"))
+		goto out;
+	ASSERT_EQ(probe_len(k.probe), len, "bpf_uls_len");
+	ASSERT_EQ(probe_sizes(k.probe),
+		  probe_size_bit(1) | probe_size_bit(8) | probe_size_bit(64) |
+		  probe_size_bit(100) | probe_size_bit(101) |
+		  probe_size_bit(4095) | probe_size_bit(4096) |
+		  probe_size_bit(4097) | probe_size_bit(8192),
+		  "sizes up to the region's length");
+
+	/* Thread stores, BPF loads: every 8 bytes, at odd offsets too. */
+	for (off = 0; off + 8 <= len; off += 8 + (off & 1)) {
+		__u64 want;
+
+		memcpy(&want, region + off, 8);
+		if (probe_load_at(k.probe, off, &v) != 1 || v != want)
+			bad++;
+	}
+	ASSERT_EQ(bad, 0, "BPF loads the thread's bytes at every offset");
+
+	/* BPF stores across each page boundary, the thread loads. */
+	for (off = 0; off + 8 <= len; off += 61) {
+		__u64 got;
+
+		if (probe_store_at(k.probe, off, off * 0x100000001ULL) != 1)
+			bad++;
+		memcpy(&got, region + off, 8);
+		if (got != off * 0x100000001ULL)
+			bad++;
+	}
+	ASSERT_EQ(bad, 0, "the thread loads BPF's stores at every offset");
+	ASSERT_EQ(probe_load_at(k.probe, len - 8, &v), 1, "last 8 bytes");
+	ASSERT_EQ(probe_load_at(k.probe, len - 7, &v), 0, "one byte past the end");
+	ASSERT_EQ(check_pattern(buf, start, 9), 0, "bytes before the region untouched");
+	ASSERT_EQ(check_pattern(region + len, 64, 9), 0, "bytes after it untouched");
+out:
+	kf_teardown(&k);
+}
+
+/* The largest region allowed, unaligned, so 17 pages are pinned. */
+ULS_TEST(kfunc_max_len)
+{
+	long page = getpagesize();
+	size_t len = 16 * page;
+	char *buf = map_pages(18);
+	__u64 e0, p0, e1, p1, v;
+	struct kf k;
+
+	if (!kf_setup(&k))
+		goto out;
+	if (!ASSERT_OK(uls_counts(&e0, &p0), "counts"))
+		goto out;
+	if (!ASSERT_OK(raw_register(k.fd, buf + 1, len), "register max_len"))
+		goto out;
+	ASSERT_OK(uls_counts(&e1, &p1), "counts");
+	ASSERT_EQ(e1 - e0, 1, "one entry");
+	ASSERT_EQ(p1 - p0, 17, "17 pinned pages");
+	ASSERT_EQ(probe_sizes(k.probe) & probe_size_bit(65536),
+		  probe_size_bit(65536), "64 KiB fits");
+	ASSERT_EQ(probe_sizes(k.probe) & probe_size_bit(65537), 0,
+		  "64 KiB + 1 does not");
+	buf[1 + len - 1] = 0x5a;
+	ASSERT_EQ(probe_load_at(k.probe, len - 8, &v), 1, "last word");
+	ASSERT_EQ(v >> 56, 0x5a, "last byte seen by BPF");
+	ASSERT_OK(raw_unregister(k.fd), "unregister");
+	ASSERT_OK(wait_counts(e0, p0, 5000), "entry and pages freed");
+out:
+	kf_teardown(&k);
+}
+
+/* A second registration replaces the first; the first stops being written. */
+ULS_TEST(kfunc_replace)
+{
+	__u64 *a = map_pages(1), *b = map_pages(1), v;
+	long long pins = foll_pins_held();
+	struct kf k;
+
+	if (!kf_setup(&k))
+		goto out;
+	if (!ASSERT_OK(raw_register(k.fd, a, 64), "register a"))
+		goto out;
+	ASSERT_EQ(probe_store_u64(k.probe, 1), 1, "store into a");
+	if (!ASSERT_OK(raw_register(k.fd, b, 128), "register b"))
+		goto out;
+	ASSERT_EQ(probe_len(k.probe), 128, "b's length");
+	ASSERT_EQ(probe_store_u64(k.probe, 2), 1, "store into b");
+	ASSERT_EQ(a[0], 1, "a no longer written");
+	ASSERT_EQ(b[0], 2, "b written");
+	ASSERT_OK(raw_unregister(k.fd), "unregister");
+	ASSERT_EQ(probe_load_u64(k.probe, &v), 0, "NULL after unregister");
+	/* a and b are unpinned after the grace periods. */
+	for (int i = 0; i < 500 && foll_pins_held() != pins; i++)
+		msleep(10);
+	ASSERT_EQ(foll_pins_held(), pins, "every pin released");
+out:
+	kf_teardown(&k);
+}
+
+struct other_thread {
+	struct probe *probe;
+	int fd;
+	__u64 len, leader_len, value;
+	int query, unregister, found;
+};
+
+static long other_thread_fn(void *arg)
+{
+	struct other_thread *o = arg;
+	struct probe_ctx c = { .leader = 1 };
+	struct uls_region r;
+
+	o->len = probe_len(o->probe);
+	o->query = raw_query(o->fd, &r);
+	o->unregister = raw_unregister(o->fd);
+	/* A task pointer walked from current: t->group_leader. */
+	if (probe_run(o->probe, "probe_len", &c) == 0)
+		o->leader_len = c.len;
+	c = (struct probe_ctx){ .leader = 1, .store = 1, .value = 77 };
+	if (probe_run(o->probe, "probe_get", &c) == 0)
+		o->found = c.found;
+	return 0;
+}
+
+/* Only the calling thread's registration is ever reached or dropped. */
+ULS_TEST(kfunc_thread_isolation)
+{
+	volatile __u64 *cell = map_pages(1);
+	struct other_thread o = {};
+	struct kf k;
+
+	if (!kf_setup(&k))
+		goto out;
+	if (!ASSERT_OK(raw_register(k.fd, (void *)cell, 24), "register"))
+		goto out;
+	o.probe = k.probe;
+	o.fd = k.fd;
+	in_thread(other_thread_fn, &o);
+	ASSERT_EQ(o.len, 0, "another thread sees no region of its own");
+	ASSERT_ERRNO(o.query, ENOENT, "another thread's query");
+	ASSERT_ERRNO(o.unregister, ENOENT, "another thread's unregister");
+	ASSERT_EQ(o.leader_len, 24, "the leader's region through group_leader");
+	ASSERT_EQ(o.found, 1, "store through group_leader");
+	ASSERT_EQ(*cell, 77, "the leader sees the store");
+	ASSERT_EQ(probe_len(k.probe), 24, "still registered");
+out:
+	kf_teardown(&k);
+}
+
+/* Closing the file drops what was registered through it, at once. */
+ULS_TEST(release_on_close)
+{
+	__u64 *cell = map_pages(1), v, e0, p0;
+	struct kf k;
+
+	if (!kf_setup(&k))
+		goto out;
+	if (!ASSERT_OK(uls_counts(&e0, &p0), "counts"))
+		goto out;
+	if (!ASSERT_OK(raw_register(k.fd, cell, 8), "register"))
+		goto out;
+	close(k.fd);
+	k.fd = -1;
+	ASSERT_EQ(probe_load_u64(k.probe, &v), 0, "NULL once the fd is closed");
+	ASSERT_OK(wait_counts(e0, p0, 5000), "entry and pages freed");
+out:
+	kf_teardown(&k);
+}
+
+/*
+ * An entry belongs to the file it was registered through: a replacement
+ * made through a second fd survives closing the first.
+ */
+ULS_TEST(release_other_fd)
+{
+	__u64 *a = map_pages(1), *b = map_pages(1), v;
+	int fd2 = dev_open();
+	struct kf k;
+
+	if (!kf_setup(&k) || !ASSERT_GE(fd2, 0, "second open"))
+		goto out;
+	if (!ASSERT_OK(raw_register(k.fd, a, 8), "register through fd 1"))
+		goto out;
+	if (!ASSERT_OK(raw_register(fd2, b, 16), "replace through fd 2"))
+		goto out;
+	close(k.fd);
+	k.fd = -1;
+	ASSERT_EQ(probe_len(k.probe), 16, "fd 2's registration survives");
+	close(fd2);
+	fd2 = -1;
+	ASSERT_EQ(probe_load_u64(k.probe, &v), 0, "gone with fd 2");
+out:
+	if (fd2 >= 0)
+		close(fd2);
+	kf_teardown(&k);
+}
+
+/* Unregistering returns every pin once the grace periods have passed. */
+ULS_TEST(pins_released)
+{
+	long long pins = foll_pins_held();
+	char *buf = map_pages(8);
+	struct kf k;
+
+	if (!kf_setup(&k))
+		goto out;
+	for (int i = 0; i < 20; i++) {
+		if (!ASSERT_OK(raw_register(k.fd, buf + i * 97, 4 * 4096 - i),
+			       "register"))
+			goto out;
+	}
+	ASSERT_GT(foll_pins_held(), pins, "pages pinned");
+	ASSERT_OK(raw_unregister(k.fd), "unregister");
+	for (int i = 0; i < 500 && foll_pins_held() != pins; i++)
+		msleep(10);
+	ASSERT_EQ(foll_pins_held(), pins, "all released");
+out:
+	kf_teardown(&k);
+}

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unloading: refused while a program that calls the kfuncs is loaded,
+ * clean once it is gone. The guest runs this test last, on its own.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "test.h"
+
+static int delete_module(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+ULS_TEST_TIMEOUT(rmmod_busy_then_clean, 120)
+{
+	const char *ko = getenv("ULS_KO") ?: "/uls.ko";
+	struct probe *p = probe_load();
+	int err, fd, tries;
+
+	if (!ASSERT_OK_PTR(p, "load a program that calls the kfuncs"))
+		return;
+	/* The program holds the module through its BTF. */
+	ASSERT_ERRNO(delete_module("uls"), EWOULDBLOCK, "rmmod while loaded");
+	ASSERT_OK(access("/sys/module/uls", F_OK), "module still there");
+	ASSERT_EQ(probe_len(p), 0, "and its kfuncs still work");
+
+	probe_destroy(p);
+	/* Programs are freed after a grace period: retry for a while. */
+	for (tries = 0; tries < 1000; tries++) {
+		err = delete_module("uls");
+		if (err != -EWOULDBLOCK)
+			break;
+		msleep(10);
+	}
+	if (!ASSERT_OK(err, "rmmod once the program is gone"))
+		return;
+	ASSERT_ERRNO(access("/sys/module/uls", F_OK), ENOENT, "module gone");
+	ASSERT_ERRNO(access("/sys/kernel/btf/uls", F_OK), ENOENT, "its BTF gone");
+	ASSERT_ERRNO(access(ULS_DEVICE_PATH, F_OK), ENOENT, "device gone");
+
+	/* Load it again, as it was, for whatever runs after. */
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (!ASSERT_GE(fd, 0, ko))
+		return;
+	ASSERT_OK(syscall(SYS_finit_module, fd, "", 0), "insmod again");
+	close(fd);
+	ASSERT_OK(access(ULS_DEVICE_PATH, F_OK), "device back");
+}

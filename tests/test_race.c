@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Replace and unregister while BPF programs on other CPUs keep loading and
+ * storing through the registration: a program sees the old region or the
+ * new one, never freed memory, and never writes anywhere else.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "test.h"
+#include "churn.skel.h"
+
+#define CHURN_MARK 0x6368726eULL
+#define NR_BUFS 4
+#define NR_WORKERS 3
+#define CHURN_SECONDS 4
+
+static atomic_bool stop;
+
+static void *churn_worker(void *arg)
+{
+	while (!atomic_load(&stop)) {
+		getppid();
+		sched_yield();
+	}
+	return NULL;
+}
+
+ULS_TEST_TIMEOUT(replace_unregister_race, 120)
+{
+	long page = getpagesize();
+	/* Each buffer: a guard page, then the region's two pages. */
+	char *bufs = map_pages(NR_BUFS * 3);
+	size_t off[NR_BUFS] = { 0, 8, 4090, 2048 };
+	__u64 e0, p0, registrations = 0, unregistrations = 0;
+	pthread_t workers[NR_WORKERS];
+	struct churn *skel;
+	int fd = dev_open(), nw = 0;
+	double deadline;
+
+	fill_pattern(bufs, NR_BUFS * 3 * page, 3);
+	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(uls_counts(&e0, &p0), "counts"))
+		return;
+	skel = churn__open();
+	if (!ASSERT_OK_PTR(skel, "open churn.bpf.o"))
+		goto out;
+	skel->bss->watch_tgid = getpid();
+	if (!ASSERT_OK(churn__load(skel), "load") ||
+	    !ASSERT_OK(churn__attach(skel), "attach"))
+		goto out;
+	for (nw = 0; nw < NR_WORKERS; nw++)
+		pthread_create(&workers[nw], NULL, churn_worker, NULL);
+
+	deadline = time(NULL) + CHURN_SECONDS;
+	for (unsigned int i = 0; time(NULL) < deadline; i++) {
+		char *region = bufs + (i % NR_BUFS) * 3 * page + page +
+			       off[i % NR_BUFS];
+
+		if (i % 5 == 4) {
+			if (!ASSERT_OK(raw_unregister(fd), "unregister"))
+				break;
+			unregistrations++;
+		} else {
+			if (!ASSERT_OK(raw_register(fd, region, page + 16),
+				       "register"))
+				break;
+			registrations++;
+		}
+		if (i % 16 == 0)
+			sched_yield();
+	}
+	atomic_store(&stop, true);
+	while (nw--)
+		pthread_join(workers[nw], NULL);
+	raw_unregister(fd);
+
+	printf("%llu registrations, %llu unregistrations, %llu BPF stores, %llu NULL lookups\n",
+	       (unsigned long long)registrations,
+	       (unsigned long long)unregistrations,
+	       (unsigned long long)skel->bss->hits,
+	       (unsigned long long)skel->bss->nulls);
+	ASSERT_GT(registrations, 100, "registrations made");
+	ASSERT_GT(skel->bss->hits, 0, "BPF stored through the registrations");
+	ASSERT_GT(skel->bss->nulls, 0, "BPF saw the unregistered windows");
+
+	/* Stores land only in the 16 bytes the programs asked for. */
+	for (int b = 0; b < NR_BUFS; b++) {
+		size_t base = b * 3 * page, head = page + off[b];
+		char *buf = bufs + base;
+		__u64 mark;
+
+		memcpy(&mark, buf + head, 8);
+		ASSERT_EQ(mark, CHURN_MARK, "each buffer was stored into");
+		ASSERT_EQ(check_pattern_at(buf, head, base, 3) +
+			  check_pattern_at(buf + head + 16, 3 * page - head - 16,
+					   base + head + 16, 3),
+			  0, "no store outside the requested bytes");
+	}
+	close(fd);
+	fd = -1;
+	ASSERT_OK(wait_counts(e0, p0, 10000), "every entry and page freed");
+out:
+	atomic_store(&stop, true);
+	while (nw-- > 0)
+		pthread_join(workers[nw], NULL);
+	churn__destroy(skel);
+	if (fd >= 0)
+		close(fd);
+}
