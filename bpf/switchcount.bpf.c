@@ -12,9 +12,14 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/*
+ * A thread that leaves the CPU still runnable (prev_state 0, TASK_RUNNING)
+ * was preempted. The preempt argument alone says less: it is false for a
+ * user thread preempted on its way back to user space.
+ */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(count_switch, bool preempt, struct task_struct *prev,
-	     struct task_struct *next)
+	     struct task_struct *next, unsigned int prev_state)
 {
 	struct switchcount_area *sc;
 	u64 cpu = bpf_get_smp_processor_id();
@@ -22,7 +27,7 @@ int BPF_PROG(count_switch, bool preempt, struct task_struct *prev,
 	sc = uls_get(prev, struct switchcount_area);
 	if (sc && sc->magic == SWITCHCOUNT_MAGIC) {
 		sc->switched_out++;
-		if (preempt)
+		if (prev_state == 0)
 			sc->preempted++;
 	}
 

@@ -10,42 +10,44 @@
  *
  *	SEC("tp_btf/sched_switch")
  *	int BPF_PROG(on_switch, bool preempt, struct task_struct *prev,
- *		     struct task_struct *next)
+ *		     struct task_struct *next, unsigned int prev_state)
  *	{
  *		struct hints *h = uls_get(prev, struct hints);
  *
- *		if (h && preempt)
+ *		if (h && prev_state == 0)	// still runnable: preempted
  *			h->preempted++;
  *		return 0;
  *	}
  *
  * The kfuncs live in the uls module. They are declared weak, so a program
  * that uses them opens even where the module is absent; see uls_loaded().
- * Programs must be GPL-compatible to call kfuncs.
+ * Programs must be GPL-compatible to call kfuncs, and include
+ * <bpf/bpf_core_read.h> (this header does).
  */
 #ifndef __ULS_BPF_H
 #define __ULS_BPF_H
 
 #include "uls_kfuncs.h"
 
-/* From libbpf 1.2's bpf_helpers.h, for older libbpf. */
-#ifndef bpf_ksym_exists
-#define bpf_ksym_exists(sym) ({						\
-	_Static_assert(!__builtin_constant_p(!!sym),			\
-		       #sym " should be marked as __weak");		\
-	!!sym;								\
-})
-#endif
+#include <bpf/bpf_core_read.h>
 
 /*
- * True when the uls module is loaded (its kfuncs were found in the
- * kernel's BTF when the program was loaded). Guard calls with it where a
- * program must also load without uls; kernels from 6.3 drop the dead
- * calls. On older kernels a program that calls an absent kfunc is refused
- * whatever the guard, so check on the user side instead: libuls's
- * uls_module_loaded().
+ * True when the uls module, with kfunc API level @level or later, was
+ * loaded when the program was: a CO-RE test of the module's BTF that
+ * libbpf resolves to a constant. The verifier then drops the calls a false
+ * test guards, so a program that must also run without uls loads anyway:
+ *
+ *	if (uls_loaded()) {
+ *		u64 *p = bpf_uls_get(task, 8);
+ *		...
+ *	}
+ *
+ * This works with any libbpf since 0.4 and any kernel uls supports, unlike
+ * bpf_ksym_exists() on a kfunc, which needs libbpf 1.2 and Linux 6.3.
  */
-#define uls_loaded() bpf_ksym_exists(bpf_uls_get)
+#define uls_api_at_least(level)						\
+	bpf_core_enum_value_exists(enum uls_kfunc_api, level)
+#define uls_loaded() uls_api_at_least(ULS_KFUNC_API_V1)
 
 /*
  * Typed access: a pointer to a struct @type at the start of @task's region,

@@ -13,6 +13,9 @@
 #include "../module/uls.h"
 #include "uls_kfuncs.h"
 
+/* Keeps enum uls_kfunc_api in the module's BTF for uls_loaded(). */
+const enum uls_kfunc_api uls_kfunc_api_level = ULS_KFUNC_API_V1;
+
 __bpf_kfunc_start_defs();
 
 __bpf_kfunc u64 *bpf_uls_get(struct task_struct *task, u32 rdwr_buf_size)

@@ -19,6 +19,17 @@ struct task_struct;
 #endif
 
 /*
+ * The kfunc API level. It is an enum so that it lands in the module's BTF,
+ * where a BPF program can test for it with CO-RE (uls_loaded() in
+ * uls.bpf.h): libbpf turns the test into a constant when it loads the
+ * program, and the verifier drops the calls it guards when the module is
+ * absent. A later API adds a value here.
+ */
+enum uls_kfunc_api {
+	ULS_KFUNC_API_V1 = 1,	/* bpf_uls_get, bpf_uls_get_at, bpf_uls_len */
+};
+
+/*
  * bpf_uls_get - the first @rdwr_buf_size bytes of @task's region
  *
  * Returns NULL when @task has no registration or registered fewer than

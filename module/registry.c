@@ -35,12 +35,14 @@ static atomic_long_t uls_nr_pinned_pages = ATOMIC_LONG_INIT(0);
 static void uls_entry_free_work(struct work_struct *work)
 {
 	struct uls_entry *e = container_of(work, struct uls_entry, free_work);
+	unsigned int nr_pages = e->pin.nr_pages;
 
-	atomic_long_sub(e->pin.nr_pages, &uls_nr_pinned_pages);
-	atomic_long_dec(&uls_nr_entries);
 	uls_unpin(&e->pin);
 	put_task_struct(e->task);
 	kfree(e);
+	/* Last, so that counts at zero mean everything is released. */
+	atomic_long_sub(nr_pages, &uls_nr_pinned_pages);
+	atomic_long_dec(&uls_nr_entries);
 }
 
 static void uls_entry_rcu_done(struct rcu_head *rcu)

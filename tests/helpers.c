@@ -197,12 +197,26 @@ int wait_counts(__u64 entries, __u64 pinned_pages, int timeout_ms)
 	}
 }
 
+int settle(void)
+{
+	return wait_counts(0, 0, 10000);
+}
+
 long long foll_pins_held(void)
 {
 	long long acquired = -1, released = -1, v;
 	char name[64];
-	FILE *f = fopen("/proc/vmstat", "r");
+	FILE *f;
+	int fd;
 
+	/* Fold the per-CPU deltas in, or the counts lag by up to a second. */
+	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			perror("stat_refresh");
+		close(fd);
+	}
+	f = fopen("/proc/vmstat", "r");
 	if (!f)
 		return -1;
 	while (fscanf(f, "%63s %lld", name, &v) == 2) {

@@ -47,6 +47,13 @@ int uls_counts(__u64 *entries, __u64 *pinned_pages);
  */
 int wait_counts(__u64 entries, __u64 pinned_pages, int timeout_ms);
 
+/*
+ * Wait until no registration is left anywhere and all of their pins are
+ * released: tests that measure global counters start from there, not from
+ * whatever the previous test's deferred frees are still doing.
+ */
+int settle(void);
+
 /* nr_foll_pin_acquired - nr_foll_pin_released, from /proc/vmstat */
 long long foll_pins_held(void);
 

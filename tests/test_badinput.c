@@ -11,16 +11,16 @@
 #include "helpers.h"
 #include "test.h"
 
-/* Baselines are taken per test: other processes have nothing registered. */
 static void expect_refused(const struct uls_region *r, int err,
 			   const char *what)
 {
 	__u64 entries, pinned;
-	long long pins = foll_pins_held();
+	long long pins;
 	int fd = dev_open();
 
-	if (!ASSERT_GE(fd, 0, "open"))
+	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(settle(), "settle"))
 		return;
+	pins = foll_pins_held();
 	if (!ASSERT_OK(uls_counts(&entries, &pinned), "counts"))
 		goto out;
 	ASSERT_ERRNO(raw_register_region(fd, r), err, what);

@@ -17,8 +17,11 @@ struct kf {
 
 static bool kf_setup(struct kf *k)
 {
-	k->fd = dev_open();
 	k->probe = NULL;
+	k->fd = -1;
+	if (!ASSERT_OK(settle(), "settle"))
+		return false;
+	k->fd = dev_open();
 	if (!ASSERT_GE(k->fd, 0, "open " ULS_DEVICE_PATH))
 		return false;
 	k->probe = probe_load();
@@ -185,11 +188,12 @@ out:
 ULS_TEST(kfunc_replace)
 {
 	__u64 *a = map_pages(1), *b = map_pages(1), v;
-	long long pins = foll_pins_held();
+	long long pins;
 	struct kf k;
 
 	if (!kf_setup(&k))
 		goto out;
+	pins = foll_pins_held();
 	if (!ASSERT_OK(raw_register(k.fd, a, 64), "register a"))
 		goto out;
 	ASSERT_EQ(probe_store_u64(k.probe, 1), 1, "store into a");
@@ -310,12 +314,13 @@ out:
 /* Unregistering returns every pin once the grace periods have passed. */
 ULS_TEST(pins_released)
 {
-	long long pins = foll_pins_held();
 	char *buf = map_pages(8);
+	long long pins;
 	struct kf k;
 
 	if (!kf_setup(&k))
 		goto out;
+	pins = foll_pins_held();
 	for (int i = 0; i < 20; i++) {
 		if (!ASSERT_OK(raw_register(k.fd, buf + i * 97, 4 * 4096 - i),
 			       "register"))

@@ -9,8 +9,31 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
 #include "helpers.h"
 #include "test.h"
+#include "loaded.skel.h"
+
+/* What check_loaded() in progs/loaded.bpf.c returns. */
+#define LOADED_NO_MODULE	1
+#define LOADED_UNREGISTERED	2
+
+/* Load progs/loaded.bpf.c afresh and run it: its retval, or -errno. */
+static int run_check_loaded(void)
+{
+	struct loaded *skel = loaded__open_and_load();
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int err;
+
+	if (!skel)
+		return -errno;
+	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.check_loaded),
+				     &opts);
+	loaded__destroy(skel);
+	return err ? -errno : (int)opts.retval;
+}
 
 static int delete_module(const char *name)
 {
@@ -25,6 +48,8 @@ ULS_TEST_TIMEOUT(rmmod_busy_then_clean, 120)
 
 	if (!ASSERT_OK_PTR(p, "load a program that calls the kfuncs"))
 		return;
+	ASSERT_EQ(run_check_loaded(), LOADED_UNREGISTERED,
+		  "uls_loaded() with the module");
 	/* The program holds the module through its BTF. */
 	ASSERT_ERRNO(delete_module("uls"), EWOULDBLOCK, "rmmod while loaded");
 	ASSERT_OK(access("/sys/module/uls", F_OK), "module still there");
@@ -43,6 +68,9 @@ ULS_TEST_TIMEOUT(rmmod_busy_then_clean, 120)
 	ASSERT_ERRNO(access("/sys/module/uls", F_OK), ENOENT, "module gone");
 	ASSERT_ERRNO(access("/sys/kernel/btf/uls", F_OK), ENOENT, "its BTF gone");
 	ASSERT_ERRNO(access(ULS_DEVICE_PATH, F_OK), ENOENT, "device gone");
+	/* A guarded program still loads, and its guard says why. */
+	ASSERT_EQ(run_check_loaded(), LOADED_NO_MODULE,
+		  "uls_loaded() without the module");
 
 	/* Load it again, as it was, for whatever runs after. */
 	fd = open(ko, O_RDONLY | O_CLOEXEC);

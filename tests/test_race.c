@@ -4,10 +4,13 @@
  * storing through the registration: a program sees the old region or the
  * new one, never freed memory, and never writes anywhere else.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +19,7 @@
 #include "churn.skel.h"
 
 #define CHURN_MARK 0x6368726eULL
+#define CHURN_IOCTL_CMD 0x75C6
 #define NR_BUFS 4
 #define NR_WORKERS 3
 #define CHURN_SECONDS 4
@@ -24,10 +28,21 @@ static atomic_bool stop;
 
 static void *churn_worker(void *arg)
 {
+	long id = (long)arg;
+	int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	char *page = map_pages(1);
+
 	while (!atomic_load(&stop)) {
-		getppid();
+		if (id == 0) {
+			/* Make the sleepable program's copy fault. */
+			madvise(page, getpagesize(), MADV_DONTNEED);
+			ioctl(nullfd, CHURN_IOCTL_CMD, page);
+		} else {
+			getppid();
+		}
 		sched_yield();
 	}
+	close(nullfd);
 	return NULL;
 }
 
@@ -44,7 +59,8 @@ ULS_TEST_TIMEOUT(replace_unregister_race, 120)
 	double deadline;
 
 	fill_pattern(bufs, NR_BUFS * 3 * page, 3);
-	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(uls_counts(&e0, &p0), "counts"))
+	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(settle(), "settle") ||
+	    !ASSERT_OK(uls_counts(&e0, &p0), "counts"))
 		return;
 	skel = churn__open();
 	if (!ASSERT_OK_PTR(skel, "open churn.bpf.o"))
@@ -54,7 +70,7 @@ ULS_TEST_TIMEOUT(replace_unregister_race, 120)
 	    !ASSERT_OK(churn__attach(skel), "attach"))
 		goto out;
 	for (nw = 0; nw < NR_WORKERS; nw++)
-		pthread_create(&workers[nw], NULL, churn_worker, NULL);
+		pthread_create(&workers[nw], NULL, churn_worker, (void *)(long)nw);
 
 	deadline = time(NULL) + CHURN_SECONDS;
 	for (unsigned int i = 0; time(NULL) < deadline; i++) {
@@ -79,14 +95,16 @@ ULS_TEST_TIMEOUT(replace_unregister_race, 120)
 		pthread_join(workers[nw], NULL);
 	raw_unregister(fd);
 
-	printf("%llu registrations, %llu unregistrations, %llu BPF stores, %llu NULL lookups\n",
+	printf("%llu registrations, %llu unregistrations, %llu BPF stores, %llu NULL lookups, %llu sleepable runs\n",
 	       (unsigned long long)registrations,
 	       (unsigned long long)unregistrations,
 	       (unsigned long long)skel->bss->hits,
-	       (unsigned long long)skel->bss->nulls);
+	       (unsigned long long)skel->bss->nulls,
+	       (unsigned long long)skel->bss->sleepable_hits);
 	ASSERT_GT(registrations, 100, "registrations made");
 	ASSERT_GT(skel->bss->hits, 0, "BPF stored through the registrations");
 	ASSERT_GT(skel->bss->nulls, 0, "BPF saw the unregistered windows");
+	ASSERT_GT(skel->bss->sleepable_hits, 0, "the sleepable program stored too");
 
 	/* Stores land only in the 16 bytes the programs asked for. */
 	for (int b = 0; b < NR_BUFS; b++) {

@@ -4,6 +4,8 @@
  * replacing and dropping its registration, every other thread of the
  * process stores into the leader's region on each syscall it makes, and
  * sched_switch does the same whenever a thread of the process switches.
+ * A sleepable LSM program also sleeps between two stores through the same
+ * pointer: only the RCU-tasks-trace grace period keeps that memory alive.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -13,10 +15,12 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define CHURN_MARK 0x6368726eULL
+#define CHURN_IOCTL_CMD 0x75C6
 
 int watch_tgid;
 __u64 hits;
 __u64 nulls;
+__u64 sleepable_hits;
 
 static __always_inline void churn_touch(struct task_struct *t)
 {
@@ -47,5 +51,25 @@ int BPF_PROG(churn_switch, bool preempt, struct task_struct *prev,
 {
 	churn_touch(prev);
 	churn_touch(next);
+	return 0;
+}
+
+SEC("lsm.s/file_ioctl")
+int BPF_PROG(churn_sleepable, struct file *file, unsigned int cmd,
+	     unsigned long arg)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	u64 *p, v;
+
+	if (cmd != CHURN_IOCTL_CMD || t->tgid != watch_tgid)
+		return 0;
+	p = bpf_uls_get(t->group_leader, 16);
+	if (!p)
+		return 0;
+	p[0] = CHURN_MARK;
+	/* arg points at a page the worker just dropped: this faults. */
+	bpf_copy_from_user(&v, sizeof(v), (void *)arg);
+	__sync_fetch_and_add(&p[1], 1);
+	__sync_fetch_and_add(&sleepable_hits, 1);
 	return 0;
 }

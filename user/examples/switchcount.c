@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 		pthread_create(&th[i], NULL, worker, (void *)i);
 	pthread_barrier_wait(&start);
 	if (!uls_info(&info))
-		printf("  registered threads system-wide: %llu, pinned pages: %llu\n",
+		printf("  registered threads system-wide: %llu, page pins held: %llu\n",
 		       (unsigned long long)info.nr_entries,
 		       (unsigned long long)info.nr_pinned_pages);
 	err = 0;

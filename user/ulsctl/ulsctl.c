@@ -26,7 +26,7 @@ static int cmd_info(void)
 	printf("max_len          %llu\n", (unsigned long long)info.max_len);
 	printf("page_size        %llu\n", (unsigned long long)info.page_size);
 	printf("entries          %llu\n", (unsigned long long)info.nr_entries);
-	printf("pinned_pages     %llu\n",
+	printf("page_pins        %llu\n",
 	       (unsigned long long)info.nr_pinned_pages);
 	return 0;
 }

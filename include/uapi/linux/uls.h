@@ -53,7 +53,8 @@ struct uls_region {
  * @max_len:	largest accepted uls_region.len, in bytes
  * @page_size:	the kernel's page size
  * @nr_entries:	registrations alive now, all threads of all processes
- * @nr_pinned_pages: pages pinned for them now
+ * @nr_pinned_pages: page pins they hold now (a page shared by several
+ *		registrations counts once for each)
  * @__reserved: zero
  */
 struct uls_info {

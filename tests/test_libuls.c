@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/* libuls, checked against what the kernel and BPF actually see. */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "test.h"
+#include "uls.h"
+
+ULS_TEST(libuls_register_query)
+{
+	struct probe *p = probe_load();
+	char *buf = map_pages(1);
+	void *addr;
+	size_t len;
+
+	if (!ASSERT_OK_PTR(p, "probe"))
+		return;
+	ASSERT_ERRNO(uls_query(&addr, &len), ENOENT, "query, none yet");
+	ASSERT_OK(uls_register(buf + 3, 100), "uls_register");
+	if (ASSERT_OK(uls_query(&addr, &len), "uls_query")) {
+		ASSERT_EQ((uintptr_t)addr, (uintptr_t)(buf + 3), "address");
+		ASSERT_EQ(len, 100, "length");
+	}
+	ASSERT_EQ(probe_len(p), 100, "BPF sees it");
+	ASSERT_OK(uls_unregister(), "uls_unregister");
+	ASSERT_EQ(probe_len(p), 0, "BPF no longer does");
+	ASSERT_ERRNO(uls_unregister(), ENOENT, "second uls_unregister");
+	ASSERT_ERRNO(uls_register(buf, 0), EINVAL, "length 0");
+	probe_destroy(p);
+}
+
+ULS_TEST(libuls_fd_once_cloexec)
+{
+	int fd = uls_fd(), flags;
+
+	if (!ASSERT_GE(fd, 0, "uls_fd"))
+		return;
+	flags = fcntl(fd, F_GETFD);
+	ASSERT_TRUE(flags >= 0 && (flags & FD_CLOEXEC), "close-on-exec");
+	ASSERT_EQ(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDWR, "read-write");
+	ASSERT_EQ(uls_fd(), fd, "opened once per process");
+	ASSERT_TRUE(uls_module_loaded(), "uls_module_loaded");
+}
+
+ULS_TEST(libuls_info)
+{
+	struct uls_info info;
+
+	if (ASSERT_OK(uls_info(&info), "uls_info"))
+		ASSERT_EQ(info.abi_version, ULS_ABI_VERSION, "ABI version");
+}
+
+ULS_TEST(libuls_strerror)
+{
+	ASSERT_STRSTR(uls_strerror(-ENOENT), "no registration", "ENOENT");
+	ASSERT_STRSTR(uls_strerror(ENOENT), "no registration", "positive errno");
+	ASSERT_STRSTR(uls_strerror(-ENODEV), "not loaded", "ENODEV");
+	ASSERT_STRSTR(uls_strerror(-E2BIG), "max_len", "E2BIG");
+	ASSERT_STRSTR(uls_strerror(-EBADF), "Bad file", "other errno");
+}
+
+ULS_TEST(libuls_area_cached)
+{
+	struct probe *p = probe_load();
+	__u64 *a, *b, v = 0;
+
+	if (!ASSERT_OK_PTR(p, "probe"))
+		return;
+	a = uls_area(24);
+	if (!ASSERT_OK_PTR(a, "uls_area(24)"))
+		goto out;
+	ASSERT_EQ((uintptr_t)a % 64, 0, "cache-line aligned");
+	ASSERT_EQ(a[0] | a[1] | a[2], 0, "zeroed");
+	b = uls_area(16);
+	ASSERT_EQ((uintptr_t)b, (uintptr_t)a, "same area on the next call");
+	ASSERT_EQ((uintptr_t)uls_area(64), (uintptr_t)a, "up to its block size");
+	errno = 0;
+	ASSERT_NULL(uls_area(65), "larger than the first");
+	ASSERT_EQ(errno, ENOSPC, "errno ENOSPC");
+	ASSERT_EQ(probe_len(p), 64, "registered with its block size");
+	a[0] = 42;
+	ASSERT_EQ(probe_load_u64(p, &v), 1, "BPF finds it");
+	ASSERT_EQ(v, 42, "and loads the thread's store");
+
+	/* uls_register() replaces the area; uls_area() registers it again. */
+	ASSERT_OK(uls_register(map_pages(1), 8), "replace with uls_register");
+	ASSERT_EQ(probe_len(p), 8, "replaced");
+	ASSERT_EQ((uintptr_t)uls_area(64), (uintptr_t)a, "uls_area again");
+	ASSERT_EQ(probe_len(p), 64, "area registered again");
+out:
+	probe_destroy(p);
+}
+
+#define PACK_THREADS 16
+
+struct pack_thread {
+	struct probe *probe;
+	pthread_barrier_t *barrier;
+	__u64 *area;
+	__u64 bpf_saw;
+	int tid;
+};
+
+static void *pack_thread_fn(void *arg)
+{
+	struct pack_thread *t = arg;
+
+	t->tid = sys_gettid();
+	t->area = uls_area(64);
+	if (t->area)
+		t->area[0] = t->tid;
+	/* All alive together: nobody's block is recycled for another. */
+	pthread_barrier_wait(t->barrier);
+	if (probe_load_u64(t->probe, &t->bpf_saw) != 1)
+		t->bpf_saw = 0;
+	pthread_barrier_wait(t->barrier);
+	return NULL;
+}
+
+/* Many threads' areas share pinned pages instead of one page each. */
+ULS_TEST(libuls_area_packed)
+{
+	struct pack_thread th[PACK_THREADS];
+	pthread_t pt[PACK_THREADS];
+	pthread_barrier_t barrier;
+	long page = getpagesize();
+	uintptr_t first_page;
+	int same_page = 0;
+
+	pthread_barrier_init(&barrier, NULL, PACK_THREADS);
+	for (int i = 0; i < PACK_THREADS; i++) {
+		th[i] = (struct pack_thread){ .probe = probe_load(),
+					      .barrier = &barrier };
+		if (!ASSERT_OK_PTR(th[i].probe, "probe"))
+			return;
+	}
+	for (int i = 0; i < PACK_THREADS; i++)
+		pthread_create(&pt[i], NULL, pack_thread_fn, &th[i]);
+	for (int i = 0; i < PACK_THREADS; i++)
+		pthread_join(pt[i], NULL);
+
+	first_page = (uintptr_t)th[0].area / page;
+	for (int i = 0; i < PACK_THREADS; i++) {
+		if (!ASSERT_OK_PTR(th[i].area, "uls_area"))
+			return;
+		same_page += (uintptr_t)th[i].area / page == first_page;
+		for (int j = 0; j < i; j++)
+			ASSERT_NEQ((uintptr_t)th[i].area, (uintptr_t)th[j].area,
+				   "distinct areas");
+		ASSERT_EQ(th[i].bpf_saw, th[i].tid, "BPF sees each thread's own area");
+		probe_destroy(th[i].probe);
+	}
+	ASSERT_EQ(same_page, PACK_THREADS, "16 areas of 64 bytes in one page");
+}
+
+static long area_of_new_thread(void *arg)
+{
+	__u64 **out = arg;
+	__u64 *a = uls_area(64);
+
+	if (a)
+		a[1] = 0xdead;
+	*out = a;
+	return a ? 0 : -errno;
+}
+
+/* At thread exit the area is unregistered, then recycled, zeroed. */
+ULS_TEST(libuls_area_thread_exit)
+{
+	__u64 e0, p0, *first = NULL, *second = NULL;
+
+	if (!ASSERT_OK(settle(), "settle") ||
+	    !ASSERT_OK(uls_counts(&e0, &p0), "counts"))
+		return;
+	ASSERT_OK(in_thread(area_of_new_thread, &first), "first thread");
+	ASSERT_OK(wait_counts(e0, p0, 5000), "unregistered at thread exit");
+	ASSERT_OK(in_thread(area_of_new_thread, &second), "second thread");
+	ASSERT_EQ((uintptr_t)second, (uintptr_t)first, "block recycled");
+	ASSERT_OK(wait_counts(e0, p0, 5000), "and unregistered again");
+}
+
+static long check_zeroed(void *arg)
+{
+	__u64 *a = uls_area(64);
+
+	return a && !a[1] ? 0 : -1;
+}
+
+ULS_TEST(libuls_area_recycled_zeroed)
+{
+	__u64 *first = NULL;
+
+	ASSERT_OK(in_thread(area_of_new_thread, &first), "dirty the block");
+	ASSERT_OK(in_thread(check_zeroed, NULL), "next owner gets it zeroed");
+}
+
+/* fork(): the child starts unregistered, and can register its copy. */
+ULS_TEST(libuls_fork)
+{
+	struct probe *p = probe_load();
+	volatile __u64 *a;
+	int status;
+	pid_t pid;
+
+	if (!ASSERT_OK_PTR(p, "probe"))
+		return;
+	a = uls_area(64);
+	if (!ASSERT_OK_PTR(a, "uls_area"))
+		goto out;
+	a[0] = 1;
+	pid = fork();
+	if (!pid) {
+		__u64 v = 0;
+
+		if (probe_len(p) != 0)
+			_exit(10);	/* the child must see no region */
+		if (uls_query(NULL, NULL) != -ENOENT)
+			_exit(11);
+		if (uls_area(64) != a)
+			_exit(12);	/* same address, the child's copy */
+		if (probe_len(p) != 64)
+			_exit(13);
+		a[0] = 2;
+		if (probe_load_u64(p, &v) != 1 || v != 2)
+			_exit(14);
+		if (probe_store_u64(p, 3) != 1 || a[0] != 3)
+			_exit(15);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	ASSERT_TRUE(WIFEXITED(status), "child exited");
+	ASSERT_EQ(WEXITSTATUS(status), 0, "child: unregistered, then its own copy");
+	ASSERT_EQ(a[0], 1, "the parent's area untouched by the child");
+	ASSERT_EQ(probe_len(p), 64, "the parent still registered");
+out:
+	probe_destroy(p);
+}
