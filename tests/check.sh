@@ -71,12 +71,12 @@ else
 	cp "$top/tests/guest/run-check" "$work/payload/guest/run"
 fi
 vmlinux=$("$top/tests/vm/kernel.sh" "$kver")
-"$top/tests/vm/mkinitramfs.sh" "$work/initramfs.cpio.gz" "$work/payload"
+"$top/tests/vm/mkinitramfs.sh" "$work/initramfs.cpio" "$work/payload"
 
 echo "check: booting $kver in QEMU (TCG); console in $work/console.log"
 start=$(date +%s)
 vm_rc=0
-"$top/tests/vm/run.sh" --kernel "$vmlinux" --initrd "$work/initramfs.cpio.gz" \
+"$top/tests/vm/run.sh" --kernel "$vmlinux" --initrd "$work/initramfs.cpio" \
 	--results "$work/vm.results" --dmesg "$work/dmesg.log" \
 	--console "$work/console.log" --timeout 1500 || vm_rc=$?
 echo "check: VM finished in $(( $(date +%s) - start )) s (exit $vm_rc)"
