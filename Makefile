@@ -157,17 +157,20 @@ demo:
 # --- installing ------------------------------------------------------------
 DKMS_SRC := /usr/src/uls-$(VERSION)
 DKMS_FILES := Kbuild Makefile dkms.conf module kfuncs include scripts
+# dkms runs make itself, and reads the kernel's compiler from make's
+# output: ours (MAKEFLAGS with -w) must not leak into it.
+DKMS := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dkms
 
 dkms-install:
 	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
 	tar -c --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 		--exclude='*.mod' --exclude='*.mod.c' $(DKMS_FILES) | \
 		tar -x -C $(DKMS_SRC)
-	if dkms status -m uls -v $(VERSION) | grep -q .; then \
-		dkms remove uls/$(VERSION) --all; fi
-	dkms add uls/$(VERSION)
-	dkms build uls/$(VERSION) -k $(KVER)
-	dkms install uls/$(VERSION) -k $(KVER) --force
+	if $(DKMS) status -m uls -v $(VERSION) | grep -q .; then \
+		$(DKMS) remove uls/$(VERSION) --all; fi
+	$(DKMS) add uls/$(VERSION)
+	$(DKMS) build uls/$(VERSION) -k $(KVER)
+	$(DKMS) install uls/$(VERSION) -k $(KVER) --force
 
 PREFIX ?= /usr/local
 install: user
