@@ -138,3 +138,42 @@ ULS_TEST(unprivileged)
 	ASSERT_TRUE(WIFEXITED(status), "child exited");
 	ASSERT_EQ(WEXITSTATUS(status), 0, "nobody opened, registered, queried, unregistered");
 }
+
+static int write_param(const char *name, const char *val)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/uls/parameters/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* max_len can be changed at runtime, within 1 byte .. 1 GiB. */
+ULS_TEST(max_len_param)
+{
+	char *buf = map_pages(3), def[32];
+	struct uls_info info;
+	int fd = dev_open();
+
+	if (!ASSERT_GE(fd, 0, "open"))
+		return;
+	snprintf(def, sizeof(def), "%ld", read_param("max_len"));
+	if (ASSERT_OK(write_param("max_len", "8192"), "set 8192")) {
+		ASSERT_OK(raw_info(fd, &info), "info");
+		ASSERT_EQ(info.max_len, 8192, "info follows the parameter");
+		ASSERT_ERRNO(raw_register(fd, buf, 8193), E2BIG, "8193 bytes");
+		ASSERT_OK(raw_register(fd, buf + 1, 8192), "8192 bytes");
+	}
+	ASSERT_ERRNO(write_param("max_len", "0"), EINVAL, "0 refused");
+	ASSERT_ERRNO(write_param("max_len", "1073741825"), EINVAL, "1 GiB + 1 refused");
+	ASSERT_ERRNO(write_param("max_len", "lots"), EINVAL, "not a number");
+	ASSERT_OK(write_param("max_len", def), "restore");
+	ASSERT_EQ(read_param("max_len"), 16 * getpagesize(), "restored");
+	close(fd);
+}

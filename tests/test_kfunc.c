@@ -3,12 +3,17 @@
  * The kfuncs as a BPF program sees them: what they find, what they refuse,
  * and that the program and the thread share the same bytes.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
 #include "helpers.h"
 #include "test.h"
+#include "walk.skel.h"
 
 struct kf {
 	int fd;
@@ -333,4 +338,52 @@ ULS_TEST(pins_released)
 	ASSERT_EQ(foll_pins_held(), pins, "all released");
 out:
 	kf_teardown(&k);
+}
+
+
+/* Blocks until the main thread wakes it, then exits. */
+static void *wait_then_exit(void *arg)
+{
+	char c;
+
+	return read(*(int *)arg, &c, 1) == 1 ? NULL : (void *)1;
+}
+
+/* NULL and unreferenced task pointers from a walk: no oops, no region. */
+ULS_TEST(kfunc_walked_pointers)
+{
+	struct walk *skel = walk__open_and_load();
+	struct probe_ctx c = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &c,
+		    .ctx_size_in = sizeof(c));
+
+	if (!ASSERT_OK_PTR(skel, "load walk.bpf.o"))
+		return;
+	c.found = -1;
+	ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.walk_null),
+					 &opts), "run walk_null");
+	ASSERT_EQ(c.len, 0, "bpf_uls_len(NULL)");
+	ASSERT_EQ(c.found, 0, "bpf_uls_get(NULL)");
+
+	/* Wake threads that then exit: last_wakee points at exited ones. */
+	for (int i = 0; i < 50; i++) {
+		int fds[2];
+		pthread_t th;
+
+		if (!ASSERT_OK(pipe(fds), "pipe"))
+			break;
+		pthread_create(&th, NULL, wait_then_exit, &fds[0]);
+		msleep(2);		/* let it block in read() */
+		ASSERT_EQ(write(fds[1], "x", 1), 1, "wake it");
+		pthread_join(th, NULL);
+		close(fds[0]);
+		close(fds[1]);
+		c.len = -1;
+		ASSERT_OK(bpf_prog_test_run_opts(
+				  bpf_program__fd(skel->progs.walk_last_wakee),
+				  &opts), "run walk_last_wakee");
+		if (!ASSERT_EQ(c.len, 0, "no region behind last_wakee"))
+			break;
+	}
+	walk__destroy(skel);
 }
