@@ -42,8 +42,8 @@
  *		...
  *	}
  *
- * This works with any libbpf since 0.4 and any kernel uls supports, unlike
- * bpf_ksym_exists() on a kfunc, which needs libbpf 1.2 and Linux 6.3.
+ * It needs only CO-RE (libbpf 0.4 and later); bpf_ksym_exists() is not in
+ * Debian 12's libbpf 1.1.
  */
 #define uls_api_at_least(level)						\
 	bpf_core_enum_value_exists(enum uls_kfunc_api, level)

@@ -48,9 +48,8 @@ static int __init uls_init(void)
 	if (ret)
 		return ret;
 	/*
-	 * The kfuncs go first: once the device exists, a registration may be
-	 * made, and programs can be loaded against the kfuncs as soon as they
-	 * are registered, but neither needs the other to be there first.
+	 * The kfuncs first: a module built without BTF is refused here,
+	 * before user space can see a device that BPF could never reach.
 	 */
 	ret = uls_kfuncs_init();
 	if (ret)

@@ -11,10 +11,10 @@
  * workqueue, because unmapping and unpinning sleep.
  *
  * Thread exit and exec do not remove entries yet: an exited thread's entry
- * stays, unreachable from BPF (its task no longer matches any live one's
- * lookups by pid reuse, since the entry pins its task_struct), until the
- * file it was registered through is released or the pid is registered
- * again. uls_drop_task() is where exit and exec handling will plug in.
+ * keeps its task_struct and its pinned pages until the pid is registered
+ * again or the file it was registered through is released. No lookup on
+ * another task can match it. uls_drop_task() is where exit and exec
+ * handling will plug in.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -89,17 +89,19 @@ accept() {
 
 raw=$work/btf
 
-# 1. vmlinux shipped with the headers (Debian 6.12+)
-f=/lib/modules/$kver/build/vmlinux
-if [ -e "$f" ]; then
-	if msg=$(elf_btf "$f" "$raw"); then
-		accept "$f"
+# An ELF vmlinux with a .BTF section: accept it or note why not.
+try_elf() {
+	if [ ! -e "$1" ]; then
+		note "$1: not present"
+	elif msg=$(elf_btf "$1" "$raw"); then
+		accept "$1"
 	else
-		note "$f: $msg"
+		note "$1: $msg"
 	fi
-else
-	note "$f: not present"
-fi
+}
+
+# 1. vmlinux shipped with the headers (Debian 6.12+)
+try_elf "/lib/modules/$kver/build/vmlinux"
 
 # 2. the running kernel
 f=/sys/kernel/btf/vmlinux
@@ -131,15 +133,6 @@ else
 fi
 
 # 4. debug symbols (linux-image-KVER-dbg)
-f=/usr/lib/debug/boot/vmlinux-$kver
-if [ -e "$f" ]; then
-	if msg=$(elf_btf "$f" "$raw"); then
-		accept "$f"
-	else
-		note "$f: $msg"
-	fi
-else
-	note "$f: not present"
-fi
+try_elf "/usr/lib/debug/boot/vmlinux-$kver"
 
 die "no base BTF found for kernel $kver; tried:$tried"

@@ -24,14 +24,9 @@ int probe_len(struct probe_ctx *c)
 	return 0;
 }
 
-/*
- * Load the u64 at byte 0 through bpf_uls_get() into .value, and store the
- * old .value there if asked.
- */
-SEC("syscall")
-int probe_get(struct probe_ctx *c)
+/* Load the u64 at @p into .value; store the old .value there if asked. */
+static __always_inline int probe_access(struct probe_ctx *c, u64 *p)
 {
-	u64 *p = bpf_uls_get(probe_task(c), sizeof(u64));
 	u64 old;
 
 	c->found = !!p;
@@ -44,21 +39,19 @@ int probe_get(struct probe_ctx *c)
 	return 0;
 }
 
-/* The same at a runtime offset, through bpf_uls_get_at(). */
+/* The u64 at byte 0, through bpf_uls_get(). */
+SEC("syscall")
+int probe_get(struct probe_ctx *c)
+{
+	return probe_access(c, bpf_uls_get(probe_task(c), sizeof(u64)));
+}
+
+/* The u64 at byte .offset, through bpf_uls_get_at(). */
 SEC("syscall")
 int probe_get_at(struct probe_ctx *c)
 {
-	u64 *p = bpf_uls_get_at(probe_task(c), c->offset, sizeof(u64));
-	u64 old;
-
-	c->found = !!p;
-	if (!p)
-		return 0;
-	old = *p;
-	if (c->store)
-		*p = c->value;
-	c->value = old;
-	return 0;
+	return probe_access(c, bpf_uls_get_at(probe_task(c), c->offset,
+					      sizeof(u64)));
 }
 
 /* Which constant sizes bpf_uls_get() grants for this thread's region. */
