@@ -37,8 +37,6 @@ STATIC_LIBS := -Wl,--start-group -lbpf -lelf -lz -lzstd -Wl,--end-group -lpthrea
 Q := $(if $(V),,@)
 msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(O)/%,%,$(2))'
 
-.SECONDARY:
-
 .PHONY: all module clean-module bpf user tests check check-run demo \
 	dkms-install install clean
 all: module bpf user tests
@@ -50,7 +48,9 @@ BTFIDS := $(O)/scripts/uls-btfids
 
 module: $(BTFIDS)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
-	ULS_BTFIDS=$(BTFIDS) scripts/module-btf.sh $(KVER) $(CURDIR)/uls.ko $(KDIR)
+	ULS_BTFIDS=$(BTFIDS) ULS_BTF_CACHE=$(O)/btf \
+		ULS_CHECK_FUNCS="bpf_uls_get bpf_uls_get_at bpf_uls_len" \
+		scripts/module-btf.sh $(KVER) $(CURDIR)/uls.ko $(KDIR)
 
 clean-module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
@@ -64,12 +64,16 @@ TEST_PROGS := $(wildcard tests/progs/*.bpf.c)
 SKELS := $(patsubst %.bpf.c,$(O)/include/%.skel.h,$(notdir $(BPF_PROGS) $(TEST_PROGS)))
 
 bpf: $(SKELS)
+# Keep the objects the skeletons embed.
+.SECONDARY: $(patsubst %.bpf.c,$(O)/bpf/%.bpf.o,$(notdir $(BPF_PROGS) $(TEST_PROGS)))
 
-$(O)/vmlinux.btf:
-	$(call msg,BTF,$@ ($(KVER)))
+# CO-RE makes one vmlinux.h good for every kernel; it is taken from the
+# target's BTF, and taken again when the target changes.
+$(O)/btf/vmlinux-$(KVER).btf:
+	$(call msg,BTF,$@)
 	$(Q)mkdir -p $(@D) && scripts/base-btf.sh $(KVER) $@
 
-$(O)/include/vmlinux.h: $(O)/vmlinux.btf
+$(O)/include/vmlinux.h: $(O)/btf/vmlinux-$(KVER).btf
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(@D) && $(BPFTOOL) btf dump file $< format c > $@.tmp && mv $@.tmp $@
 
