@@ -12,11 +12,12 @@
 
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
-# The kernel to build for: Debian's default kernel (linux-image-amd64)
-# when installed, else the running one.
+# The kernel to build for: the running one if its headers are installed,
+# else Debian's default kernel (the one linux-image-amd64 pulls in).
+RUNNING_KVER := $(shell uname -r)
 DEBIAN_KVER = $(shell dpkg-query -W -f='$${Depends}' linux-image-amd64 2>/dev/null | \
 		sed -n 's/^linux-image-\([^ ,]*\).*/\1/p')
-KVER ?= $(or $(DEBIAN_KVER),$(shell uname -r))
+KVER ?= $(if $(wildcard /lib/modules/$(RUNNING_KVER)/build),$(RUNNING_KVER),$(or $(DEBIAN_KVER),$(RUNNING_KVER)))
 KDIR ?= /lib/modules/$(KVER)/build
 
 O ?= build

@@ -79,7 +79,7 @@ start=$(date +%s)
 vm_rc=0
 "$top/tests/vm/run.sh" --kernel "$vmlinux" --initrd "$work/initramfs.cpio" \
 	--results "$work/vm.results" --dmesg "$work/dmesg.log" \
-	--console "$work/console.log" --timeout 1500 || vm_rc=$?
+	--console "$work/console.log" --timeout 600 || vm_rc=$?
 echo "check: VM finished in $(( $(date +%s) - start )) s (exit $vm_rc)"
 
 if [ $demo = 1 ]; then
