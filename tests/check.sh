@@ -54,10 +54,9 @@ if readelf -S "$work/payload/uls.ko" | grep -q ' \.BTF ' &&
 else
 	res "not ok dkms_module_has_btf # no .BTF or .BTF_ids in $ko"
 fi
-if "$top/scripts/base-btf.sh" "$kver" "$work/vmlinux.btf" 2>>"$work/btf-check.log" &&
-   "$build/scripts/uls-btfids" check --base "$work/vmlinux.btf" \
+if "$build/scripts/uls-btfids" check --base "$build/btf/vmlinux-$kver.btf" \
 	"$work/payload/uls.ko" --func bpf_uls_get --func bpf_uls_get_at \
-	--func bpf_uls_len >> "$work/btf-check.log" 2>&1; then
+	--func bpf_uls_len > "$work/btf-check.log" 2>&1; then
 	res "ok dkms_module_btf_ids_resolved"
 else
 	cat "$work/btf-check.log" >&2

@@ -74,21 +74,30 @@ void probe_destroy(struct probe *p)
 	probe__destroy(p);
 }
 
+int run_prog(const struct bpf_program *prog, void *ctx, size_t size,
+	     int *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = ctx,
+		    .ctx_size_in = size);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
+		return -errno;
+	*retval = opts.retval;
+	return 0;
+}
+
 int probe_run(struct probe *p, const char *name, struct probe_ctx *c)
 {
 	struct bpf_program *prog;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = c,
-		    .ctx_size_in = sizeof(*c));
-	int err;
+	int err, retval;
 
 	prog = bpf_object__find_program_by_name(p->obj, name);
 	if (!prog)
 		return -ENOENT;
-	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	err = run_prog(prog, c, sizeof(*c), &retval);
 	if (err)
-		return -errno;
-	/* SYSCALL programs write their context back in place. */
-	return opts.retval ? -EIO : 0;
+		return err;
+	return retval ? -EIO : 0;
 }
 
 __u64 probe_len(struct probe *p)

@@ -11,6 +11,14 @@
 #include "progs/probe.h"
 
 struct probe;
+struct bpf_program;
+
+/*
+ * Run a SYSCALL program once with BPF_PROG_TEST_RUN on @ctx (written back
+ * in place); 0 and *retval set, or -errno.
+ */
+int run_prog(const struct bpf_program *prog, void *ctx, size_t size,
+	     int *retval);
 
 /* The raw ABI, without libuls: each returns 0 or a negative errno. */
 int dev_open(void);

@@ -8,9 +8,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-
 #include "helpers.h"
 #include "test.h"
 #include "walk.skel.h"
@@ -354,14 +351,13 @@ ULS_TEST(kfunc_walked_pointers)
 {
 	struct walk *skel = walk__open_and_load();
 	struct probe_ctx c = {};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &c,
-		    .ctx_size_in = sizeof(c));
+	int ret;
 
 	if (!ASSERT_OK_PTR(skel, "load walk.bpf.o"))
 		return;
 	c.found = -1;
-	ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.walk_null),
-					 &opts), "run walk_null");
+	ASSERT_OK(run_prog(skel->progs.walk_null, &c, sizeof(c), &ret),
+		  "run walk_null");
 	ASSERT_EQ(c.len, 0, "bpf_uls_len(NULL)");
 	ASSERT_EQ(c.found, 0, "bpf_uls_get(NULL)");
 
@@ -379,9 +375,8 @@ ULS_TEST(kfunc_walked_pointers)
 		close(fds[0]);
 		close(fds[1]);
 		c.len = -1;
-		ASSERT_OK(bpf_prog_test_run_opts(
-				  bpf_program__fd(skel->progs.walk_last_wakee),
-				  &opts), "run walk_last_wakee");
+		ASSERT_OK(run_prog(skel->progs.walk_last_wakee, &c, sizeof(c),
+				   &ret), "run walk_last_wakee");
 		if (!ASSERT_EQ(c.len, 0, "no region behind last_wakee"))
 			break;
 	}

@@ -9,30 +9,22 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-
 #include "helpers.h"
 #include "test.h"
 #include "loaded.skel.h"
-
-/* What check_loaded() in progs/loaded.bpf.c returns. */
-#define LOADED_NO_MODULE	1
-#define LOADED_UNREGISTERED	2
+#include "progs/loaded.h"
 
 /* Load progs/loaded.bpf.c afresh and run it: its retval, or -errno. */
 static int run_check_loaded(void)
 {
 	struct loaded *skel = loaded__open_and_load();
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	int err;
+	int err, retval;
 
 	if (!skel)
 		return -errno;
-	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.check_loaded),
-				     &opts);
+	err = run_prog(skel->progs.check_loaded, NULL, 0, &retval);
 	loaded__destroy(skel);
-	return err ? -errno : (int)opts.retval;
+	return err ?: retval;
 }
 
 static int delete_module(const char *name)

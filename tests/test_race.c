@@ -17,9 +17,8 @@
 #include "helpers.h"
 #include "test.h"
 #include "churn.skel.h"
+#include "progs/churn.h"
 
-#define CHURN_MARK 0x6368726eULL
-#define CHURN_IOCTL_CMD 0x75C6
 #define NR_BUFS 4
 #define NR_WORKERS 3
 #define CHURN_SECONDS 4

@@ -11,11 +11,9 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "uls.bpf.h"
+#include "churn.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-#define CHURN_MARK 0x6368726eULL
-#define CHURN_IOCTL_CMD 0x75C6
 
 int watch_tgid;
 __u64 hits;

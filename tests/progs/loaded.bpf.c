@@ -3,12 +3,9 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "uls.bpf.h"
+#include "loaded.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-#define LOADED_NO_MODULE	1
-#define LOADED_UNREGISTERED	2
-#define LOADED_REGISTERED	3
 
 SEC("syscall")
 int check_loaded(void *ctx)
