@@ -22,6 +22,8 @@ KDIR ?= /lib/modules/$(KVER)/build
 
 O ?= build
 override O := $(abspath $(O))
+# O is also kbuild's output directory: keep ours out of the kernel's make.
+MAKEOVERRIDES := $(filter-out O=%,$(MAKEOVERRIDES))
 ULS_CACHE ?= $(HOME)/.cache/uls
 export ULS_CACHE
 

@@ -59,4 +59,38 @@
 #define uls_get_at(task, offset, type)					\
 	((type *)bpf_uls_get_at((task), (offset), sizeof(type)))
 
+/*
+ * Sleepable programs (lsm.s, fentry.s, syscall) on 6.2 and later may pass a
+ * task reached through memory (t->group_leader) only inside
+ * bpf_rcu_read_lock(). 6.1 has no such kfunc, and needs none: its kfuncs
+ * take any task pointer and check it themselves. These wrap the pair so one
+ * program loads on both. The test is CO-RE, a constant: MEM_RCU came with
+ * bpf_rcu_read_lock() in 6.2. The program must not sleep between the two.
+ *
+ *	uls_rcu_read_lock();
+ *	p = bpf_uls_get(t->group_leader, 8);
+ *	uls_rcu_read_unlock();
+ *	(p stays valid after the unlock: uls frees regions only after an
+ *	 RCU-tasks-trace grace period too.)
+ */
+extern void bpf_rcu_read_lock(void) __ksym __weak;
+extern void bpf_rcu_read_unlock(void) __ksym __weak;
+
+enum bpf_type_flag___uls { MEM_RCU___uls };
+
+#define uls_have_rcu_lock()						\
+	bpf_core_enum_value_exists(enum bpf_type_flag___uls, MEM_RCU___uls)
+
+static __always_inline void uls_rcu_read_lock(void)
+{
+	if (uls_have_rcu_lock())
+		bpf_rcu_read_lock();
+}
+
+static __always_inline void uls_rcu_read_unlock(void)
+{
+	if (uls_have_rcu_lock())
+		bpf_rcu_read_unlock();
+}
+
 #endif /* __ULS_BPF_H */

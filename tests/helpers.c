@@ -11,11 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include "helpers.h"
 #include "probe.skel.h"
+#include "test.h"
 
 int dev_open(void)
 {
@@ -306,4 +308,52 @@ void msleep(int ms)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
+}
+
+static char refused_log[1 << 20];
+
+void expect_load_refused(struct bpf_object *obj, const char *prog_name,
+			 const char *const msgs[])
+{
+	struct bpf_program *prog, *p;
+	bool matched = false;
+
+	prog = bpf_object__find_program_by_name(obj, prog_name);
+	if (!ASSERT_OK_PTR(prog, prog_name))
+		return;
+	bpf_object__for_each_program(p, obj)
+		bpf_program__set_autoload(p, p == prog);
+	refused_log[0] = '\0';
+	bpf_program__set_log_buf(prog, refused_log, sizeof(refused_log));
+	if (!ASSERT_NEQ(bpf_object__load(obj), 0, "load must fail"))
+		return;
+	for (int i = 0; msgs[i]; i++)
+		matched |= strstr(refused_log, msgs[i]) != NULL;
+	if (!ASSERT_TRUE(matched, "verifier message")) {
+		fprintf(stderr, "%s: expected one of:", prog_name);
+		for (int i = 0; msgs[i]; i++)
+			fprintf(stderr, " '%s'", msgs[i]);
+		fprintf(stderr, "\nverifier log:\n%s\n", refused_log);
+	}
+}
+
+int kernel_has_enum_value(const char *type, const char *value)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	const struct btf_enum *e;
+	int id, found = 0;
+
+	if (!btf)
+		return -errno;
+	id = btf__find_by_name_kind(btf, type, BTF_KIND_ENUM);
+	if (id > 0) {
+		t = btf__type_by_id(btf, id);
+		e = btf_enum(t);
+		for (int i = 0; i < btf_vlen(t) && !found; i++, e++)
+			found = !strcmp(btf__name_by_offset(btf, e->name_off),
+					value);
+	}
+	btf__free(btf);
+	return found;
 }

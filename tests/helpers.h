@@ -11,6 +11,7 @@
 #include "progs/probe.h"
 
 struct probe;
+struct bpf_object;
 struct bpf_program;
 
 /*
@@ -19,6 +20,21 @@ struct bpf_program;
  */
 int run_prog(const struct bpf_program *prog, void *ctx, size_t size,
 	     int *retval);
+
+/*
+ * Load only @prog_name of the opened, not yet loaded @obj, expecting the
+ * verifier to refuse it with one of @msgs (NULL-terminated) in its log.
+ * Fails the test otherwise. @obj is left for the caller to destroy.
+ */
+void expect_load_refused(struct bpf_object *obj, const char *prog_name,
+			 const char *const msgs[]);
+
+/*
+ * Whether the running kernel's BTF has enumerator @value in enum @type: a
+ * feature probe, e.g. ("bpf_type_flag", "MEM_RCU") for kernels whose
+ * kfuncs take RCU-protected pointers (6.2+). -errno if BTF is unreadable.
+ */
+int kernel_has_enum_value(const char *type, const char *value);
 
 /* The raw ABI, without libuls: each returns 0 or a negative errno. */
 int dev_open(void);

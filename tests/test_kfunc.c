@@ -347,12 +347,38 @@ static void *wait_then_exit(void *arg)
 }
 
 /* NULL and unreferenced task pointers from a walk: no oops, no region. */
+/*
+ * Walked task pointers. From 6.2 the kfuncs take KF_RCU task arguments,
+ * and the verifier refuses pointers like these outright. 6.1's verifier
+ * passes them as they are, so there the kfuncs must answer "nothing".
+ */
 ULS_TEST(kfunc_walked_pointers)
 {
-	struct walk *skel = walk__open_and_load();
+	static const char *const refused[] = {
+		"must be a rcu pointer", "must be referenced or trusted",
+		"untrusted", NULL
+	};
+	struct walk *skel;
 	struct probe_ctx c = {};
-	int ret;
+	int ret, rcu;
 
+	rcu = kernel_has_enum_value("bpf_type_flag", "MEM_RCU");
+	if (!ASSERT_GE(rcu, 0, "read the kernel's BTF"))
+		return;
+	if (rcu) {
+		const char *progs[] = { "walk_null", "walk_last_wakee" };
+
+		for (int i = 0; i < 2; i++) {
+			skel = walk__open();
+			if (!ASSERT_OK_PTR(skel, "open walk.bpf.o"))
+				return;
+			expect_load_refused(skel->obj, progs[i], refused);
+			walk__destroy(skel);
+		}
+		return;
+	}
+
+	skel = walk__open_and_load();
 	if (!ASSERT_OK_PTR(skel, "load walk.bpf.o"))
 		return;
 	c.found = -1;

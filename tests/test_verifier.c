@@ -12,36 +12,13 @@
 #include "test.h"
 #include "verifier_fail.skel.h"
 
-static char log_buf[1 << 20];
-
 static void expect_refused(const char *prog_name, const char *const msgs[])
 {
 	struct verifier_fail *skel = verifier_fail__open();
-	struct bpf_program *prog, *p;
-	bool matched = false;
-	int err;
 
 	if (!ASSERT_OK_PTR(skel, "open verifier_fail.bpf.o"))
 		return;
-	prog = bpf_object__find_program_by_name(skel->obj, prog_name);
-	if (!ASSERT_OK_PTR(prog, prog_name))
-		goto out;
-	bpf_object__for_each_program(p, skel->obj)
-		bpf_program__set_autoload(p, p == prog);
-	log_buf[0] = '\0';
-	bpf_program__set_log_buf(prog, log_buf, sizeof(log_buf));
-	err = verifier_fail__load(skel);
-	if (!ASSERT_NEQ(err, 0, "load must fail"))
-		goto out;
-	for (int i = 0; msgs[i]; i++)
-		matched |= strstr(log_buf, msgs[i]) != NULL;
-	if (!ASSERT_TRUE(matched, "verifier message")) {
-		fprintf(stderr, "expected one of:");
-		for (int i = 0; msgs[i]; i++)
-			fprintf(stderr, " '%s'", msgs[i]);
-		fprintf(stderr, "\nverifier log:\n%s\n", log_buf);
-	}
-out:
+	expect_load_refused(skel->obj, prog_name, msgs);
 	verifier_fail__destroy(skel);
 }
 

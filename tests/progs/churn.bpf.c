@@ -61,7 +61,9 @@ int BPF_PROG(churn_sleepable, struct file *file, unsigned int cmd,
 
 	if (cmd != CHURN_IOCTL_CMD || t->tgid != watch_tgid)
 		return 0;
+	uls_rcu_read_lock();
 	p = bpf_uls_get(t->group_leader, 16);
+	uls_rcu_read_unlock();
 	if (!p)
 		return 0;
 	p[0] = CHURN_MARK;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * SYSCALL programs that let a test see a thread's region exactly as a BPF
- * program does, on demand, in the thread's own context.
+ * program does, on demand, in the thread's own context. They are sleepable,
+ * so the leader, a walked pointer, is only passed under uls_rcu_read_lock().
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -20,7 +21,9 @@ static __always_inline struct task_struct *probe_task(struct probe_ctx *c)
 SEC("syscall")
 int probe_len(struct probe_ctx *c)
 {
+	uls_rcu_read_lock();
 	c->len = bpf_uls_len(probe_task(c));
+	uls_rcu_read_unlock();
 	return 0;
 }
 
@@ -43,24 +46,36 @@ static __always_inline int probe_access(struct probe_ctx *c, u64 *p)
 SEC("syscall")
 int probe_get(struct probe_ctx *c)
 {
-	return probe_access(c, bpf_uls_get(probe_task(c), sizeof(u64)));
+	u64 *p;
+
+	uls_rcu_read_lock();
+	p = bpf_uls_get(probe_task(c), sizeof(u64));
+	uls_rcu_read_unlock();
+	return probe_access(c, p);
 }
 
 /* The u64 at byte .offset, through bpf_uls_get_at(). */
 SEC("syscall")
 int probe_get_at(struct probe_ctx *c)
 {
-	return probe_access(c, bpf_uls_get_at(probe_task(c), c->offset,
-					      sizeof(u64)));
+	u64 *p;
+
+	uls_rcu_read_lock();
+	p = bpf_uls_get_at(probe_task(c), c->offset, sizeof(u64));
+	uls_rcu_read_unlock();
+	return probe_access(c, p);
 }
 
 /* Which constant sizes bpf_uls_get() grants for this thread's region. */
 SEC("syscall")
 int probe_sizes(struct probe_ctx *c)
 {
-	struct task_struct *t = probe_task(c);
+	struct task_struct *t;
 	u64 mask = 0;
 	int i = 0;
+
+	uls_rcu_read_lock();
+	t = probe_task(c);
 
 #define PROBE_ONE(sz)							\
 	if (bpf_uls_get(t, sz))						\
@@ -68,6 +83,7 @@ int probe_sizes(struct probe_ctx *c)
 	i++;
 	PROBE_SIZES(PROBE_ONE)
 #undef PROBE_ONE
+	uls_rcu_read_unlock();
 	c->sizes_ok = mask;
 	return 0;
 }
