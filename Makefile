@@ -17,8 +17,12 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 RUNNING_KVER := $(shell uname -r)
 DEBIAN_KVER = $(shell dpkg-query -W -f='$${Depends}' linux-image-amd64 2>/dev/null | \
 		sed -n 's/^linux-image-\([^ ,]*\).*/\1/p')
-KVER ?= $(if $(wildcard /lib/modules/$(RUNNING_KVER)/build),$(RUNNING_KVER),$(or $(DEBIAN_KVER),$(RUNNING_KVER)))
+HOST_KVER = $(if $(wildcard /lib/modules/$(RUNNING_KVER)/build),$(RUNNING_KVER),$(or $(DEBIAN_KVER),$(RUNNING_KVER)))
+KVER ?= $(HOST_KVER)
 KDIR ?= /lib/modules/$(KVER)/build
+# The BPF objects are CO-RE: one vmlinux.h serves every kernel. It is
+# taken from this machine's kernel, whatever KVER the module is built for.
+BTF_KVER ?= $(HOST_KVER)
 
 O ?= build
 override O := $(abspath $(O))
@@ -70,13 +74,11 @@ bpf: $(SKELS)
 # Keep the objects the skeletons embed.
 .SECONDARY: $(patsubst %.bpf.c,$(O)/bpf/%.bpf.o,$(notdir $(BPF_PROGS) $(TEST_PROGS)))
 
-# CO-RE makes one vmlinux.h good for every kernel; it is taken from the
-# target's BTF, and taken again when the target changes.
-$(O)/btf/vmlinux-$(KVER).btf:
+$(O)/btf/vmlinux-%.btf:
 	$(call msg,BTF,$@)
-	$(Q)mkdir -p $(@D) && scripts/base-btf.sh $(KVER) $@
+	$(Q)mkdir -p $(@D) && scripts/base-btf.sh $* $@
 
-$(O)/include/vmlinux.h: $(O)/btf/vmlinux-$(KVER).btf
+$(O)/include/vmlinux.h: $(O)/btf/vmlinux-$(BTF_KVER).btf
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(@D) && $(BPFTOOL) btf dump file $< format c > $@.tmp && mv $@.tmp $@
 
@@ -149,12 +151,16 @@ tests: $(O)/tests/uls_test
 # --- running -------------------------------------------------------------
 # check installs what it needs first, then runs a fresh make, so that the
 # kernel version and tools are looked up once they exist.
+# With KVER on the command line, check runs on that kernel only; else on
+# every kernel of tests/matrix/kernels.list.
 check:
 	tests/setup-host.sh
+	tests/matrix/setup.sh -o $(O)/matrix.list \
+		$(if $(filter command line,$(origin KVER)),$(KVER))
 	$(MAKE) check-run
 
-check-run: all
-	tests/check.sh $(KVER) $(O)
+check-run: bpf user tests $(BTFIDS)
+	tests/matrix/run.sh $(O) $(O)/matrix.list
 
 demo:
 	tests/setup-host.sh
@@ -162,17 +168,21 @@ demo:
 	tests/check.sh --demo $(KVER) $(O)
 
 # --- installing ------------------------------------------------------------
+# KROOT=<dir>: install into the chroot <dir> (where the kernel's headers
+# are, e.g. the sid chroot of tests/matrix) and run dkms there.
+KROOT ?=
 DKMS_SRC := /usr/src/uls-$(VERSION)
 DKMS_FILES := Kbuild Makefile dkms.conf module kfuncs include scripts
 # dkms runs make itself, and reads the kernel's compiler from make's
 # output: ours (MAKEFLAGS with -w) must not leak into it.
-DKMS := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dkms
+DKMS := $(if $(KROOT),tests/matrix/chroot-run.sh $(KROOT)) \
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dkms
 
 dkms-install:
-	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
+	rm -rf $(KROOT)$(DKMS_SRC) && mkdir -p $(KROOT)$(DKMS_SRC)
 	tar -c --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 		--exclude='*.mod' --exclude='*.mod.c' $(DKMS_FILES) | \
-		tar -x -C $(DKMS_SRC)
+		tar -x -C $(KROOT)$(DKMS_SRC)
 	if $(DKMS) status -m uls -v $(VERSION) | grep -q .; then \
 		$(DKMS) remove uls/$(VERSION) --all; fi
 	$(DKMS) add uls/$(VERSION)

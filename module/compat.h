@@ -60,6 +60,20 @@
 #endif
 
 /*
+ * The sched_process_exit tracepoint gained a group_dead argument in 6.16.
+ * A probe attached with tracepoint_probe_register() receives its data
+ * pointer and then the tracepoint's arguments, and under kCFI its prototype
+ * must match the tracepoint's exactly, so declare probes with this.
+ */
+#ifdef ULS_HAVE_TP_EXIT_GROUP_DEAD
+#define ULS_TP_EXIT_PROBE(name)						\
+	void name(void *data, struct task_struct *task, bool group_dead)
+#else
+#define ULS_TP_EXIT_PROBE(name)						\
+	void name(void *data, struct task_struct *task)
+#endif
+
+/*
  * sched_ext schedulers are STRUCT_OPS programs; register the kfuncs for
  * them where the kernel has sched_ext.
  */

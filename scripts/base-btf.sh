@@ -14,6 +14,9 @@
 #
 # The source used is named on stderr.  OUT must start with the BTF magic
 # 0xeB9F; it is written atomically (temp file + mv).
+#
+# With ULS_KROOT set to a directory (a chroot holding the kernel's packages),
+# the paths above are looked up under it, and the running kernel is not.
 
 set -eu
 
@@ -34,6 +37,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/uls-base-btf.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM HUP
 
+root=${ULS_KROOT:-}
+root=${root%/}
 tried=
 
 note() {
@@ -100,12 +105,16 @@ try_elf() {
 	fi
 }
 
-# 1. vmlinux shipped with the headers (Debian 6.12+)
-try_elf "/lib/modules/$kver/build/vmlinux"
+# 1. vmlinux shipped with the headers (Debian 6.12+); in a chroot the build
+#    link is absolute, so also look where Debian puts the headers.
+try_elf "$root/lib/modules/$kver/build/vmlinux"
+[ -z "$root" ] || try_elf "$root/usr/src/linux-headers-$kver/vmlinux"
 
 # 2. the running kernel
 f=/sys/kernel/btf/vmlinux
-if [ "$kver" = "$(uname -r)" ]; then
+if [ -n "$root" ]; then
+	note "$f: skipped, kernel in $root"
+elif [ "$kver" = "$(uname -r)" ]; then
 	if [ -r "$f" ] && cat "$f" >"$raw" 2>/dev/null; then
 		accept "$f"
 	else
@@ -115,8 +124,10 @@ else
 	note "$f: skipped, running kernel is $(uname -r)"
 fi
 
-# 3. the compressed image in /boot
-f=/boot/vmlinuz-$kver
+# 3. the compressed image in /boot (or, split packaging, the modules dir)
+f=$root/boot/vmlinuz-$kver
+[ -e "$f" ] || [ ! -e "$root/usr/lib/modules/$kver/vmlinuz" ] ||
+	f=$root/usr/lib/modules/$kver/vmlinuz
 if [ -e "$f" ]; then
 	if "$here/extract-vmlinux.sh" "$f" "$work/vmlinux" 2>"$work/extract.err"; then
 		if msg=$(elf_btf "$work/vmlinux" "$raw"); then
@@ -133,6 +144,6 @@ else
 fi
 
 # 4. debug symbols (linux-image-KVER-dbg)
-try_elf "/usr/lib/debug/boot/vmlinux-$kver"
+try_elf "$root/usr/lib/debug/boot/vmlinux-$kver"
 
 die "no base BTF found for kernel $kver; tried:$tried"

@@ -1,20 +1,27 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh [--demo] KVER BUILD_DIR
+# check.sh [--demo] [--root DIR] KVER BUILD_DIR
 #
 # Build and install the module for KVER through DKMS, as a user would,
 # check its BTF, boot Debian's KVER kernel in QEMU with the module, the
 # static test programs and busybox, and add up what the guest reports on
 # its results channel. The last line is "N passed, N failed".
+# With --root, KVER's packages are in the chroot DIR (tests/matrix), and
+# DKMS runs there. Where KVER has sched_ext, the scx_uls test runs too.
 # With --demo, run the switch-count demo and print its transcript instead.
 set -eu
 
-demo=0
-if [ "${1:-}" = --demo ]; then
-	demo=1
+demo=0 root=
+while [ $# -gt 2 ]; do
+	case $1 in
+	--demo) demo=1 ;;
+	--root) root=$2; shift ;;
+	*) echo "usage: $0 [--demo] [--root DIR] KVER BUILD_DIR" >&2; exit 2 ;;
+	esac
 	shift
-fi
+done
+[ "$root" != / ] || root=
 kver=$1
 build=$2
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,13 +35,13 @@ res() { echo "$*" >> "$host_results"; }
 
 # 1. The module, through DKMS.
 echo "check: dkms build and install uls/$version for $kver"
-if make -s -C "$top" dkms-install KVER="$kver" > "$work/dkms.log" 2>&1; then
+if make -s -C "$top" dkms-install KVER="$kver" KROOT="$root" > "$work/dkms.log" 2>&1; then
 	res "ok dkms_build_install"
 else
 	tail -n 40 "$work/dkms.log" >&2
 	res "not ok dkms_build_install # see $work/dkms.log"
 fi
-ko=$(find "/var/lib/dkms/uls/$version/$kver" -name 'uls.ko*' -path '*module*' 2>/dev/null | head -n 1)
+ko=$(find "$root/var/lib/dkms/uls/$version/$kver" -name 'uls.ko*' -path '*module*' 2>/dev/null | head -n 1)
 if [ -z "$ko" ]; then
 	echo "check: DKMS produced no uls.ko" >&2
 	cat "$host_results"
@@ -48,13 +55,18 @@ case $ko in
 esac
 
 # 2. Its BTF, on the host: without it the kfuncs silently do not exist.
+base=$build/btf/vmlinux-$kver.btf
+if [ ! -s "$base" ]; then
+	mkdir -p "$build/btf"
+	ULS_KROOT=$root "$top/scripts/base-btf.sh" "$kver" "$base"
+fi
 if readelf -S "$work/payload/uls.ko" | grep -q ' \.BTF ' &&
    readelf -S "$work/payload/uls.ko" | grep -q ' \.BTF_ids '; then
 	res "ok dkms_module_has_btf"
 else
 	res "not ok dkms_module_has_btf # no .BTF or .BTF_ids in $ko"
 fi
-if "$build/scripts/uls-btfids" check --base "$build/btf/vmlinux-$kver.btf" \
+if "$build/scripts/uls-btfids" check --base "$base" \
 	"$work/payload/uls.ko" --func bpf_uls_get --func bpf_uls_get_at \
 	--func bpf_uls_len > "$work/btf-check.log" 2>&1; then
 	res "ok dkms_module_btf_ids_resolved"
@@ -63,14 +75,28 @@ else
 	res "not ok dkms_module_btf_ids_resolved # see $work/btf-check.log"
 fi
 
-# 3. The guest.
+# 3. The sched_ext test, where the kernel has sched_ext.
+config=$root/boot/config-$kver
+[ -e "$config" ] || config=$root/usr/lib/modules/$kver/config
+if grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$config" 2>/dev/null && [ $demo = 0 ]; then
+	echo "check: $kver has sched_ext: building the scx_uls test"
+	if "$top/tests/sched_ext/build.sh" "$kver" "$base" \
+		"$work/payload/bin/scx_uls" > "$work/scx-build.log" 2>&1; then
+		res "ok scx_uls_build"
+	else
+		tail -n 20 "$work/scx-build.log" >&2
+		res "not ok scx_uls_build # see $work/scx-build.log"
+	fi
+fi
+
+# 4. The guest.
 cp "$build/tests/uls_test" "$build/user/switchcount" "$work/payload/bin/"
 if [ $demo = 1 ]; then
 	cp "$top/tests/guest/run-demo" "$work/payload/guest/run"
 else
 	cp "$top/tests/guest/run-check" "$work/payload/guest/run"
 fi
-vmlinux=$("$top/tests/vm/kernel.sh" "$kver")
+vmlinux=$("$top/tests/vm/kernel.sh" "$kver" "$root")
 "$top/tests/vm/mkinitramfs.sh" "$work/initramfs.cpio" "$work/payload"
 
 echo "check: booting $kver in QEMU (TCG); console in $work/console.log"

@@ -7,7 +7,7 @@ set -eu
 
 pkgs="make gcc libc6-dev binutils clang llvm bpftool libbpf-dev libelf-dev
 zlib1g-dev libzstd-dev dwarves dkms kmod xz-utils cpio busybox-static
-qemu-system-x86 linux-image-amd64 linux-headers-amd64"
+qemu-system-x86 linux-image-amd64 linux-headers-amd64 debootstrap"
 
 missing=
 for p in $pkgs; do

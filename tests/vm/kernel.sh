@@ -1,23 +1,28 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# kernel.sh KVER
+# kernel.sh KVER [ROOT]
 #
 # Print the path of a bootable ELF vmlinux for the installed Debian kernel
-# KVER.  QEMU's -kernel boots an ELF vmlinux through PVH (CONFIG_PVH=y),
+# KVER (installed under ROOT, a chroot, if given).  QEMU's -kernel boots an ELF vmlinux through PVH (CONFIG_PVH=y),
 # which skips the bzImage's in-guest decompression: much faster under TCG.
-# The vmlinux is extracted from /boot/vmlinuz-KVER once and cached in
+# The vmlinux is extracted from /boot/vmlinuz-KVER (sid's split packages:
+# /usr/lib/modules/KVER/vmlinuz) once and cached in
 # ${ULS_CACHE:-$HOME/.cache/uls}/kernels/KVER/vmlinux; it is extracted again
 # only when the vmlinuz is newer than the cached copy.
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 KVER" >&2
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+	echo "usage: $0 KVER [ROOT]" >&2
 	exit 2
 fi
 kver=$1
+root=${2:-}
+root=${root%/}
 top=$(cd "$(dirname "$0")/../.." && pwd)
-vmlinuz=/boot/vmlinuz-$kver
+vmlinuz=$root/boot/vmlinuz-$kver
+[ -e "$vmlinuz" ] || [ ! -e "$root/usr/lib/modules/$kver/vmlinuz" ] ||
+	vmlinuz=$root/usr/lib/modules/$kver/vmlinuz
 dir=${ULS_CACHE:-$HOME/.cache/uls}/kernels/$kver
 out=$dir/vmlinux
 

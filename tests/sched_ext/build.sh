@@ -1,0 +1,52 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# build.sh KVER BTF OUT
+#
+# Build the static scx_uls test binary for kernel KVER (whose raw BTF is
+# BTF) into OUT. It is built in the sid chroot (tests/matrix), with sid's
+# clang, libbpf and bpftool, and the tools/sched_ext headers of Debian's
+# linux-source package for KVER's version: the only things taken from the
+# kernel's source. Those headers are extracted once and cached.
+set -eu
+
+if [ $# -ne 3 ]; then
+	echo "usage: $0 KVER BTF OUT" >&2
+	exit 2
+fi
+kver=$1
+btf=$2
+out=$3
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cache=${ULS_CACHE:-$HOME/.cache/uls}
+sid="$top/tests/matrix/sid-chroot.sh"
+src=linux-source-$(echo "$kver" | cut -d. -f1-2)
+
+"$sid" ensure make clang bpftool libbpf-dev libelf-dev zlib1g-dev \
+	libzstd-dev libc6-dev xz-utils "$src"
+root=$("$sid" path)
+tarball=$root/usr/src/$src.tar.xz
+srcver=$("$sid" run dpkg-query -W -f='${Version}' "$src")
+inc=$cache/scx/$src-$srcver/include
+if [ ! -d "$inc" ]; then
+	echo "build.sh: extracting tools/sched_ext/include from $src $srcver" >&2
+	tmp=$cache/scx/tmp.$$
+	rm -rf "$tmp" && mkdir -p "$tmp"
+	tar -xJf "$tarball" -C "$tmp" --wildcards "$src/tools/sched_ext/include/*"
+	mkdir -p "$(dirname "$inc")"
+	mv "$tmp/$src/tools/sched_ext/include" "$inc"
+	rm -rf "$tmp"
+fi
+
+work=/tmp/uls-scx.$$
+rm -rf "$root$work" && mkdir -p "$root$work/scx"
+trap 'rm -rf "$root$work"' EXIT
+(cd "$top" && tar -c tests/sched_ext bpf kfuncs include user/lib) |
+	tar -x -C "$root$work"
+cp -r "$inc" "$root$work/scx/include"
+cp "$btf" "$root$work/vmlinux.btf"
+"$sid" run make -s -C "$work/tests/sched_ext" SCX_INC="$work/scx/include" \
+	VMLINUX_BTF="$work/vmlinux.btf" O="$work/out"
+mkdir -p "$(dirname "$out")"
+cp "$root$work/out/scx_uls" "$out"
