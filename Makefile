@@ -6,7 +6,8 @@
 #   make [KVER=<kernel>]       build everything
 #   make module                the module only (what DKMS runs)
 #   make dkms-install          install the module through DKMS
-#   make check                 install build deps, build, test in a VM
+#   make check [KVER=<kernel>] install what is needed, build, and test in
+#                              a VM on every kernel of the matrix (or one)
 #   make demo                  the same VM, running the switch-count demo
 #   make install               libuls, ulsctl and the headers
 
