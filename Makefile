@@ -53,11 +53,14 @@ all: module bpf user tests
 # Kbuild adds BTF by itself where the headers ship a vmlinux (6.12+);
 # module-btf.sh adds it where they do not (6.1) and checks it everywhere.
 BTFIDS := $(O)/scripts/uls-btfids
+# The kfuncs every module build (and tests/check.sh) checks for in .BTF_ids:
+# those kfuncs/kfuncs.c puts in its set.
+ULS_CHECK_FUNCS := $(shell sed -n 's/^BTF_ID_FLAGS.func, \([a-z_0-9]*\),.*/\1/p' kfuncs/kfuncs.c)
+export ULS_CHECK_FUNCS
 
 module: $(BTFIDS)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 	ULS_BTFIDS=$(BTFIDS) ULS_BTF_CACHE=$(O)/btf \
-		ULS_CHECK_FUNCS="bpf_uls_get bpf_uls_get_at bpf_uls_len" \
 		scripts/module-btf.sh $(KVER) $(CURDIR)/uls.ko $(KDIR)
 
 clean-module:

@@ -66,9 +66,11 @@ if readelf -S "$work/payload/uls.ko" | grep -q ' \.BTF ' &&
 else
 	res "not ok dkms_module_has_btf # no .BTF or .BTF_ids in $ko"
 fi
-if "$build/scripts/uls-btfids" check --base "$base" \
-	"$work/payload/uls.ko" --func bpf_uls_get --func bpf_uls_get_at \
-	--func bpf_uls_len > "$work/btf-check.log" 2>&1; then
+# ULS_CHECK_FUNCS: the kfunc names, from the Makefile (kfuncs/kfuncs.c).
+# shellcheck disable=SC2046
+if "$build/scripts/uls-btfids" check --base "$base" "$work/payload/uls.ko" \
+	$(for f in ${ULS_CHECK_FUNCS:?run through make}; do echo --func "$f"; done) \
+	> "$work/btf-check.log" 2>&1; then
 	res "ok dkms_module_btf_ids_resolved"
 else
 	cat "$work/btf-check.log" >&2
