@@ -327,8 +327,11 @@ void expect_load_refused(struct bpf_object *obj, const char *prog_name,
 	bpf_program__set_log_buf(prog, refused_log, sizeof(refused_log));
 	if (!ASSERT_NEQ(bpf_object__load(obj), 0, "load must fail"))
 		return;
-	for (int i = 0; msgs[i]; i++)
-		matched |= strstr(refused_log, msgs[i]) != NULL;
+	for (int i = 0; msgs[i] && !matched; i++) {
+		matched = strstr(refused_log, msgs[i]) != NULL;
+		if (matched)
+			printf("%s refused: '%s'\n", prog_name, msgs[i]);
+	}
 	if (!ASSERT_TRUE(matched, "verifier message")) {
 		fprintf(stderr, "%s: expected one of:", prog_name);
 		for (int i = 0; msgs[i]; i++)

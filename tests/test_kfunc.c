@@ -346,7 +346,6 @@ static void *wait_then_exit(void *arg)
 	return read(*(int *)arg, &c, 1) == 1 ? NULL : (void *)1;
 }
 
-/* NULL and unreferenced task pointers from a walk: no oops, no region. */
 /*
  * Walked task pointers. From 6.2 the kfuncs take KF_RCU task arguments,
  * and the verifier refuses pointers like these outright. 6.1's verifier
