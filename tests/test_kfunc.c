@@ -354,8 +354,7 @@ static void *wait_then_exit(void *arg)
 ULS_TEST(kfunc_walked_pointers)
 {
 	static const char *const refused[] = {
-		"must be a rcu pointer", "must be referenced or trusted",
-		"untrusted", NULL
+		"must be a rcu pointer", "must be referenced or trusted", NULL
 	};
 	struct walk *skel;
 	struct probe_ctx c = {};
