@@ -67,6 +67,14 @@ SRC
 	apt_host update -q >/dev/null
 }
 
+# all_found: every kernel asked for is resolved already (none asked: no).
+all_found() {
+	[ "$want" != "  " ] || return 1
+	for k in $want; do
+		case $found in *" $k "*) ;; *) return 1 ;; esac
+	done
+}
+
 sid_ready=0
 lines= found=
 # shellcheck disable=SC2034
@@ -79,6 +87,8 @@ while read -r name where suite pkg; do
 		root=/
 		;;
 	sid)
+		# Only make the chroot for a kernel that may be in it.
+		! all_found || continue
 		if [ $sid_ready = 0 ]; then
 			"$here/sid-chroot.sh" ensure
 			sid_ready=1
