@@ -16,7 +16,7 @@ fi
 build=$1
 list=$2
 top=$(cd "$(dirname "$0")/../.." && pwd)
-total_pass=0 total_fail=0 summary=
+total_pass=0 total_fail=0 lines= times=
 
 while read -r kver root name; do
 	[ -n "$kver" ] || continue
@@ -33,12 +33,13 @@ while read -r kver root name; do
 	fail=${fail%% failed}
 	total_pass=$((total_pass + pass))
 	total_fail=$((total_fail + fail))
-	summary="$summary$kver: $line ($(( $(date +%s) - start )) s)
+	lines="$lines$kver: $line
+"
+	times="$times# $kver took $(( $(date +%s) - start )) s
 "
 done < "$list"
 
 echo "=== summary"
-printf '%s' "$summary" | sed 's/ ([0-9]* s)$//'
-printf '%s' "$summary" | sed -n 's/^\([^:]*\):.*(\([0-9]* s\))$/# \1 took \2/p'
+printf '%s%s' "$lines" "$times"
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]
