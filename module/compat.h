@@ -74,6 +74,18 @@
 #endif
 
 /*
+ * pin_user_pages() lost its vmas argument in 6.5. uls checks the VMAs
+ * itself, before pinning, under the same mmap lock.
+ */
+#ifdef ULS_HAVE_PIN_USER_PAGES_VMAS
+#define uls_pin_user_pages(start, nr, flags, pages)			\
+	pin_user_pages(start, nr, flags, pages, NULL)
+#else
+#define uls_pin_user_pages(start, nr, flags, pages)			\
+	pin_user_pages(start, nr, flags, pages)
+#endif
+
+/*
  * sched_ext schedulers are STRUCT_OPS programs; register the kfuncs for
  * them where the kernel has sched_ext.
  */

@@ -39,29 +39,38 @@ static int uls_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static int uls_ioctl_register(struct file *file, void __user *arg)
+static int uls_check_region(const struct uls_region *r)
 {
-	struct uls_region r;
 	u64 end;
 
-	if (copy_from_user(&r, arg, sizeof(r)))
-		return -EFAULT;
-	if (r.flags & ~ULS_REGISTER_FLAGS_ALL || r.__reserved0 ||
-	    r.__reserved[0] || r.__reserved[1])
+	if (r->flags & ~ULS_REGISTER_FLAGS_ALL || r->__reserved0 ||
+	    r->__reserved[0] || r->__reserved[1])
 		return -EINVAL;
-	if (!r.len)
+	if (!r->len)
 		return -EINVAL;
-	if (r.len > READ_ONCE(uls_max_len))
+	if (r->len > READ_ONCE(uls_max_len))
 		return -E2BIG;
-	if (check_add_overflow(r.addr, r.len, &end))
+	if (check_add_overflow(r->addr, r->len, &end))
 		return -EOVERFLOW;
 	/* Only a user thread with its own memory has something to pin. */
 	if (current->flags & (PF_KTHREAD | PF_IO_WORKER) || !current->mm)
 		return -EPERM;
-	if (!access_ok(u64_to_user_ptr(r.addr), r.len))
+	if (!access_ok(u64_to_user_ptr(r->addr), r->len))
 		return -EFAULT;
+	return 0;
+}
 
-	return uls_register_current(file->private_data, r.addr, r.len);
+static int uls_ioctl_register(struct file *file, void __user *arg)
+{
+	struct uls_region r;
+	int ret;
+
+	ret = copy_from_user(&r, arg, sizeof(r)) ? -EFAULT : 0;
+	ret = ret ?: uls_check_region(&r);
+	ret = ret ?: uls_register_current(file->private_data, r.addr, r.len);
+	if (ret)
+		uls_stat_failed(ret);
+	return ret;
 }
 
 static int uls_ioctl_query(void __user *arg)
@@ -81,12 +90,16 @@ static int uls_ioctl_info(void __user *arg)
 {
 	struct uls_info info = {
 		.abi_version = ULS_ABI_VERSION,
-		.features = ULS_FEAT_MULTI_PAGE | ULS_FEAT_GET_AT,
+		.features = ULS_FEAT_MULTI_PAGE | ULS_FEAT_GET_AT |
+			    ULS_FEAT_EXIT_EXEC | ULS_FEAT_CHARGED,
 		.max_len = READ_ONCE(uls_max_len),
 		.page_size = PAGE_SIZE,
 	};
 
-	uls_stats(&info.nr_entries, &info.nr_pinned_pages);
+	info.nr_entries = uls_stat_read(ULS_STAT_ENTRIES);
+	info.nr_pinned_pages = uls_stat_read(ULS_STAT_PINNED_PAGES);
+	info.nr_charged_pages = uls_stat_read(ULS_STAT_CHARGED_PAGES);
+	info.max_pinned_pages = READ_ONCE(uls_max_pinned_pages);
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
@@ -122,6 +135,7 @@ static struct miscdevice uls_misc = {
 	.name = "uls",
 	.fops = &uls_fops,
 	.mode = 0666,
+	.groups = uls_stats_groups,
 };
 
 int uls_dev_init(void)

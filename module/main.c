@@ -40,6 +40,28 @@ static const struct kernel_param_ops uls_max_len_ops = {
 module_param_cb(max_len, &uls_max_len_ops, &uls_max_len, 0644);
 MODULE_PARM_DESC(max_len, "Largest region a thread may register, in bytes (1 .. 1 GiB, default 16 pages)");
 
+static int uls_max_pinned_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long v;
+	int ret;
+
+	ret = kstrtoul(val, 0, &v);
+	if (ret)
+		return ret;
+	if (!v)
+		return -EINVAL;
+	WRITE_ONCE(uls_max_pinned_pages, v);
+	return 0;
+}
+
+static const struct kernel_param_ops uls_max_pinned_ops = {
+	.set = uls_max_pinned_set,
+	.get = param_get_ulong,
+};
+module_param_cb(max_pinned_pages, &uls_max_pinned_ops, &uls_max_pinned_pages,
+		0644);
+MODULE_PARM_DESC(max_pinned_pages, "Most pages all processes together may have pinned (default: an eighth of RAM)");
+
 static int __init uls_init(void)
 {
 	int ret;
@@ -54,12 +76,18 @@ static int __init uls_init(void)
 	ret = uls_kfuncs_init();
 	if (ret)
 		goto err_registry;
-	ret = uls_dev_init();
+	/* Exit and exec must be seen before anyone can register. */
+	ret = uls_lifecycle_init();
 	if (ret)
 		goto err_registry;
+	ret = uls_dev_init();
+	if (ret)
+		goto err_lifecycle;
 	pr_info("user-local storage ready, ABI %d\n", ULS_ABI_VERSION);
 	return 0;
 
+err_lifecycle:
+	uls_lifecycle_exit();
 err_registry:
 	uls_registry_exit();
 	return ret;
@@ -68,6 +96,7 @@ err_registry:
 static void __exit uls_exit(void)
 {
 	uls_dev_exit();
+	uls_lifecycle_exit();
 	uls_registry_exit();
 }
 

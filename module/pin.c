@@ -5,40 +5,90 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/backing-dev.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
 #include "uls.h"
 
 /*
+ * What uls pins for good: anonymous memory, shmem (MAP_SHARED anonymous,
+ * memfd, tmpfs), hugetlbfs and private file mappings (FOLL_WRITE gives the
+ * thread its own anonymous copy). Not a shared mapping of a file that
+ * needs writeback or write notification: the file system expects to see
+ * each write to a page coming, which BPF's stores through the kernel
+ * mapping bypass, so writeback could find the page dirty behind its back.
+ * GUP refuses such pins from 6.5 on; earlier kernels pin them, so uls
+ * checks itself, on every kernel for the same errno. VM_IO and VM_PFNMAP
+ * ranges have no pages to pin: EFAULT, as GUP says.
+ */
+static int uls_check_vmas(struct mm_struct *mm, unsigned long start,
+			  unsigned long end)
+{
+	struct vm_area_struct *vma;
+	unsigned long addr;
+
+	for (addr = start; addr < end; addr = vma->vm_end) {
+		vma = find_vma(mm, addr);
+		if (!vma || vma->vm_start > addr)
+			return -EFAULT;
+		/* As GUP would say, before the writeback check could. */
+		if (!(vma->vm_flags & VM_WRITE) ||
+		    vma->vm_flags & (VM_IO | VM_PFNMAP))
+			return -EFAULT;
+		if (!(vma->vm_flags & VM_SHARED) || !vma->vm_file)
+			continue;
+		if ((vma->vm_ops && (vma->vm_ops->page_mkwrite ||
+				     vma->vm_ops->pfn_mkwrite)) ||
+		    mapping_can_writeback(vma->vm_file->f_mapping))
+			return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/*
  * Pin [uaddr, uaddr + len) of current->mm for writing, long-term: the pages
  * stay in place, and stay the ones BPF writes to, until uls_unpin(), even
  * if the thread unmaps the range. The caller has checked that the range
- * is a non-empty part of user space.
+ * is a non-empty part of user space. The VMAs are checked and the pages
+ * pinned under one mmap lock, so the check holds for what is pinned.
  */
 int uls_pin_range(unsigned long uaddr, u64 len, struct uls_pin *pin,
 		  void **kaddr)
 {
+	struct mm_struct *mm = current->mm;
 	unsigned long first = uaddr & PAGE_MASK;
 	unsigned int nr = (offset_in_page(uaddr) + len + PAGE_SIZE - 1) >>
 			  PAGE_SHIFT;
 	unsigned int i;
-	int pinned, ret;
+	long pinned;
+	int ret;
 
 	pin->pages = kvmalloc_array(nr, sizeof(*pin->pages),
 				    GFP_KERNEL_ACCOUNT);
 	if (!pin->pages)
 		return -ENOMEM;
 
-	pinned = pin_user_pages_fast(first, nr, FOLL_WRITE | FOLL_LONGTERM,
-				     pin->pages);
-	if (pinned < 0) {
-		ret = pinned;
+	if (mmap_read_lock_killable(mm)) {
+		ret = -EINTR;
 		goto err_free;
 	}
-	/* A hole, or a page that cannot be written, stops the walk. */
+	ret = uls_check_vmas(mm, first, first + ((unsigned long)nr << PAGE_SHIFT));
+	pinned = ret ?: uls_pin_user_pages(first, nr,
+					   FOLL_WRITE | FOLL_LONGTERM,
+					   pin->pages);
+	mmap_read_unlock(mm);
+	if (ret)
+		goto err_free;
+	if (pinned < 0) {
+		ret = pinned;
+		pinned = 0;
+		goto err_unpin;
+	}
+	/* A page that cannot be written stops the walk. */
 	if (pinned != nr) {
 		ret = -EFAULT;
 		goto err_unpin;

@@ -1,20 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The registry: one entry per registered thread, keyed by the global thread
- * id (task->pid), read locklessly by the kfuncs.
+ * id it had when it registered, read locklessly by the kfuncs.
  *
- * Writers (register, unregister, file release) serialize on
- * uls_registry_lock, which also protects each file's list of entries.
- * Readers only xa_load() under RCU. An entry that leaves the registry is
- * freed only after an RCU-tasks-trace grace period (sleepable BPF programs)
- * and then an RCU grace period (all other BPF programs), and then from a
- * workqueue, because unmapping and unpinning sleep.
- *
- * Thread exit and exec do not remove entries yet: an exited thread's entry
- * keeps its task_struct and its pinned pages until the pid is registered
- * again or the file it was registered through is released. No lookup on
- * another task can match it. uls_drop_task() is where exit and exec
- * handling will plug in.
+ * Writers (register, unregister, file release, the exit and exec work and
+ * the free work) serialize on uls_registry_lock, which also protects each
+ * file's list of entries and the page accounting. Readers only xa_load()
+ * under RCU. An entry that leaves the registry is freed only after an
+ * RCU-tasks-trace grace period (sleepable BPF programs) and then an RCU
+ * grace period (all other BPF programs, and the exit and exec probes), and
+ * then from a workqueue, because unmapping and unpinning sleep.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,20 +26,26 @@ DEFINE_XARRAY(uls_registry);
 static DEFINE_MUTEX(uls_registry_lock);
 static struct workqueue_struct *uls_free_wq;
 
-static atomic_long_t uls_nr_entries = ATOMIC_LONG_INIT(0);
-static atomic_long_t uls_nr_pinned_pages = ATOMIC_LONG_INIT(0);
-
 static void uls_entry_free_work(struct work_struct *work)
 {
 	struct uls_entry *e = container_of(work, struct uls_entry, free_work);
 	unsigned int nr_pages = e->pin.nr_pages;
 
+	/* The exit and exec work may still hold it in its batch. */
+	uls_lifecycle_sync(e);
+
+	mutex_lock(&uls_registry_lock);
+	if (!list_empty(&e->file_node))
+		list_del(&e->file_node);
+	uls_account_uncharge(e->um, &e->pin);
+	mutex_unlock(&uls_registry_lock);
+
 	uls_unpin(&e->pin);
 	put_task_struct(e->task);
 	kfree(e);
 	/* Last, so that counts at zero mean everything is released. */
-	atomic_long_sub(nr_pages, &uls_nr_pinned_pages);
-	atomic_long_dec(&uls_nr_entries);
+	uls_stat_add(ULS_STAT_PINNED_PAGES, -(long)nr_pages);
+	uls_stat_add(ULS_STAT_ENTRIES, -1);
 }
 
 static void uls_entry_rcu_done(struct rcu_head *rcu)
@@ -64,17 +65,21 @@ static void uls_entry_rcu_tasks_trace_done(struct rcu_head *rcu)
  * Free @e once no BPF program can hold its address any more. Callable from
  * any context; @e must already be out of the registry.
  */
-static void uls_entry_retire(struct uls_entry *e)
+static void uls_entry_retire(struct uls_entry *e, enum uls_stat why)
 {
+	/* It ended when its task exited or exec'd, whoever came to free it. */
+	if (test_bit(ULS_ENTRY_GONE, &e->flags))
+		why = test_bit(ULS_ENTRY_EXEC, &e->flags) ? ULS_STAT_EXECED :
+							   ULS_STAT_EXITED;
+	uls_stat_add(why, 1);
 	call_rcu_tasks_trace(&e->rcu, uls_entry_rcu_tasks_trace_done);
 }
 
-/* Take @e out of the registry and its file's list. */
-static void uls_entry_unlink(struct uls_entry *e)
+/* Take @e out of the registry; false if someone else did already. */
+static bool uls_entry_claim(struct uls_entry *e)
 {
 	lockdep_assert_held(&uls_registry_lock);
-	xa_cmpxchg(&uls_registry, e->task->pid, e, NULL, 0);
-	list_del(&e->file_node);
+	return xa_cmpxchg(&uls_registry, e->pid, e, NULL, 0) == e;
 }
 
 int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len)
@@ -91,36 +96,38 @@ int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len)
 		goto err_free;
 	e->len = len;
 	e->uaddr = uaddr;
-	e->owner = uf;
+	e->pid = current->pid;
 	e->task = get_task_struct(current);
-	atomic_long_inc(&uls_nr_entries);
-	atomic_long_add(e->pin.nr_pages, &uls_nr_pinned_pages);
+	INIT_LIST_HEAD(&e->file_node);
 
 	mutex_lock(&uls_registry_lock);
-	old = xa_store(&uls_registry, current->pid, e, GFP_KERNEL_ACCOUNT);
+	ret = uls_account_charge(&e->pin, &e->um);
+	if (ret)
+		goto err_unlock;
+	old = xa_store(&uls_registry, e->pid, e, GFP_KERNEL_ACCOUNT);
 	if (xa_is_err(old)) {
 		ret = xa_err(old);
-		mutex_unlock(&uls_registry_lock);
-		goto err_unpin;
+		goto err_uncharge;
 	}
 	list_add(&e->file_node, &uf->entries);
+	uls_stat_add(ULS_STAT_ENTRIES, 1);
+	uls_stat_add(ULS_STAT_PINNED_PAGES, e->pin.nr_pages);
+	uls_stat_add(ULS_STAT_REGISTERED, 1);
 	/*
 	 * An old entry of this pid belongs either to this thread (a
-	 * replacement) or to a dead thread whose pid came back. Either way it
-	 * is now unreachable; readers that already hold it keep it alive
-	 * until the grace periods end.
+	 * replacement) or to a dead thread whose pid came back before the
+	 * exit work ran. Either way it is now unreachable; readers that
+	 * already hold it keep it alive until the grace periods end.
 	 */
 	if (old)
-		list_del(&old->file_node);
+		uls_entry_retire(old, ULS_STAT_REPLACED);
 	mutex_unlock(&uls_registry_lock);
-
-	if (old)
-		uls_entry_retire(old);
 	return 0;
 
-err_unpin:
-	atomic_long_sub(e->pin.nr_pages, &uls_nr_pinned_pages);
-	atomic_long_dec(&uls_nr_entries);
+err_uncharge:
+	uls_account_uncharge(e->um, &e->pin);
+err_unlock:
+	mutex_unlock(&uls_registry_lock);
 	put_task_struct(e->task);
 	uls_unpin(&e->pin);
 err_free:
@@ -128,30 +135,19 @@ err_free:
 	return ret;
 }
 
-/*
- * Remove the entry of @task, if it has one. This is the single way out of
- * the registry for a task; exit and exec handling will call it too.
- */
-static int uls_drop_task(struct task_struct *task)
-{
-	struct uls_entry *e;
-
-	mutex_lock(&uls_registry_lock);
-	e = xa_load(&uls_registry, task->pid);
-	if (!e || e->task != task) {
-		mutex_unlock(&uls_registry_lock);
-		return -ENOENT;
-	}
-	uls_entry_unlink(e);
-	mutex_unlock(&uls_registry_lock);
-
-	uls_entry_retire(e);
-	return 0;
-}
-
 int uls_unregister_current(void)
 {
-	return uls_drop_task(current);
+	struct uls_entry *e;
+	int ret = -ENOENT;
+
+	mutex_lock(&uls_registry_lock);
+	e = uls_entry_of(current);
+	if (e && uls_entry_claim(e)) {
+		uls_entry_retire(e, ULS_STAT_UNREGISTERED);
+		ret = 0;
+	}
+	mutex_unlock(&uls_registry_lock);
+	return ret;
 }
 
 int uls_query_current(unsigned long *uaddr, u64 *len)
@@ -170,27 +166,31 @@ int uls_query_current(unsigned long *uaddr, u64 *len)
 	return ret;
 }
 
-/* The file is going away: so do the entries registered through it. */
+/*
+ * The file is going away: so do the entries registered through it. Those
+ * already retired by someone else only leave the list, which the file
+ * takes with it.
+ */
 void uls_release_file(struct uls_file *uf)
 {
 	struct uls_entry *e, *tmp;
-	LIST_HEAD(retired);
 
 	mutex_lock(&uls_registry_lock);
 	list_for_each_entry_safe(e, tmp, &uf->entries, file_node) {
-		uls_entry_unlink(e);
-		list_add(&e->file_node, &retired);
+		list_del_init(&e->file_node);
+		if (uls_entry_claim(e))
+			uls_entry_retire(e, ULS_STAT_RELEASED);
 	}
 	mutex_unlock(&uls_registry_lock);
-
-	list_for_each_entry_safe(e, tmp, &retired, file_node)
-		uls_entry_retire(e);
 }
 
-void uls_stats(u64 *nr_entries, u64 *nr_pinned_pages)
+/* Process context: the task of @e exited or exec'd (lifecycle.c). */
+void uls_drop_gone(struct uls_entry *e)
 {
-	*nr_entries = atomic_long_read(&uls_nr_entries);
-	*nr_pinned_pages = atomic_long_read(&uls_nr_pinned_pages);
+	mutex_lock(&uls_registry_lock);
+	if (uls_entry_claim(e))
+		uls_entry_retire(e, ULS_STAT_EXITED);
+	mutex_unlock(&uls_registry_lock);
 }
 
 int uls_registry_init(void)
@@ -198,13 +198,14 @@ int uls_registry_init(void)
 	uls_free_wq = alloc_workqueue("uls_free", WQ_UNBOUND, 0);
 	if (!uls_free_wq)
 		return -ENOMEM;
+	uls_account_init();
 	return 0;
 }
 
 /*
  * Every file is closed by now (each holds a module reference), so every
- * entry is retired; wait for the callbacks of both grace periods, then for
- * the work they queued.
+ * entry is retired, and the exit and exec probes are gone; wait for the
+ * callbacks of both grace periods, then for the work they queued.
  */
 void uls_registry_exit(void)
 {
@@ -212,4 +213,5 @@ void uls_registry_exit(void)
 	rcu_barrier_tasks_trace();
 	rcu_barrier();
 	destroy_workqueue(uls_free_wq);
+	uls_account_exit();
 }

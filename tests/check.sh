@@ -91,7 +91,25 @@ if grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$config" 2>/dev/null && [ $demo = 0 ]; t
 	fi
 fi
 
-# 4. The guest.
+# 4. The guest. Kernel modules some tests need, where KVER does not build
+# them in: a loop device and ext4, for a file on a disk file system. The
+# guest loads them in the order listed.
+mods=$work/payload/lib/uls-modules
+mkdir -p "$mods"
+: > "$mods/order"
+for m in loop ext4; do
+	modprobe ${root:+-d "$root"} -S "$kver" --show-depends "$m" 2>/dev/null |
+		awk '$1 == "insmod" { print $2 }'
+done | awk '!seen[$0]++' | while read -r ko_path; do
+	[ -e "$ko_path" ] || ko_path=$root$ko_path
+	name=$(basename "$ko_path")
+	case $name in
+	*.xz) xz -dc "$ko_path" > "$mods/${name%.xz}"; name=${name%.xz} ;;
+	*.zst) zstd -qdc "$ko_path" > "$mods/${name%.zst}"; name=${name%.zst} ;;
+	*) cp "$ko_path" "$mods/$name" ;;
+	esac
+	echo "$name" >> "$mods/order"
+done
 cp "$build/tests/uls_test" "$build/user/switchcount" "$work/payload/bin/"
 if [ $demo = 1 ]; then
 	cp "$top/tests/guest/run-demo" "$work/payload/guest/run"
@@ -101,12 +119,15 @@ fi
 vmlinux=$("$top/tests/vm/kernel.sh" "$kver" "$root")
 "$top/tests/vm/mkinitramfs.sh" "$work/initramfs.cpio" "$work/payload"
 
+# 6.1 has memfd_secret() off by default.
+append="secretmem.enable=1"
 echo "check: booting $kver in QEMU (TCG); console in $work/console.log"
 start=$(date +%s)
 vm_rc=0
 "$top/tests/vm/run.sh" --kernel "$vmlinux" --initrd "$work/initramfs.cpio" \
 	--results "$work/vm.results" --dmesg "$work/dmesg.log" \
-	--console "$work/console.log" --timeout 600 || vm_rc=$?
+	--console "$work/console.log" --timeout 600 --append "$append" ||
+	vm_rc=$?
 echo "check: VM finished in $(( $(date +%s) - start )) s (exit $vm_rc)"
 
 if [ $demo = 1 ]; then

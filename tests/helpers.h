@@ -91,6 +91,30 @@ size_t check_pattern(const void *buf, size_t len, unsigned int seed);
 size_t check_pattern_at(const void *buf, size_t len, size_t first,
 			unsigned int seed);
 
+/* Module parameters (/sys/module/uls/parameters/NAME): -1 / -errno */
+long read_param(const char *name);
+int write_param(const char *name, const char *val);
+
+/* A counter of /sys/class/misc/uls/stats/, or -1. */
+long uls_stat(const char *name);
+/* Wait until it reads @value; 0 or -ETIMEDOUT (and what it read). */
+int wait_stat(const char *name, long value, int timeout_ms);
+
+/* VmPin of /proc/self/status in kB (mm->pinned_vm), or -1. */
+long vm_pin_kb(void);
+
+/*
+ * For the rest of this process: drop CAP_IPC_LOCK and set RLIMIT_MEMLOCK
+ * to @bytes, so that uls's charge limit applies (the VM runs as root).
+ */
+int limit_memlock(unsigned long bytes);
+
+/*
+ * Run @fn(@arg) in a forked child. Returns its exit status: 0 if none of
+ * its ASSERT_*() failed, 128 + signal if it died, or -errno.
+ */
+int in_child(void (*fn)(void *), void *arg);
+
 int sys_gettid(void);
 void msleep(int ms);
 

@@ -10,6 +10,7 @@
  * stdout. Whatever a test prints goes to stdout, prefixed with its name.
  *
  * usage: uls_test [-l] [-r FILE] [-t SECONDS] [-x NAME]... [NAME...]
+ *        uls_test --exec-helper REPORT_FD HOLD_FD (see test_lifecycle.c)
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -185,6 +186,10 @@ int main(int argc, char **argv)
 	bool list = false;
 	FILE *results = stdout;
 	struct uls_test *t;
+
+	/* What test_lifecycle.c's exec tests exec into. */
+	if (argc >= 2 && !strcmp(argv[1], "--exec-helper"))
+		return exec_helper(argc - 2, argv + 2);
 
 	while ((opt = getopt(argc, argv, "lr:t:x:")) != -1) {
 		switch (opt) {

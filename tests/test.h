@@ -25,6 +25,7 @@ struct uls_test {
 };
 
 void test__register(struct uls_test *t);
+int exec_helper(int argc, char **argv);
 void test__fail(void);
 bool test__failed(void);
 

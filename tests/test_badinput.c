@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Registrations the module must refuse, each with its documented errno,
- * leaving no entry and no pinned page behind.
+ * The bad-input table: registrations the module must refuse, each with its
+ * documented errno (include/uapi/linux/uls.h), leaving no entry, no pin
+ * and no charge (VmPin) behind; and the kinds of memory it accepts.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -16,6 +20,7 @@ static void expect_refused(const struct uls_region *r, int err,
 {
 	__u64 entries, pinned;
 	long long pins;
+	long vmpin = vm_pin_kb();
 	int fd = dev_open();
 
 	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(settle(), "settle"))
@@ -24,13 +29,39 @@ static void expect_refused(const struct uls_region *r, int err,
 	if (!ASSERT_OK(uls_counts(&entries, &pinned), "counts"))
 		goto out;
 	ASSERT_ERRNO(raw_register_region(fd, r), err, what);
+	printf("%s: refused with errno %d as documented\n", what, err);
 	ASSERT_ERRNO(raw_query(fd, &(struct uls_region){}), ENOENT,
 		     "nothing registered");
 	ASSERT_OK(wait_counts(entries, pinned, 0), "entry and page counts unchanged");
 	ASSERT_EQ(foll_pins_held(), pins, "every pin undone");
+	ASSERT_EQ(vm_pin_kb(), vmpin, "VmPin unchanged");
 out:
 	close(fd);
 }
+
+/* Memory uls accepts: pinned and charged, then all of it given back. */
+static void expect_accepted(void *buf, __u64 len, const char *what)
+{
+	long page = getpagesize(), vmpin = vm_pin_kb();
+	long pages = ((uintptr_t)buf % page + len + page - 1) / page;
+	int fd = dev_open();
+
+	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(settle(), "settle"))
+		return;
+	if (ASSERT_OK(raw_register(fd, buf, len), what)) {
+		printf("%s: accepted\n", what);
+		ASSERT_EQ(vm_pin_kb(), vmpin + pages * page / 1024,
+			  "VmPin grows by the pages");
+		ASSERT_OK(raw_unregister(fd), "unregister");
+	}
+	ASSERT_OK(settle(), "entry freed");
+	ASSERT_EQ(vm_pin_kb(), vmpin, "VmPin back");
+	close(fd);
+}
+
+/* A region as a pointer to a temporary, for the calls below. */
+#define REGION(b, l)						\
+	(&(struct uls_region){ .addr = (uintptr_t)(b), .len = (l) })
 
 static struct uls_region region_in(void *buf, __u64 len)
 {
@@ -174,4 +205,322 @@ ULS_TEST(bad_keeps_previous)
 		ASSERT_EQ(q.addr, (uintptr_t)buf, "first registration kept");
 out:
 	close(fd);
+}
+
+/* A file in @dir, @pages long, open read-write (or read-only). */
+static int file_in(const char *dir, long pages, bool writable)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/uls-badinput.XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	if (ftruncate(fd, pages * getpagesize())) {
+		close(fd);
+		return -errno;
+	}
+	if (!writable) {
+		char self[64];
+		int ro;
+
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		ro = open(self, O_RDONLY | O_CLOEXEC);
+		close(fd);
+		fd = ro;
+	}
+	return fd;
+}
+
+ULS_TEST(bad_readonly_file_mapping)
+{
+	int fd = file_in("/tmp", 1, false);
+	char *buf;
+
+	if (!ASSERT_GE(fd, 0, "file"))
+		return;
+	buf = mmap(NULL, getpagesize(), PROT_READ, MAP_SHARED, fd, 0);
+	if (ASSERT_NEQ(buf, MAP_FAILED, "mmap shared read-only"))
+		expect_refused(REGION(buf, 64), EFAULT,
+			       "MAP_SHARED PROT_READ file");
+	buf = mmap(NULL, getpagesize(), PROT_READ, MAP_PRIVATE, fd, 0);
+	if (ASSERT_NEQ(buf, MAP_FAILED, "mmap private read-only"))
+		expect_refused(REGION(buf, 64), EFAULT,
+			       "MAP_PRIVATE PROT_READ file");
+	close(fd);
+}
+
+/*
+ * A shared writable mapping of a file on a disk file system: writeback
+ * would meet pages that BPF dirtied behind its back. The guest mounts an
+ * ext4 image at $ULS_DISK_DIR.
+ */
+ULS_TEST(bad_shared_disk_file)
+{
+	const char *dir = getenv("ULS_DISK_DIR");
+	long page = getpagesize();
+	char *buf;
+	int fd;
+
+	if (!ASSERT_OK_PTR(dir, "ULS_DISK_DIR (an ext4 mount)"))
+		return;
+	fd = file_in(dir, 2, true);
+	if (!ASSERT_GE(fd, 0, "file on ext4"))
+		return;
+	buf = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (ASSERT_NEQ(buf, MAP_FAILED, "mmap")) {
+		memset(buf, 1, 2 * page);
+		expect_refused(REGION(buf, 64), EOPNOTSUPP,
+			       "MAP_SHARED ext4 file");
+		expect_refused(REGION(buf + page - 8, 16), EOPNOTSUPP,
+			       "MAP_SHARED ext4 file, two pages");
+		munmap(buf, 2 * page);
+		/* A private mapping of the same file is the thread's own copy. */
+		buf = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+			   fd, 0);
+		if (ASSERT_NEQ(buf, MAP_FAILED, "mmap private"))
+			expect_accepted(buf, 64, "MAP_PRIVATE ext4 file");
+	}
+	close(fd);
+}
+
+ULS_TEST(bad_secretmem)
+{
+	int fd = syscall(SYS_memfd_secret, 0);
+	char *buf;
+
+	/* 6.1 needs secretmem.enable=1 on the command line; the VM has it. */
+	if (!ASSERT_GE(fd, 0, "memfd_secret"))
+		return;
+	if (!ASSERT_OK(ftruncate(fd, getpagesize()), "ftruncate"))
+		goto out;
+	buf = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE, MAP_SHARED,
+		   fd, 0);
+	if (ASSERT_NEQ(buf, MAP_FAILED, "mmap")) {
+		buf[0] = 1;
+		expect_refused(REGION(buf, 64), EFAULT, "memfd_secret");
+	}
+out:
+	close(fd);
+}
+
+/* The vDSO's data pages are VM_IO | VM_PFNMAP: no pages to pin. */
+ULS_TEST(bad_pfnmap)
+{
+	char line[256];
+	unsigned long lo, hi;
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!ASSERT_OK_PTR(f, "maps"))
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "[vvar]") &&
+		    sscanf(line, "%lx-%lx", &lo, &hi) == 2) {
+			found = true;
+			break;
+		}
+	fclose(f);
+	if (!ASSERT_TRUE(found, "[vvar] mapping"))
+		return;
+	expect_refused(&(struct uls_region){ .addr = lo, .len = 64 }, EFAULT,
+		       "[vvar] (VM_PFNMAP)");
+}
+
+/* Accepted policy: shmem in all its forms; memfd and hugetlb included. */
+ULS_TEST(accepted_memory_kinds)
+{
+	long page = getpagesize();
+	char *buf;
+	int fd;
+
+	buf = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (ASSERT_NEQ(buf, MAP_FAILED, "shared anonymous"))
+		expect_accepted(buf, 64, "MAP_SHARED | MAP_ANONYMOUS");
+
+	fd = memfd_create("uls", MFD_CLOEXEC);
+	if (ASSERT_GE(fd, 0, "memfd") &&
+	    ASSERT_OK(ftruncate(fd, 2 * page), "ftruncate")) {
+		buf = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   fd, 0);
+		if (ASSERT_NEQ(buf, MAP_FAILED, "mmap memfd"))
+			expect_accepted(buf + 100, page, "memfd");
+	}
+	close(fd);
+
+	fd = file_in("/tmp", 1, true);
+	if (ASSERT_GE(fd, 0, "tmpfs file")) {
+		buf = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   fd, 0);
+		if (ASSERT_NEQ(buf, MAP_FAILED, "mmap tmpfs"))
+			expect_accepted(buf, 64, "MAP_SHARED tmpfs file");
+		close(fd);
+	}
+
+	/* The guest reserves huge pages (nr_hugepages). */
+	buf = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (ASSERT_NEQ(buf, MAP_FAILED, "MAP_HUGETLB")) {
+		buf[0] = 1;
+		expect_accepted(buf + 8, 2 * page, "hugetlb");
+	}
+}
+
+ULS_TEST(bad_ioctl_number)
+{
+	struct uls_region r = region_in(map_pages(1), 64);
+	struct { __u64 addr, len; } short_r = { r.addr, r.len };
+	int fd = dev_open();
+	__u64 entries, pinned;
+
+	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(settle(), "settle") ||
+	    !ASSERT_OK(uls_counts(&entries, &pinned), "counts"))
+		goto out;
+	ASSERT_ERRNO(ioctl(fd, _IOW(ULS_IOC_MAGIC, 99, struct uls_region), &r),
+		     ENOTTY, "unknown number");
+	ASSERT_ERRNO(ioctl(fd, _IOW('x', 1, struct uls_region), &r), ENOTTY,
+		     "other magic");
+	ASSERT_ERRNO(ioctl(fd, _IOR(ULS_IOC_MAGIC, 1, struct uls_region), &r),
+		     ENOTTY, "register with the wrong direction");
+	/* A short struct is a different command: the size is in the number. */
+	ASSERT_ERRNO(ioctl(fd, _IOW(ULS_IOC_MAGIC, 1, short_r), &short_r),
+		     ENOTTY, "register with a short struct");
+	ASSERT_OK(wait_counts(entries, pinned, 0), "counts unchanged");
+out:
+	close(fd);
+}
+
+/* The struct itself runs off the end of the mapping. */
+ULS_TEST(bad_struct_truncated)
+{
+	long page = getpagesize();
+	char *two = map_pages(2);
+	struct uls_region *r;
+	int fd = dev_open();
+
+	if (!ASSERT_GE(fd, 0, "open"))
+		return;
+	munmap(two + page, page);
+	r = (struct uls_region *)(two + page - 16);
+	r->addr = (uintptr_t)two;
+	r->len = 64;
+	ASSERT_ERRNO(ioctl(fd, ULS_IOC_REGISTER, r), EFAULT,
+		     "struct straddling an unmapped page");
+	ASSERT_ERRNO(raw_query(fd, &(struct uls_region){}), ENOENT,
+		     "nothing registered");
+	close(fd);
+}
+
+struct memlock_case {
+	unsigned long limit;
+	long pages;
+	int err;
+	const char *what;
+};
+
+static void memlock_child(void *arg)
+{
+	const struct memlock_case *c = arg;
+	long page = getpagesize();
+	char *buf = map_pages(c->pages + 1);
+
+	if (!ASSERT_OK(limit_memlock(c->limit), "drop CAP_IPC_LOCK, set limit"))
+		return;
+	memset(buf, 1, (c->pages + 1) * page);
+	if (c->err)
+		expect_refused(REGION(buf, c->pages * page), c->err, c->what);
+	else
+		expect_accepted(buf, c->pages * page, c->what);
+}
+
+ULS_TEST(bad_memlock)
+{
+	long page = getpagesize();
+	const struct memlock_case cases[] = {
+		{ 2 * page, 3, ENOMEM, "3 pages over RLIMIT_MEMLOCK of 2" },
+		{ 2 * page, 2, 0, "2 pages within RLIMIT_MEMLOCK of 2" },
+		{ 0, 1, EPERM, "RLIMIT_MEMLOCK 0" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ASSERT_EQ(in_child(memlock_child, (void *)&cases[i]), 0,
+			  cases[i].what);
+}
+
+/* The global cap binds root too. */
+ULS_TEST(bad_global_cap)
+{
+	long cap = read_param("max_pinned_pages");
+	char val[32];
+	char *buf = map_pages(4);
+
+	if (!ASSERT_GT(cap, 0, "max_pinned_pages") || !ASSERT_OK(settle(), "settle"))
+		return;
+	memset(buf, 1, 4 * getpagesize());
+	snprintf(val, sizeof(val), "%ld", uls_stat("charged_pages") + 2);
+	if (!ASSERT_OK(write_param("max_pinned_pages", val), "cap at 2 pages"))
+		return;
+	expect_refused(REGION(buf, 3 * getpagesize()), ENOMEM,
+		       "3 pages over a global cap of 2");
+	snprintf(val, sizeof(val), "%ld", cap);
+	ASSERT_OK(write_param("max_pinned_pages", val), "restore");
+	ASSERT_ERRNO(write_param("max_pinned_pages", "0"), EINVAL, "0 refused");
+}
+
+/*
+ * A thread without an mm cannot make the ioctl from user space (the
+ * module refuses kernel threads and io_uring workers with EPERM); what
+ * can happen is a registration through an fd whose opener, and the mm the
+ * opener registered, are gone. It pins and charges the caller.
+ */
+static void after_opener(int fd, pid_t opener, int report)
+{
+	char *buf = map_pages(1);
+	long vmpin = vm_pin_kb();
+	char ok;
+
+	while (getppid() == opener)
+		msleep(1);
+	ASSERT_ERRNO(raw_query(fd, &(struct uls_region){}), ENOENT,
+		     "the opener's entry is not ours");
+	if (ASSERT_OK(raw_register(fd, buf, 64), "register through the fd")) {
+		ASSERT_EQ(vm_pin_kb(), vmpin + getpagesize() / 1024,
+			  "charged to the caller");
+		ASSERT_OK(raw_unregister(fd), "unregister");
+	}
+	ok = test__failed() ? 'F' : 'P';
+	if (write(report, &ok, 1) != 1)
+		_exit(1);
+	_exit(0);
+}
+
+ULS_TEST(bad_mm_gone)
+{
+	int p[2], fd, status;
+	char verdict = 0;
+	pid_t opener;
+
+	if (!ASSERT_OK(pipe(p), "pipe") || !ASSERT_OK(settle(), "settle"))
+		return;
+	opener = fork();
+	if (!opener) {
+		fd = dev_open();
+		if (fd < 0 || raw_register(fd, map_pages(1), 64))
+			_exit(1);
+		/* The child keeps the file; this process and its mm go. */
+		if (!fork())
+			after_opener(fd, getppid(), p[1]);
+		_exit(0);
+	}
+	close(p[1]);
+	ASSERT_EQ(waitpid(opener, &status, 0), opener, "opener reaped");
+	ASSERT_EQ(status, 0, "opener registered");
+	ASSERT_EQ(read(p[0], &verdict, 1), 1, "verdict");
+	ASSERT_EQ(verdict, 'P', "the survivor's checks");
+	close(p[0]);
+	ASSERT_OK(settle(), "everything freed");
+	ASSERT_OK(wait_stat("charged_pages", 0, 10000), "charges returned");
 }

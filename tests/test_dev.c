@@ -29,22 +29,6 @@ ULS_TEST(dev_mode)
 	ASSERT_EQ(st.st_mode & 0777, 0666, "any user may open it");
 }
 
-static long read_param(const char *name)
-{
-	char path[128];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/module/uls/parameters/%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 ULS_TEST(info)
 {
 	struct uls_info info;
@@ -63,8 +47,14 @@ ULS_TEST(info)
 	ASSERT_EQ(info.page_size, getpagesize(), "page_size");
 	ASSERT_EQ(info.max_len, read_param("max_len"), "max_len = parameter");
 	ASSERT_EQ(info.max_len, 16 * getpagesize(), "max_len default");
+	ASSERT_EQ(info.features & ULS_FEAT_EXIT_EXEC, ULS_FEAT_EXIT_EXEC,
+		  "exit/exec feature");
+	ASSERT_EQ(info.features & ULS_FEAT_CHARGED, ULS_FEAT_CHARGED,
+		  "charged feature");
+	ASSERT_EQ(info.max_pinned_pages, read_param("max_pinned_pages"),
+		  "max_pinned_pages = parameter");
 	ASSERT_EQ(info.__reserved0, 0, "reserved0 zeroed");
-	for (int i = 0; i < 4; i++)
+	for (size_t i = 0; i < sizeof(info.__reserved) / sizeof(info.__reserved[0]); i++)
 		ASSERT_EQ(info.__reserved[i], 0, "reserved zeroed");
 out:
 	close(fd);
@@ -137,21 +127,6 @@ ULS_TEST(unprivileged)
 	waitpid(pid, &status, 0);
 	ASSERT_TRUE(WIFEXITED(status), "child exited");
 	ASSERT_EQ(WEXITSTATUS(status), 0, "nobody opened, registered, queried, unregistered");
-}
-
-static int write_param(const char *name, const char *val)
-{
-	char path[128];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "/sys/module/uls/parameters/%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
 }
 
 /* max_len can be changed at runtime, within 1 byte .. 1 GiB. */

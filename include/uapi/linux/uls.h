@@ -44,6 +44,8 @@ struct uls_region {
 /* Bits of struct uls_info.features. */
 #define ULS_FEAT_MULTI_PAGE	(1ULL << 0) /* regions may span pages */
 #define ULS_FEAT_GET_AT		(1ULL << 1) /* bpf_uls_get_at() exists */
+#define ULS_FEAT_EXIT_EXEC	(1ULL << 2) /* exit and exec end registrations */
+#define ULS_FEAT_CHARGED	(1ULL << 3) /* pages charged to RLIMIT_MEMLOCK */
 
 /**
  * struct uls_info - what this module offers
@@ -55,6 +57,9 @@ struct uls_region {
  * @nr_entries:	registrations alive now, all threads of all processes
  * @nr_pinned_pages: page pins they hold now (a page shared by several
  *		registrations counts once for each)
+ * @nr_charged_pages: pages charged now, all processes (a page shared by
+ *		several registrations of one process counts once)
+ * @max_pinned_pages: the cap on @nr_charged_pages (module parameter)
  * @__reserved: zero
  */
 struct uls_info {
@@ -65,7 +70,9 @@ struct uls_info {
 	__u64 page_size;
 	__u64 nr_entries;
 	__u64 nr_pinned_pages;
-	__u64 __reserved[4];
+	__u64 nr_charged_pages;
+	__u64 max_pinned_pages;
+	__u64 __reserved[2];
 };
 
 #define ULS_IOC_MAGIC		0xBC
@@ -73,14 +80,30 @@ struct uls_info {
 /*
  * ULS_IOC_REGISTER: register [addr, addr + len) for the calling thread.
  * It replaces the thread's previous registration atomically: a BPF program
- * sees either the old region or the new one.
+ * sees either the old region or the new one. The pages are pinned until
+ * the registration ends, and charged to the calling process's
+ * RLIMIT_MEMLOCK (VmPin), each page once however many of its threads
+ * register it.
  *   EINVAL	unknown flags, non-zero reserved field, or len == 0
  *   E2BIG	len > uls_info.max_len
  *   EOVERFLOW	addr + len wraps around
- *   EFAULT	the range is not mapped writable in the caller, lies outside
- *		user space, or the struct cannot be read
- *   EPERM	the caller is a kernel thread or an io_uring worker
- *   ENOMEM	out of memory, or the kernel mapping failed
+ *   EFAULT	the range is not all mapped writable in the caller (a hole,
+ *		PROT_READ, PROT_NONE, a VM_IO/VM_PFNMAP mapping, memfd_secret
+ *		memory), lies outside user space, or the struct cannot be read
+ *   EOPNOTSUPP	part of the range is a shared mapping of a file that needs
+ *		writeback (a file on a disk file system); anonymous memory,
+ *		shmem, memfd, tmpfs, hugetlbfs and private file mappings are
+ *		accepted
+ *   EPERM	RLIMIT_MEMLOCK is 0 and the caller lacks CAP_IPC_LOCK, or the
+ *		caller is a kernel thread or an io_uring worker
+ *   ENOMEM	the new pages would exceed RLIMIT_MEMLOCK (without
+ *		CAP_IPC_LOCK) or the module's max_pinned_pages, or out of
+ *		memory, or the kernel mapping failed
+ *   EINTR	a fatal signal arrived while waiting for the mmap lock
+ *
+ * A registration ends when the thread replaces or drops it, exits, or
+ * execs, or when the file it was made through is released (its last file
+ * descriptor closed, in any process).
  *
  * ULS_IOC_UNREGISTER: drop the calling thread's registration.
  *   ENOENT	the thread has none

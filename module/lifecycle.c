@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Thread exit and exec end a registration. The module learns of them
+ * without patching the kernel: the sched_process_exit and sched_process_exec
+ * tracepoints are not exported to modules, but every kernel tracepoint can
+ * be found by name with for_each_kernel_tracepoint() and probed with
+ * tracepoint_probe_register().
+ *
+ * The probes run with preemption disabled, where nothing may sleep, and on
+ * PREEMPT_RT even the xarray's spinlock sleeps. So a probe only marks the
+ * entry gone, which every lookup honors from then on, and queues it,
+ * lock-free; a work item takes it out of the registry and retires it. A
+ * thread that gets the pid meanwhile sees NULL too (lookups match the task
+ * pointer), and its registration replaces the stale entry.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/binfmts.h>
+#include <linux/tracepoint.h>
+
+#include "uls.h"
+
+static LLIST_HEAD(uls_gone_list);
+
+static void uls_gone_work_fn(struct work_struct *work)
+{
+	struct llist_node *batch = llist_del_all(&uls_gone_list);
+	struct uls_entry *e, *tmp;
+
+	llist_for_each_entry_safe(e, tmp, batch, gone_node)
+		uls_drop_gone(e);
+}
+
+static DECLARE_WORK(uls_gone_work, uls_gone_work_fn);
+
+/*
+ * An entry is freed only after an RCU grace period that began once it left
+ * the registry, so one a probe found is alive until the probe returns, and
+ * the free of an entry a probe queued waits here for the work to let go.
+ */
+void uls_lifecycle_sync(struct uls_entry *e)
+{
+	if (test_bit(ULS_ENTRY_GONE, &e->flags))
+		flush_work(&uls_gone_work);
+}
+
+static void uls_task_gone(struct task_struct *task, pid_t pid, bool exec)
+{
+	struct uls_entry *e;
+
+	e = xa_load(&uls_registry, pid);
+	if (!e || e->task != task)
+		return;
+	if (exec)
+		set_bit(ULS_ENTRY_EXEC, &e->flags);
+	/* Dead to lookups from here; queued once, whatever else ends it. */
+	if (test_and_set_bit(ULS_ENTRY_GONE, &e->flags))
+		return;
+	llist_add(&e->gone_node, &uls_gone_list);
+	queue_work(system_unbound_wq, &uls_gone_work);
+}
+
+static ULS_TP_EXIT_PROBE(uls_probe_exit)
+{
+	uls_task_gone(task, task->pid, false);
+}
+
+/*
+ * A thread that execs from a non-leader has taken the leader's pid by now;
+ * its entry is still under its old one.
+ */
+static void uls_probe_exec(void *data, struct task_struct *task,
+			   pid_t old_pid, struct linux_binprm *bprm)
+{
+	uls_task_gone(task, old_pid, true);
+}
+
+static struct uls_tp {
+	const char *name;
+	void *probe;
+	struct tracepoint *tp;
+	bool registered;
+} uls_tps[] = {
+	{ .name = "sched_process_exit", .probe = uls_probe_exit },
+	{ .name = "sched_process_exec", .probe = uls_probe_exec },
+};
+
+static void uls_find_tp(struct tracepoint *tp, void *priv)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(uls_tps); i++)
+		if (!strcmp(tp->name, uls_tps[i].name))
+			uls_tps[i].tp = tp;
+}
+
+void uls_lifecycle_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(uls_tps); i++) {
+		if (!uls_tps[i].registered)
+			continue;
+		WARN_ON(tracepoint_probe_unregister(uls_tps[i].tp,
+						    uls_tps[i].probe, NULL));
+		uls_tps[i].registered = false;
+	}
+	/* No probe runs any more, so nothing queues the work again. */
+	tracepoint_synchronize_unregister();
+	flush_work(&uls_gone_work);
+}
+
+int uls_lifecycle_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	for_each_kernel_tracepoint(uls_find_tp, NULL);
+	for (i = 0; i < ARRAY_SIZE(uls_tps); i++) {
+		if (!uls_tps[i].tp) {
+			pr_err("tracepoint %s not found\n", uls_tps[i].name);
+			ret = -ENOENT;
+			goto err_unregister;
+		}
+		ret = tracepoint_probe_register(uls_tps[i].tp,
+						uls_tps[i].probe, NULL);
+		if (ret) {
+			pr_err("probing %s failed: %d\n", uls_tps[i].name, ret);
+			goto err_unregister;
+		}
+		uls_tps[i].registered = true;
+	}
+	return 0;
+
+err_unregister:
+	uls_lifecycle_exit();
+	return ret;
+}
