@@ -507,12 +507,14 @@ ULS_TEST(bad_mm_gone)
 		return;
 	opener = fork();
 	if (!opener) {
+		pid_t me = getpid();
+
 		fd = dev_open();
 		if (fd < 0 || raw_register(fd, map_pages(1), 64))
 			_exit(1);
 		/* The child keeps the file; this process and its mm go. */
 		if (!fork())
-			after_opener(fd, getppid(), p[1]);
+			after_opener(fd, me, p[1]);
 		_exit(0);
 	}
 	close(p[1]);

@@ -267,11 +267,13 @@ ULS_TEST_TIMEOUT(fuzz_ioctl, 600)
 	long seed = env_long("ULS_FUZZ_SEED", 1);
 	long target = env_long("ULS_FUZZ_CALLS", 1000000);
 	double bound = env_long("ULS_FUZZ_SECONDS", 240), start, took;
-	long long pins = foll_pins_held();
+	long long pins;
 	long vmpin = vm_pin_kb();
 
+	/* Baselines once the previous test's frees are done. */
 	if (!ASSERT_OK(settle(), "settle"))
 		return;
+	pins = foll_pins_held();
 	f.rng = seed * 0x9e3779b97f4a7c15ULL + 1;
 	f.page = getpagesize();
 	for (int i = 0; i < NR_FDS; i++)

@@ -212,13 +212,15 @@ ULS_TEST(unmap_remap_under_registration)
 {
 	long page = getpagesize();
 	struct probe *p = probe_load();
-	long long pins = foll_pins_held();
+	long long pins = 0;
 	volatile __u64 *buf;
 	__u64 v = 0;
 	int fd = dev_open();
 
-	if (!ASSERT_OK_PTR(p, "probe") || !ASSERT_GE(fd, 0, "open"))
+	if (!ASSERT_OK_PTR(p, "probe") || !ASSERT_GE(fd, 0, "open") ||
+	    !ASSERT_OK(settle(), "settle"))
 		goto out;
+	pins = foll_pins_held();
 	buf = map_pages(1);
 	buf[0] = 7;
 	if (!ASSERT_OK(raw_register(fd, (void *)buf, 64), "register"))
@@ -261,13 +263,14 @@ ULS_TEST(reregister_loop)
 {
 	long page = getpagesize();
 	char *bufs = map_pages(8);
-	long long pins = foll_pins_held();
+	long long pins;
 	long vmpin = vm_pin_kb();
 	struct uls_region q;
 	int fd = dev_open();
 
-	if (!ASSERT_GE(fd, 0, "open"))
+	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(settle(), "settle"))
 		return;
+	pins = foll_pins_held();
 	memset(bufs, 0, 8 * page);
 	for (int i = 0; i < 2000; i++) {
 		char *addr = bufs + (i * 1237) % (6 * page);

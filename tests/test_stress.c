@@ -196,7 +196,7 @@ ULS_TEST_TIMEOUT(stress_lifecycle, 400)
 	int seconds = env ? atoi(env) : 60;
 	static struct worker w[NR_WORKERS];
 	long execed = uls_stat("execed"), exited = uls_stat("exited");
-	long long pins = foll_pins_held();
+	long long pins;
 	long vmpin = vm_pin_kb(), ops[NR_OPS] = {}, failed = 0, corrupt = 0;
 	long spawned = 0;
 	struct stress *skel;
@@ -206,6 +206,7 @@ ULS_TEST_TIMEOUT(stress_lifecycle, 400)
 	dev_fd = dev_open();
 	if (!ASSERT_GE(dev_fd, 0, "open") || !ASSERT_OK(settle(), "settle"))
 		return;
+	pins = foll_pins_held();
 	skel = stress__open_and_load();
 	if (!ASSERT_OK_PTR(skel, "load stress.bpf.o"))
 		return;

@@ -308,7 +308,9 @@ const char *uls_strerror(int err)
 	case EFAULT:
 		return "range not mapped writable in this process";
 	case EPERM:
-		return "caller may not register (kernel thread or io_uring worker)";
+		return "RLIMIT_MEMLOCK is 0 (or the caller is a kernel thread)";
+	case EOPNOTSUPP:
+		return "range is a shared mapping of a file that needs writeback";
 	case ENOENT:
 		return "this thread has no registration";
 	case ENOSPC:
@@ -316,7 +318,7 @@ const char *uls_strerror(int err)
 	case ENOTTY:
 		return "the uls module does not know this request (version mismatch)";
 	case ENOMEM:
-		return "out of memory";
+		return "over RLIMIT_MEMLOCK or the module's max_pinned_pages, or out of memory";
 	}
 	snprintf(buf, sizeof(buf), "%s", strerror(err));
 	return buf;

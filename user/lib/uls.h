@@ -32,10 +32,11 @@
  * threads, and the child's thread is new). uls_area() in the child
  * registers the child's copy of the area again on its first call.
  *
- * Lifetime: a registration lasts until the thread replaces or drops it, or
- * until the process closes /dev/uls (at exit or exec). The memory must
+ * Lifetime: a registration lasts until the thread replaces or drops it,
+ * exits or execs, or until the process closes /dev/uls. The memory must
  * stay mapped until then; if it is unmapped, the kernel keeps the pages
- * (and BPF keeps writing them) until the registration ends. A BPF program
+ * (and BPF keeps writing them) until the registration ends. Pinned pages
+ * count against RLIMIT_MEMLOCK, each page once per process. A BPF program
  * that fetched the pointer just before an unregistration may still finish
  * its stores right after it returns.
  */

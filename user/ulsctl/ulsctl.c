@@ -20,14 +20,20 @@ static int cmd_info(void)
 		return 1;
 	}
 	printf("abi_version      %u\n", info.abi_version);
-	printf("features        %s%s\n",
+	printf("features        %s%s%s%s\n",
 	       info.features & ULS_FEAT_MULTI_PAGE ? " multi-page" : "",
-	       info.features & ULS_FEAT_GET_AT ? " get_at" : "");
+	       info.features & ULS_FEAT_GET_AT ? " get_at" : "",
+	       info.features & ULS_FEAT_EXIT_EXEC ? " exit-exec" : "",
+	       info.features & ULS_FEAT_CHARGED ? " charged" : "");
 	printf("max_len          %llu\n", (unsigned long long)info.max_len);
 	printf("page_size        %llu\n", (unsigned long long)info.page_size);
 	printf("entries          %llu\n", (unsigned long long)info.nr_entries);
 	printf("page_pins        %llu\n",
 	       (unsigned long long)info.nr_pinned_pages);
+	printf("charged_pages    %llu\n",
+	       (unsigned long long)info.nr_charged_pages);
+	printf("max_pinned_pages %llu\n",
+	       (unsigned long long)info.max_pinned_pages);
 	return 0;
 }
 
