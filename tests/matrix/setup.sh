@@ -118,11 +118,13 @@ while read -r name where suite pkg; do
 		;;
 	sid)
 		# sid packages the image in parts: linux-binary holds vmlinuz,
-		# linux-base the config; the headers pull in their gcc.
+		# linux-base the config, linux-modules the modules (the guest
+		# loads loop and ext4 from it); the headers pull in their gcc.
 		src=linux-source-$(echo "$kver" | cut -d. -f1-2)
 		# shellcheck disable=SC2086
 		"$here/sid-chroot.sh" ensure $sid_tools "$src" \
-			"linux-headers-$kver" "linux-binary-$kver" "linux-base-$kver"
+			"linux-headers-$kver" "linux-binary-$kver" \
+			"linux-base-$kver" "linux-modules-$kver"
 		;;
 	esac
 	lines="$lines$kver $root $name
