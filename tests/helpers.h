@@ -117,5 +117,7 @@ int in_child(void (*fn)(void *), void *arg);
 
 int sys_gettid(void);
 void msleep(int ms);
+/* CLOCK_MONOTONIC in seconds */
+double mono_now(void);
 
 #endif /* ULS_TEST_HELPERS_H */

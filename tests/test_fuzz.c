@@ -253,14 +253,6 @@ static long env_long(const char *name, long def)
 	return v && *v ? strtol(v, NULL, 0) : def;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 ULS_TEST_TIMEOUT(fuzz_ioctl, 600)
 {
 	static struct fuzz f;
@@ -283,11 +275,11 @@ ULS_TEST_TIMEOUT(fuzz_ioctl, 600)
 				      sizeof(struct uls_region));
 	munmap((char *)f.arg + sizeof(struct uls_region), f.page);
 
-	start = now();
-	while (f.calls < target && now() - start < bound)
+	start = mono_now();
+	while (f.calls < target && mono_now() - start < bound)
 		for (int i = 0; i < 1000; i++)
 			fuzz_step(&f);
-	took = now() - start;
+	took = mono_now() - start;
 
 	for (int i = 0; i < NR_FDS; i++)
 		if (f.fds[i] >= 0)

@@ -182,14 +182,6 @@ out:
 	return NULL;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 ULS_TEST_TIMEOUT(stress_lifecycle, 400)
 {
 	const char *env = getenv("ULS_STRESS_SECONDS");
@@ -221,8 +213,8 @@ ULS_TEST_TIMEOUT(stress_lifecycle, 400)
 		pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
 		spawned++;
 	}
-	deadline = now() + seconds;
-	while (now() < deadline) {
+	deadline = mono_now() + seconds;
+	while (mono_now() < deadline) {
 		/* A worker that exited is replaced by a new thread. */
 		for (int i = 0; i < NR_WORKERS; i++) {
 			if (!atomic_load(&w[i].done))
