@@ -25,6 +25,9 @@ if [ $# -ne 2 ]; then
 fi
 srcpkg=$1
 fragment=$2
+# Run from make check: the kernel's make must not inherit our make's flags
+# (jobserver, -w) nor an output directory meant for something else.
+unset MAKEFLAGS MFLAGS MAKELEVEL KBUILD_OUTPUT
 tarball=/usr/src/$srcpkg.tar.xz
 
 die() {
