@@ -8,6 +8,8 @@
 #   make dkms-install          install the module through DKMS
 #   make check [KVER=<kernel>] install what is needed, build, and test in
 #                              a VM on every kernel of the matrix (or one)
+#   make check-debug           the same on the debug kernel only (KASAN,
+#                              lockdep, kmemleak; built once, cached)
 #   make demo                  the same VM, running the switch-count demo
 #   make install               libuls, ulsctl and the headers
 
@@ -45,7 +47,7 @@ STATIC_LIBS := -Wl,--start-group -lbpf -lelf -lz -lzstd -Wl,--end-group -lpthrea
 Q := $(if $(V),,@)
 msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(O)/%,%,$(2))'
 
-.PHONY: all module clean-module bpf user tests check check-run demo \
+.PHONY: all module clean-module bpf user tests check check-debug check-run demo \
 	dkms-install install clean
 all: module bpf user tests
 
@@ -161,6 +163,13 @@ check:
 	tests/setup-host.sh
 	tests/matrix/setup.sh -o $(O)/matrix.list \
 		$(if $(filter command line,$(origin KVER)),$(KVER))
+	$(MAKE) check-run
+
+# The debug tier is the matrix's "debug" kernel: built from source with
+# tests/debug/debug.config, run by `make check` after the others.
+check-debug:
+	tests/setup-host.sh
+	tests/matrix/setup.sh -o $(O)/matrix.list debug
 	$(MAKE) check-run
 
 check-run: bpf user tests $(BTFIDS)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh [--demo] [--root DIR] KVER BUILD_DIR
+# check.sh [--demo] [--root DIR] [--kdir DIR] [--mem MB] [--timeout SEC]
+#          [--append ARG]... KVER BUILD_DIR
 #
 # Build and install the module for KVER through DKMS, as a user would,
 # check its BTF, boot Debian's KVER kernel in QEMU with the module, the
@@ -9,18 +10,33 @@
 # its results channel. The last line is "N passed, N failed".
 # With --root, KVER's packages are in the chroot DIR (tests/matrix), and
 # DKMS runs there. Where KVER has sched_ext, the scx_uls test runs too.
+# With --kdir, KVER is a kernel built from source in DIR (no package, so
+# no DKMS: tests/debug/kernel.sh): the module is built by Kbuild from a
+# copy of the sources, and DIR's bzImage is booted.
+# --mem, --timeout: the VM's memory and time limit (run.sh); each --append
+# adds to the kernel command line.
 # With --demo, run the switch-count demo and print its transcript instead.
 set -eu
 
-demo=0 root=
+usage() {
+	sed -n '4,5s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+}
+
+demo=0 root= kdir= mem=2048 timeout=600 append=
 while [ $# -gt 2 ]; do
 	case $1 in
 	--demo) demo=1 ;;
 	--root) root=$2; shift ;;
-	*) echo "usage: $0 [--demo] [--root DIR] KVER BUILD_DIR" >&2; exit 2 ;;
+	--kdir) kdir=$2; shift ;;
+	--mem) mem=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--append) append="$append $2"; shift ;;
+	*) usage ;;
 	esac
 	shift
 done
+[ $# -eq 2 ] || usage
 [ "$root" != / ] || root=
 kver=$1
 build=$2
@@ -33,17 +49,39 @@ host_results=$work/host.results
 : > "$host_results"
 res() { echo "$*" >> "$host_results"; }
 
-# 1. The module, through DKMS.
-echo "check: dkms build and install uls/$version for $kver"
-if make -s -C "$top" dkms-install KVER="$kver" KROOT="$root" > "$work/dkms.log" 2>&1; then
-	res "ok dkms_build_install"
+# 1. The module, through DKMS; or by Kbuild for a kernel built from source.
+if [ -n "$kdir" ]; then
+	how=kbuild
+	# A copy: the build drops its objects next to the sources, and the
+	# checkout may be in use (and DKMS's copy is DKMS's).
+	echo "check: Kbuild build of uls $version against $kdir"
+	rm -rf "$build/src-$kver"
+	mkdir -p "$build/src-$kver"
+	tar -c -C "$top" --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+		--exclude='*.mod' --exclude='*.mod.c' \
+		Kbuild dkms.conf module kfuncs include | tar -x -C "$build/src-$kver"
+	# Not make's own flags (-w, the jobserver): Kbuild wants a clean start.
+	if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$kdir" \
+		M="$build/src-$kver" -j"$(nproc)" modules > "$work/kbuild.log" 2>&1; then
+		res "ok kbuild_module"
+	else
+		tail -n 40 "$work/kbuild.log" >&2
+		res "not ok kbuild_module # see $work/kbuild.log"
+	fi
+	ko=$(ls "$build/src-$kver/uls.ko" 2>/dev/null || true)
 else
-	tail -n 40 "$work/dkms.log" >&2
-	res "not ok dkms_build_install # see $work/dkms.log"
+	how=dkms
+	echo "check: dkms build and install uls/$version for $kver"
+	if make -s -C "$top" dkms-install KVER="$kver" KROOT="$root" > "$work/dkms.log" 2>&1; then
+		res "ok dkms_build_install"
+	else
+		tail -n 40 "$work/dkms.log" >&2
+		res "not ok dkms_build_install # see $work/dkms.log"
+	fi
+	ko=$(find "$root/var/lib/dkms/uls/$version/$kver" -name 'uls.ko*' -path '*module*' 2>/dev/null | head -n 1)
 fi
-ko=$(find "$root/var/lib/dkms/uls/$version/$kver" -name 'uls.ko*' -path '*module*' 2>/dev/null | head -n 1)
 if [ -z "$ko" ]; then
-	echo "check: DKMS produced no uls.ko" >&2
+	echo "check: $how produced no uls.ko" >&2
 	cat "$host_results"
 	echo "0 passed, 1 failed"
 	exit 1
@@ -56,30 +94,36 @@ esac
 
 # 2. Its BTF, on the host: without it the kfuncs silently do not exist.
 base=$build/btf/vmlinux-$kver.btf
-if [ ! -s "$base" ]; then
+if [ -n "$kdir" ]; then
+	# Always from the tree: another config keeps the same KVER. .BTF is
+	# an allocated section of a full vmlinux, so -O binary copies it.
+	mkdir -p "$build/btf"
+	objcopy -O binary --only-section=.BTF "$kdir/vmlinux" "$base"
+elif [ ! -s "$base" ]; then
 	mkdir -p "$build/btf"
 	ULS_KROOT=$root "$top/scripts/base-btf.sh" "$kver" "$base"
 fi
 if readelf -S "$work/payload/uls.ko" | grep -q ' \.BTF ' &&
    readelf -S "$work/payload/uls.ko" | grep -q ' \.BTF_ids '; then
-	res "ok dkms_module_has_btf"
+	res "ok ${how}_module_has_btf"
 else
-	res "not ok dkms_module_has_btf # no .BTF or .BTF_ids in $ko"
+	res "not ok ${how}_module_has_btf # no .BTF or .BTF_ids in $ko"
 fi
 # ULS_CHECK_FUNCS: the kfunc names, from the Makefile (kfuncs/kfuncs.c).
 # shellcheck disable=SC2046
 if "$build/scripts/uls-btfids" check --base "$base" "$work/payload/uls.ko" \
 	$(for f in ${ULS_CHECK_FUNCS:?run through make}; do echo --func "$f"; done) \
 	> "$work/btf-check.log" 2>&1; then
-	res "ok dkms_module_btf_ids_resolved"
+	res "ok ${how}_module_btf_ids_resolved"
 else
 	cat "$work/btf-check.log" >&2
-	res "not ok dkms_module_btf_ids_resolved # see $work/btf-check.log"
+	res "not ok ${how}_module_btf_ids_resolved # see $work/btf-check.log"
 fi
 
 # 3. The sched_ext test, where the kernel has sched_ext.
 config=$root/boot/config-$kver
 [ -e "$config" ] || config=$root/usr/lib/modules/$kver/config
+[ -z "$kdir" ] || config=$kdir/.config
 if grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$config" 2>/dev/null && [ $demo = 0 ]; then
 	echo "check: $kver has sched_ext: building the scx_uls test"
 	if "$top/tests/sched_ext/build.sh" "$kver" "$base" \
@@ -116,18 +160,24 @@ if [ $demo = 1 ]; then
 else
 	cp "$top/tests/guest/run-check" "$work/payload/guest/run"
 fi
-vmlinux=$("$top/tests/vm/kernel.sh" "$kver" "$root")
+if [ -n "$kdir" ]; then
+	# The bzImage, not vmlinux: booting the ELF through PVH runs code
+	# before KASAN is set up that KASAN instruments.
+	vmlinux=$kdir/arch/x86/boot/bzImage
+else
+	vmlinux=$("$top/tests/vm/kernel.sh" "$kver" "$root")
+fi
 "$top/tests/vm/mkinitramfs.sh" "$work/initramfs.cpio" "$work/payload"
 
 # 6.1 has memfd_secret() off by default.
-append="secretmem.enable=1"
+append="$append secretmem.enable=1"
 echo "check: booting $kver in QEMU (TCG); console in $work/console.log"
 start=$(date +%s)
 vm_rc=0
 "$top/tests/vm/run.sh" --kernel "$vmlinux" --initrd "$work/initramfs.cpio" \
 	--results "$work/vm.results" --dmesg "$work/dmesg.log" \
-	--console "$work/console.log" --timeout 600 --append "$append" ||
-	vm_rc=$?
+	--console "$work/console.log" --timeout "$timeout" --mem "$mem" \
+	--append "${append# }" || vm_rc=$?
 echo "check: VM finished in $(( $(date +%s) - start )) s (exit $vm_rc)"
 
 if [ $demo = 1 ]; then

@@ -5,9 +5,12 @@
 # when everything is there already it returns at once, without apt.
 set -eu
 
+# The last line: what building the debug kernel (tests/debug/kernel.sh)
+# needs besides the rest; tests/matrix/setup.sh installs its source.
 pkgs="make gcc libc6-dev binutils clang llvm bpftool libbpf-dev libelf-dev
 zlib1g-dev libzstd-dev dwarves dkms kmod xz-utils cpio busybox-static
-qemu-system-x86 linux-image-amd64 linux-headers-amd64 debootstrap"
+qemu-system-x86 linux-image-amd64 linux-headers-amd64 debootstrap
+bc flex bison lz4"
 
 missing=
 for p in $pkgs; do

@@ -5,12 +5,15 @@
 #
 # Install every kernel of kernels.list, or only those named, with what
 # testing on it needs: image and headers on the host, or headers, image
-# and the sched_ext toolchain in the sid chroot. Idempotent: what is there
-# is not fetched again. Writes one line per kernel to LIST (default
-# stdout): "KVER ROOT NAME", ROOT being / or the chroot.
+# and the sched_ext toolchain in the sid chroot, or the source package a
+# kernel is built from (tests/debug/kernel.sh, cached). Idempotent: what is
+# there is not fetched or built again. Writes one line per kernel to LIST
+# (default stdout): "KVER ROOT NAME [OPTION...]", ROOT being / or the
+# chroot, the options those of tests/check.sh.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
 me=${0##*/}
 out=
 if [ "${1:-}" = -o ]; then
@@ -67,18 +70,22 @@ SRC
 	apt_host update -q >/dev/null
 }
 
-# all_found: every kernel asked for is resolved already (none asked: no).
+# Kernels built from source are asked for by name only.
+built=$(awk '$1 !~ /^#/ && $2 == "build" { printf " %s ", $1 }' "$here/kernels.list")
+
+# all_found: every kernel asked for is resolved already, or is one built
+# from source (none asked: no).
 all_found() {
 	[ "$want" != "  " ] || return 1
 	for k in $want; do
-		case $found in *" $k "*) ;; *) return 1 ;; esac
+		case $found$built in *" $k "*) ;; *) return 1 ;; esac
 	done
 }
 
 sid_ready=0
 lines= found=
 # shellcheck disable=SC2034
-while read -r name where suite pkg; do
+while read -r name where suite pkg opts; do
 	case $name in ''|'#'*) continue ;; esac
 	case $where in
 	host)
@@ -95,6 +102,18 @@ while read -r name where suite pkg; do
 		fi
 		kver=$(kver_of "$here/sid-chroot.sh run apt-cache" "$pkg" "$suite")
 		root=$("$here/sid-chroot.sh" path)
+		;;
+	build)
+		# Minutes to build the first time: only when asked for.
+		case $want in "  "|*" $name "*) ;; *) continue ;; esac
+		if ! host_installed "$suite"; then
+			echo "$me: installing $suite for $name" >&2
+			apt_host install -y -q --no-install-recommends "$suite" >/dev/null
+		fi
+		kdir=$("$top/tests/debug/kernel.sh" "$suite" "$top/$pkg" </dev/null)
+		kver=$(cat "$kdir/include/config/kernel.release")
+		root=/
+		opts="--kdir $kdir${opts:+ $opts}"
 		;;
 	*)
 		echo "$me: $name: unknown place '$where'" >&2
@@ -127,7 +146,7 @@ while read -r name where suite pkg; do
 			"linux-base-$kver" "linux-modules-$kver"
 		;;
 	esac
-	lines="$lines$kver $root $name
+	lines="$lines$kver $root $name${opts:+ $opts}
 "
 	found="$found $kver $name "
 done < "$here/kernels.list"

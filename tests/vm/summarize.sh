@@ -20,10 +20,19 @@ fi
 results=$1
 dmesg=$2
 
-# Kernel log lines that fail the run.
+# Kernel log lines that fail the run. Reports, not banners: a debug kernel
+# (tests/debug) says at boot "RCU lockdep checking is enabled", "kasan:
+# KernelAddressSanitizer initialized", "kmemleak: ... initialized".
+# KASAN, lockdep, DEBUG_ATOMIC_SLEEP, DEBUG_LIST and DEBUG_OBJECTS reports
+# start with "BUG:" or "WARNING:"; the others below are lockdep or kmemleak
+# giving up (nothing is checked from then on) and kmemleak's leak reports.
 bad='WARNING:|BUG:|Oops|Call Trace|rcu_sched self-detected stall|rcu: INFO:'
-bad="$bad|lockdep|possible circular locking|inconsistent lock state"
-bad="$bad|kernel BUG|general protection fault|KASAN|UBSAN|kmemleak"
+bad="$bad|INFO: .*detected stall|INFO: task .* blocked for more than"
+bad="$bad|possible circular locking|inconsistent lock state|suspicious RCU usage"
+bad="$bad|lockdep is turned off|turning off the locking correctness validator"
+bad="$bad|kernel BUG|general protection fault|KASAN:|UBSAN"
+bad="$bad|kmemleak: [0-9]+ new suspected memory leak|unreferenced object"
+bad="$bad|kmemleak: .*(disabled|Cannot|empty|exceeded|Failed)"
 
 res=$(mktemp)
 trap 'rm -f "$res"' EXIT
