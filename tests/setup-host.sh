@@ -5,12 +5,15 @@
 # when everything is there already it returns at once, without apt.
 set -eu
 
-# The last line: what building the debug kernel (tests/debug/kernel.sh)
-# needs besides the rest; tests/matrix/setup.sh installs its source.
+# The line before the last: what building the debug kernel
+# (tests/debug/kernel.sh) needs besides the rest; tests/matrix/setup.sh
+# installs its source. The last: make bench plots with gnuplot
+# (tests/bench/report.sh).
 pkgs="make gcc libc6-dev binutils clang llvm bpftool libbpf-dev libelf-dev
 zlib1g-dev libzstd-dev dwarves dkms kmod xz-utils cpio busybox-static
 qemu-system-x86 linux-image-amd64 linux-headers-amd64 debootstrap
-bc flex bison lz4"
+bc flex bison lz4
+gnuplot-nox"
 
 missing=
 for p in $pkgs; do
