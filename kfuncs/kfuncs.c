@@ -18,11 +18,15 @@ const enum uls_kfunc_api uls_kfunc_api_level = ULS_KFUNC_API_V1;
 
 __bpf_kfunc_start_defs();
 
+/*
+ * Hot: a sched_ext scheduler may call this on every scheduling event. One
+ * signed compare covers both "too small" and "gone" (room is -1 then).
+ */
 __bpf_kfunc u64 *bpf_uls_get(struct task_struct *task, u32 rdwr_buf_size)
 {
-	struct uls_entry *e = uls_entry_of(task);
+	struct uls_entry *e = uls_table_find(task);
 
-	if (!e || rdwr_buf_size > e->len)
+	if (!e || (s64)rdwr_buf_size > READ_ONCE(e->room))
 		return NULL;
 	return e->kaddr;
 }
@@ -30,10 +34,10 @@ __bpf_kfunc u64 *bpf_uls_get(struct task_struct *task, u32 rdwr_buf_size)
 __bpf_kfunc u64 *bpf_uls_get_at(struct task_struct *task, u32 offset,
 				u32 rdwr_buf_size)
 {
-	struct uls_entry *e = uls_entry_of(task);
+	struct uls_entry *e = uls_table_find(task);
 
-	/* Both are u32, so the sum cannot wrap in u64. */
-	if (!e || (u64)offset + rdwr_buf_size > e->len)
+	/* Both are u32, so the sum cannot wrap in s64. */
+	if (!e || (s64)offset + rdwr_buf_size > READ_ONCE(e->room))
 		return NULL;
 	return e->kaddr + offset;
 }
@@ -42,7 +46,7 @@ __bpf_kfunc u64 bpf_uls_len(struct task_struct *task)
 {
 	struct uls_entry *e = uls_entry_of(task);
 
-	return e ? e->len : 0;
+	return e ? e->room : 0;
 }
 
 __bpf_kfunc_end_defs();

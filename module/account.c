@@ -120,7 +120,7 @@ int uls_account_charge(const struct uls_pin *pin, struct uls_mm **ump)
 
 	/* Count the pages this process has not pinned yet. */
 	for (i = 0; i < pin->nr_pages; i++) {
-		unsigned long pfn = page_to_pfn(pin->pages[i]);
+		unsigned long pfn = page_to_pfn(uls_pin_pages(pin)[i]);
 		unsigned long n = xa_to_value(xa_load(&um->pages, pfn));
 
 		ret = xa_err(xa_store(&um->pages, pfn, xa_mk_value(n + 1),
@@ -152,12 +152,12 @@ int uls_account_charge(const struct uls_pin *pin, struct uls_mm **ump)
 err_uncharge:
 	um->nr_charged -= added;
 	atomic64_sub(added, &current->mm->pinned_vm);
-	uls_mm_unref(um, pin->pages, pin->nr_pages);
+	uls_mm_unref(um, uls_pin_pages(pin), pin->nr_pages);
 	uls_mm_put_if_unused(um);
 	return ret;
 err_unref:
 	/* The pages before @i were counted in; the rest were not. */
-	added -= uls_mm_unref(um, pin->pages, i);
+	added -= uls_mm_unref(um, uls_pin_pages(pin), i);
 	WARN_ON_ONCE(added);
 	uls_mm_put_if_unused(um);
 	return ret;
@@ -165,7 +165,7 @@ err_unref:
 
 void uls_account_uncharge(struct uls_mm *um, const struct uls_pin *pin)
 {
-	uls_uncharge_pages(um, uls_mm_unref(um, pin->pages, pin->nr_pages));
+	uls_uncharge_pages(um, uls_mm_unref(um, uls_pin_pages(pin), pin->nr_pages));
 	uls_mm_put_if_unused(um);
 }
 

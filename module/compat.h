@@ -40,23 +40,19 @@
  * The task argument of the kfuncs.
  *
  * Where KF_RCU exists (6.2+), the verifier only lets a program pass a task
- * pointer that is trusted or RCU-protected, so the task is alive and its
- * fields can be read directly.
+ * pointer that is trusted or RCU-protected.
  *
  * 6.1 has no KF_RCU, and its KF_TRUSTED_ARGS means "referenced": it would
  * refuse bpf_get_current_task_btf() and tracepoint arguments, the very
  * pointers uls is for. Without flags, 6.1 accepts any task pointer the
  * program holds, including one walked through memory (t->group_leader),
- * which may be NULL or stale. So on 6.1 the pid is read without faulting,
- * and the lookup's task-pointer match rejects anything that is not the
- * entry's own, live task.
+ * which may be NULL or stale. The kfuncs never dereference the task, only
+ * compare it with their entries' own, so that is safe.
  */
 #ifdef ULS_HAVE_KF_RCU
 #define ULS_KF_TASK_ARG KF_RCU
-#define uls_task_pid(task, pidp) ({ *(pidp) = READ_ONCE((task)->pid); true; })
 #else
 #define ULS_KF_TASK_ARG 0
-#define uls_task_pid(task, pidp) (!get_kernel_nofault(*(pidp), &(task)->pid))
 #endif
 
 /*

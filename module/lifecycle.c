@@ -9,9 +9,10 @@
  * The probes run with preemption disabled, where nothing may sleep, and on
  * PREEMPT_RT even the xarray's spinlock sleeps. So a probe only marks the
  * entry gone, which every lookup honors from then on, and queues it,
- * lock-free; a work item takes it out of the registry and retires it. A
- * thread that gets the pid meanwhile sees NULL too (lookups match the task
- * pointer), and its registration replaces the stale entry.
+ * lock-free; a work item takes it out of the registry and retires it.
+ * Entries are found by task, so a thread that gets a dead one's pid
+ * meanwhile has nothing to do with its entry; the exec'd image of the
+ * task itself can register again, and replaces it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -44,16 +45,16 @@ void uls_lifecycle_sync(struct uls_entry *e)
 		flush_work(&uls_gone_work);
 }
 
-static void uls_task_gone(struct task_struct *task, pid_t pid, bool exec)
+static void uls_task_gone(struct task_struct *task, bool exec)
 {
-	struct uls_entry *e;
+	struct uls_entry *e = uls_table_find(task);
 
-	e = xa_load(&uls_registry, pid);
-	if (!e || e->task != task)
+	if (!e)
 		return;
 	if (exec)
 		set_bit(ULS_ENTRY_EXEC, &e->flags);
-	/* Dead to lookups from here; queued once, whatever else ends it. */
+	/* Dead to lookups from here on; queued once, whatever else ends it. */
+	WRITE_ONCE(e->room, -1);
 	if (test_and_set_bit(ULS_ENTRY_GONE, &e->flags))
 		return;
 	llist_add(&e->gone_node, &uls_gone_list);
@@ -62,17 +63,17 @@ static void uls_task_gone(struct task_struct *task, pid_t pid, bool exec)
 
 static ULS_TP_EXIT_PROBE(uls_probe_exit)
 {
-	uls_task_gone(task, task->pid, false);
+	uls_task_gone(task, false);
 }
 
 /*
- * A thread that execs from a non-leader has taken the leader's pid by now;
- * its entry is still under its old one.
+ * The entry is found by its task, so a thread that exec'd from a non-leader
+ * and took its leader's pid is found all the same.
  */
 static void uls_probe_exec(void *data, struct task_struct *task,
 			   pid_t old_pid, struct linux_binprm *bprm)
 {
-	uls_task_gone(task, old_pid, true);
+	uls_task_gone(task, true);
 }
 
 static struct uls_tp {

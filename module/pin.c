@@ -63,14 +63,19 @@ int uls_pin_range(unsigned long uaddr, u64 len, struct uls_pin *pin,
 	unsigned long first = uaddr & PAGE_MASK;
 	unsigned int nr = (offset_in_page(uaddr) + len + PAGE_SIZE - 1) >>
 			  PAGE_SHIFT;
+	struct page **pages;
 	unsigned int i;
 	long pinned;
 	int ret;
 
-	pin->pages = kvmalloc_array(nr, sizeof(*pin->pages),
-				    GFP_KERNEL_ACCOUNT);
-	if (!pin->pages)
-		return -ENOMEM;
+	pin->nr_pages = nr;
+	if (nr > 1) {
+		pin->pages = kvmalloc_array(nr, sizeof(*pin->pages),
+					    GFP_KERNEL_ACCOUNT);
+		if (!pin->pages)
+			return -ENOMEM;
+	}
+	pages = uls_pin_pages(pin);
 
 	if (mmap_read_lock_killable(mm)) {
 		ret = -EINTR;
@@ -78,8 +83,7 @@ int uls_pin_range(unsigned long uaddr, u64 len, struct uls_pin *pin,
 	}
 	ret = uls_check_vmas(mm, first, first + ((unsigned long)nr << PAGE_SHIFT));
 	pinned = ret ?: uls_pin_user_pages(first, nr,
-					   FOLL_WRITE | FOLL_LONGTERM,
-					   pin->pages);
+					   FOLL_WRITE | FOLL_LONGTERM, pages);
 	mmap_read_unlock(mm);
 	if (ret)
 		goto err_free;
@@ -93,51 +97,53 @@ int uls_pin_range(unsigned long uaddr, u64 len, struct uls_pin *pin,
 		ret = -EFAULT;
 		goto err_unpin;
 	}
-	pin->nr_pages = nr;
 
 	/*
 	 * Both ways below need a permanent kernel address; a highmem page has
 	 * none (32-bit only, which uls does not support anyway).
 	 */
 	for (i = 0; i < nr; i++) {
-		if (PageHighMem(pin->pages[i])) {
+		if (PageHighMem(pages[i])) {
 			ret = -EOPNOTSUPP;
 			goto err_unpin;
 		}
 	}
 
 	if (nr == 1) {
-		pin->vaddr = NULL;
-		*kaddr = page_address(pin->pages[0]) + offset_in_page(uaddr);
+		*kaddr = page_address(pages[0]) + offset_in_page(uaddr);
 		return 0;
 	}
 
-	pin->vaddr = vmap(pin->pages, nr, VM_MAP, PAGE_KERNEL);
-	if (!pin->vaddr) {
+	*kaddr = vmap(pages, nr, VM_MAP, PAGE_KERNEL);
+	if (!*kaddr) {
 		ret = -ENOMEM;
 		goto err_unpin;
 	}
-	*kaddr = pin->vaddr + offset_in_page(uaddr);
+	*kaddr += offset_in_page(uaddr);
 	return 0;
 
 err_unpin:
-	unpin_user_pages(pin->pages, pinned);
+	unpin_user_pages(pages, pinned);
 err_free:
-	kvfree(pin->pages);
-	pin->pages = NULL;
+	if (nr > 1)
+		kvfree(pin->pages);
+	pin->nr_pages = 0;
 	return ret;
 }
 
 /*
  * Process context only: vunmap() and dirtying the pages may sleep. The
  * pages are dirtied because BPF programs may have written them behind the
- * page tables' back.
+ * page tables' back. @kaddr is what uls_pin_range() gave.
  */
-void uls_unpin(struct uls_pin *pin)
+void uls_unpin(struct uls_pin *pin, void *kaddr)
 {
 	might_sleep();
-	if (pin->vaddr)
-		vunmap(pin->vaddr);
-	unpin_user_pages_dirty_lock(pin->pages, pin->nr_pages, true);
-	kvfree(pin->pages);
+	if (!pin->nr_pages)
+		return;
+	if (pin->nr_pages > 1)
+		vunmap((void *)((unsigned long)kaddr & PAGE_MASK));
+	unpin_user_pages_dirty_lock(uls_pin_pages(pin), pin->nr_pages, true);
+	if (pin->nr_pages > 1)
+		kvfree(pin->pages);
 }

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The registry: one entry per registered thread, keyed by the global thread
- * id it had when it registered, read locklessly by the kfuncs.
+ * The registry: one entry per registered thread, found by its task in
+ * table.c's table, which the kfuncs read locklessly.
  *
  * Writers (register, unregister, file release, the exit and exec work and
  * the free work) serialize on uls_registry_lock, which also protects each
- * file's list of entries and the page accounting. Readers only xa_load()
- * under RCU. An entry that leaves the registry is freed only after an
- * RCU-tasks-trace grace period (sleepable BPF programs) and then an RCU
- * grace period (all other BPF programs, and the exit and exec probes), and
- * then from a workqueue, because unmapping and unpinning sleep.
+ * file's list of entries and the page accounting. An entry that leaves the
+ * table is freed only after an RCU-tasks-trace grace period (sleepable BPF
+ * programs) and then an RCU grace period (all other BPF programs, and the
+ * exit and exec probes), and then from a workqueue, because unmapping and
+ * unpinning sleep.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,38 +22,53 @@
 
 #include "uls.h"
 
-DEFINE_XARRAY(uls_registry);
-static DEFINE_MUTEX(uls_registry_lock);
+DEFINE_MUTEX(uls_registry_lock);
+static struct kmem_cache *uls_entry_cache;
 static struct workqueue_struct *uls_free_wq;
+static LLIST_HEAD(uls_free_list);
 
-static void uls_entry_free_work(struct work_struct *work)
+static void uls_entry_free(struct uls_entry *e)
 {
-	struct uls_entry *e = container_of(work, struct uls_entry, free_work);
 	unsigned int nr_pages = e->pin.nr_pages;
 
-	/* The exit and exec work may still hold it in its batch. */
-	uls_lifecycle_sync(e);
-
-	mutex_lock(&uls_registry_lock);
-	if (!list_empty(&e->file_node))
-		list_del(&e->file_node);
-	uls_account_uncharge(e->um, &e->pin);
-	mutex_unlock(&uls_registry_lock);
-
-	uls_unpin(&e->pin);
+	uls_unpin(&e->pin, e->kaddr);
 	put_task_struct(e->task);
-	kfree(e);
+	kmem_cache_free(uls_entry_cache, e);
 	/* Last, so that counts at zero mean everything is released. */
 	uls_stat_add(ULS_STAT_PINNED_PAGES, -(long)nr_pages);
 	uls_stat_add(ULS_STAT_ENTRIES, -1);
 }
 
+static void uls_free_work_fn(struct work_struct *work)
+{
+	struct llist_node *batch = llist_del_all(&uls_free_list);
+	struct uls_entry *e, *tmp;
+
+	/* The exit and exec work may still hold some in its batch. */
+	llist_for_each_entry(e, batch, free_node)
+		uls_lifecycle_sync(e);
+
+	mutex_lock(&uls_registry_lock);
+	llist_for_each_entry(e, batch, free_node) {
+		if (!list_empty(&e->file_node))
+			list_del(&e->file_node);
+		uls_account_uncharge(e->um, &e->pin);
+	}
+	mutex_unlock(&uls_registry_lock);
+
+	llist_for_each_entry_safe(e, tmp, batch, free_node)
+		uls_entry_free(e);
+}
+
+static DECLARE_WORK(uls_free_work, uls_free_work_fn);
+
 static void uls_entry_rcu_done(struct rcu_head *rcu)
 {
 	struct uls_entry *e = container_of(rcu, struct uls_entry, rcu);
 
-	INIT_WORK(&e->free_work, uls_entry_free_work);
-	queue_work(uls_free_wq, &e->free_work);
+	/* RCU is done with the head: the node takes its place. */
+	llist_add(&e->free_node, &uls_free_list);
+	queue_work(uls_free_wq, &uls_free_work);
 }
 
 static void uls_entry_rcu_tasks_trace_done(struct rcu_head *rcu)
@@ -78,8 +93,7 @@ static void uls_entry_retire(struct uls_entry *e, enum uls_stat why)
 /* Take @e out of the registry; false if someone else did already. */
 static bool uls_entry_claim(struct uls_entry *e)
 {
-	lockdep_assert_held(&uls_registry_lock);
-	return xa_cmpxchg(&uls_registry, e->pid, e, NULL, 0) == e;
+	return uls_table_remove(e);
 }
 
 int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len)
@@ -87,16 +101,15 @@ int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len)
 	struct uls_entry *e, *old;
 	int ret;
 
-	e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
+	e = kmem_cache_zalloc(uls_entry_cache, GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
 
 	ret = uls_pin_range(uaddr, len, &e->pin, &e->kaddr);
 	if (ret)
 		goto err_free;
-	e->len = len;
+	e->room = len;
 	e->uaddr = uaddr;
-	e->pid = current->pid;
 	e->task = get_task_struct(current);
 	INIT_LIST_HEAD(&e->file_node);
 
@@ -104,20 +117,18 @@ int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len)
 	ret = uls_account_charge(&e->pin, &e->um);
 	if (ret)
 		goto err_unlock;
-	old = xa_store(&uls_registry, e->pid, e, GFP_KERNEL_ACCOUNT);
-	if (xa_is_err(old)) {
-		ret = xa_err(old);
+	ret = uls_table_insert(e, &old);
+	if (ret)
 		goto err_uncharge;
-	}
 	list_add(&e->file_node, &uf->entries);
 	uls_stat_add(ULS_STAT_ENTRIES, 1);
 	uls_stat_add(ULS_STAT_PINNED_PAGES, e->pin.nr_pages);
 	uls_stat_add(ULS_STAT_REGISTERED, 1);
 	/*
-	 * An old entry of this pid belongs either to this thread (a
-	 * replacement) or to a dead thread whose pid came back before the
-	 * exit work ran. Either way it is now unreachable; readers that
-	 * already hold it keep it alive until the grace periods end.
+	 * The thread's previous registration, or the one its old image made
+	 * before an exec that lifecycle.c's work has not dropped yet, is now
+	 * unreachable; readers that already hold it keep it alive until the
+	 * grace periods end.
 	 */
 	if (old)
 		uls_entry_retire(old, ULS_STAT_REPLACED);
@@ -129,9 +140,9 @@ err_uncharge:
 err_unlock:
 	mutex_unlock(&uls_registry_lock);
 	put_task_struct(e->task);
-	uls_unpin(&e->pin);
+	uls_unpin(&e->pin, e->kaddr);
 err_free:
-	kfree(e);
+	kmem_cache_free(uls_entry_cache, e);
 	return ret;
 }
 
@@ -159,7 +170,7 @@ int uls_query_current(unsigned long *uaddr, u64 *len)
 	e = uls_entry_of(current);
 	if (e) {
 		*uaddr = e->uaddr;
-		*len = e->len;
+		*len = e->room;
 		ret = 0;
 	}
 	rcu_read_unlock();
@@ -195,9 +206,15 @@ void uls_drop_gone(struct uls_entry *e)
 
 int uls_registry_init(void)
 {
-	uls_free_wq = alloc_workqueue("uls_free", WQ_UNBOUND, 0);
-	if (!uls_free_wq)
+	/* Charged to the registering task's memory cgroup, like the pins. */
+	uls_entry_cache = KMEM_CACHE(uls_entry, SLAB_ACCOUNT);
+	if (!uls_entry_cache)
 		return -ENOMEM;
+	uls_free_wq = alloc_workqueue("uls_free", WQ_UNBOUND, 0);
+	if (!uls_free_wq) {
+		kmem_cache_destroy(uls_entry_cache);
+		return -ENOMEM;
+	}
 	uls_account_init();
 	return 0;
 }
@@ -209,9 +226,10 @@ int uls_registry_init(void)
  */
 void uls_registry_exit(void)
 {
-	WARN_ON(!xa_empty(&uls_registry));
 	rcu_barrier_tasks_trace();
 	rcu_barrier();
 	destroy_workqueue(uls_free_wq);
+	uls_table_exit();
+	kmem_cache_destroy(uls_entry_cache);
 	uls_account_exit();
 }

@@ -83,6 +83,14 @@ ULS_STAT_ATTR(failed_enomem, ULS_STAT_FAILED_ENOMEM);
 ULS_STAT_ATTR(failed_eopnotsupp, ULS_STAT_FAILED_EOPNOTSUPP);
 ULS_STAT_ATTR(failed_other, ULS_STAT_FAILED_OTHER);
 
+/* The lookup table's size, for measuring memory per registration. */
+static ssize_t table_slots_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", uls_table_slots());
+}
+static DEVICE_ATTR_RO(table_slots);
+
 static struct attribute *uls_stats_attrs[] = {
 	&uls_stat_attr_entries.attr.attr,
 	&uls_stat_attr_pinned_pages.attr.attr,
@@ -101,6 +109,7 @@ static struct attribute *uls_stats_attrs[] = {
 	&uls_stat_attr_failed_enomem.attr.attr,
 	&uls_stat_attr_failed_eopnotsupp.attr.attr,
 	&uls_stat_attr_failed_other.attr.attr,
+	&dev_attr_table_slots.attr,
 	NULL,
 };
 

@@ -5,25 +5,33 @@
 #ifndef _ULS_H
 #define _ULS_H
 
+#include <linux/hash.h>
 #include <linux/list.h>
 #include <linux/llist.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/types.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
-#include <linux/xarray.h>
 
 /* pin.c: a user range pinned and mapped in the kernel */
 struct uls_pin {
-	struct page **pages;
+	union {
+		struct page *page;	/* nr_pages == 1: no array to allocate */
+		struct page **pages;	/* more */
+	};
 	unsigned int nr_pages;
-	void *vaddr;			/* vmap() base, NULL for one page */
 };
+
+static inline struct page **uls_pin_pages(const struct uls_pin *pin)
+{
+	return pin->nr_pages == 1 ? (struct page **)&pin->page : pin->pages;
+}
 
 int uls_pin_range(unsigned long uaddr, u64 len, struct uls_pin *pin,
 		  void **kaddr);
-void uls_unpin(struct uls_pin *pin);
+void uls_unpin(struct uls_pin *pin, void *kaddr);
 
 /* account.c: pinned pages charged to the registering process */
 struct uls_mm;
@@ -47,40 +55,37 @@ enum {
 };
 
 /*
- * One registered region. What a BPF program reads (task, kaddr, len) is
- * written before the entry is published in the registry and never changes
- * afterwards: a new registration is a new entry.
+ * One registered region. What a BPF program reads (task, room, kaddr) is
+ * written before the entry is published in the table and never changes
+ * afterwards, but for room turning -1 when the task exits or execs: a new
+ * registration is a new entry.
  *
- * Whoever takes an entry out of the registry (replace, unregister, file
+ * Whoever takes an entry out of the table (replace, unregister, file
  * release, exit or exec) retires it; the others find it gone and leave it.
  */
 struct uls_entry {
+	/* The lookup reads these three, from one cache line, and no more. */
 	struct task_struct *task;	/* owner; the entry holds a reference */
+	s64 room;			/* registered length; -1 once gone */
 	void *kaddr;			/* kernel address of byte 0 */
-	u64 len;
+
 	unsigned long flags;		/* ULS_ENTRY_* bits */
-
-	/*
-	 * Registry index: the task's pid when it registered. A thread that
-	 * execs from a non-leader takes its leader's pid, so task->pid may
-	 * no longer lead here.
-	 */
-	pid_t pid;
-	struct llist_node gone_node;	/* lifecycle.c's queue of the dead */
-
 	unsigned long uaddr;		/* reported by ULS_IOC_QUERY */
 	struct uls_pin pin;
 	struct uls_mm *um;		/* whom the pages are charged to */
+	struct llist_node gone_node;	/* lifecycle.c's queue of the dead */
 
 	/* Under uls_registry_lock; emptied by file release or the free. */
 	struct list_head file_node;
 
-	struct rcu_head rcu;
-	struct work_struct free_work;
+	union {
+		struct rcu_head rcu;		/* retired: grace periods */
+		struct llist_node free_node;	/* then: queued to be freed */
+	};
 };
 
 /* registry.c */
-extern struct xarray uls_registry;	/* uls_entry.pid -> struct uls_entry */
+extern struct mutex uls_registry_lock;
 extern unsigned long uls_max_len;
 
 int uls_registry_init(void);
@@ -90,6 +95,62 @@ int uls_unregister_current(void);
 int uls_query_current(unsigned long *uaddr, u64 *len);
 void uls_release_file(struct uls_file *uf);
 void uls_drop_gone(struct uls_entry *e);
+
+/*
+ * table.c: entries by task. uls_table_word is the table's slot array,
+ * aligned to 64 bytes, plus in its low bits the shift that turns a hash
+ * into a slot index: one load gives a reader both, consistently.
+ */
+#define ULS_TABLE_SHIFT_MASK	63UL
+
+extern unsigned long uls_table_word;
+extern struct uls_entry uls_tombstone;
+
+int uls_table_insert(struct uls_entry *e, struct uls_entry **old);
+bool uls_table_remove(struct uls_entry *e);
+unsigned long uls_table_slots(void);
+void uls_table_exit(void);
+
+static __always_inline unsigned long uls_table_hash(const void *task,
+						    unsigned int shift)
+{
+	return ((unsigned long)task * (unsigned long)GOLDEN_RATIO_64) >> shift;
+}
+
+/*
+ * The entry of @task, live or gone, or NULL. Callable from any context,
+ * including NMI and BPF programs on any hook: no locks, no calls, no
+ * allocations, and @task is never dereferenced, so any value is safe
+ * (6.1 lets programs pass task pointers walked through memory). The
+ * caller must be in an RCU or RCU-tasks-trace read-side section (every
+ * BPF program is) to use the result; entries and tables are freed only
+ * after both grace periods. The table always has an empty slot, which
+ * ends every search.
+ */
+static __always_inline struct uls_entry *uls_table_find(const struct task_struct *task)
+{
+	unsigned long w = READ_ONCE(uls_table_word);
+	struct uls_entry **slots = (struct uls_entry **)(w & ~ULS_TABLE_SHIFT_MASK);
+	unsigned int shift = w & ULS_TABLE_SHIFT_MASK;
+	unsigned long i = uls_table_hash(task, shift);
+	struct uls_entry *e;
+
+	while ((e = READ_ONCE(slots[i])) && e->task != task)
+		i = (i + 1) & (~0UL >> shift);
+	return e;
+}
+
+/*
+ * The live entry of @task, or NULL. An entry whose task exited or exec'd
+ * is dead from that moment on, though it leaves the table only when
+ * lifecycle.c's work runs.
+ */
+static __always_inline struct uls_entry *uls_entry_of(const struct task_struct *task)
+{
+	struct uls_entry *e = uls_table_find(task);
+
+	return e && READ_ONCE(e->room) >= 0 ? e : NULL;
+}
 
 /* lifecycle.c: exit and exec */
 int uls_lifecycle_init(void);
@@ -132,38 +193,6 @@ static inline long uls_stat_read(enum uls_stat s)
 }
 
 void uls_stat_failed(int err);
-
-/*
- * The entry of @task, or NULL. Callable from any context, including NMI and
- * BPF programs on any hook: no locks, no allocations. The caller must be
- * in an RCU or RCU-tasks-trace read-side section (every BPF program is) to
- * use the result; entries are freed only after both grace periods.
- *
- * @task may come from a pointer walk the verifier could not vouch for (on
- * kernels without KF_RCU), so it is read through uls_task_pid(), and the
- * entry is matched by task pointer: a recycled pid, or a new task at a dead
- * one's address, can never reach another thread's entry, because the entry
- * holds a reference on its task, so that address cannot be reused while
- * the entry exists. The exec'd image of the task itself is the same task
- * pointer: the GONE bit keeps it from its old registration.
- */
-static __always_inline struct uls_entry *uls_entry_of(struct task_struct *task)
-{
-	struct uls_entry *e;
-	pid_t pid;
-
-	if (unlikely(!task) || !uls_task_pid(task, &pid) || pid <= 0)
-		return NULL;
-	e = xa_load(&uls_registry, pid);
-	/*
-	 * An entry whose task exited or exec'd is dead from that moment on,
-	 * though it leaves the registry only when lifecycle.c's work runs.
-	 */
-	if (!e || e->task != task ||
-	    test_bit(ULS_ENTRY_GONE, &e->flags))
-		return NULL;
-	return e;
-}
 
 /* dev.c */
 int uls_dev_init(void);
