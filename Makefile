@@ -11,6 +11,9 @@
 #   make check-debug           the same on the debug kernel only (KASAN,
 #                              lockdep, kmemleak; built once, cached)
 #   make demo                  the same VM, running the switch-count demo
+#   make bench [KVER=<kernel>] the benchmarks, in the VM of 6.1 and 7.2 (or
+#                              one kernel): results and plots under
+#                              bench/results/<kernel>/
 #   make install               libuls, ulsctl and the headers
 
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
@@ -48,6 +51,7 @@ Q := $(if $(V),,@)
 msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(O)/%,%,$(2))'
 
 .PHONY: all module clean-module bpf user tests check check-debug check-run demo \
+	bench bench-run \
 	dkms-install install clean
 all: module bpf user tests
 
@@ -98,6 +102,16 @@ $(O)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(wildcard bpf/*.h)
 $(O)/bpf/%.bpf.o: tests/progs/%.bpf.c $(BPF_HDRS) $(wildcard tests/progs/*.h)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D) && $(CLANG) $(BPF_CFLAGS) -Itests/progs -c $< -o $@.tmp && \
+		$(BPFTOOL) gen object $@ $@.tmp && rm $@.tmp
+
+# The benchmark's programs compare with UPTR, whose __uptr type tag clang 14
+# (Debian 12's default) leaves out of BTF: they take clang 19, from Debian 12
+# too, all of them, so that the compared lookups are compiled alike.
+BENCH_CLANG ?= $(or $(shell command -v clang-19 2>/dev/null),$(CLANG))
+
+$(O)/bpf/%.bpf.o: tests/bench/%.bpf.c $(BPF_HDRS) tests/bench/bench.h tests/bench/bench.bpf.c
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D) && $(BENCH_CLANG) $(BPF_CFLAGS) -Itests/bench -c $< -o $@.tmp && \
 		$(BPFTOOL) gen object $@ $@.tmp && rm $@.tmp
 
 $(O)/include/%.skel.h: $(O)/bpf/%.bpf.o
@@ -152,7 +166,17 @@ $(O)/tests/uls_test: $(TEST_OBJS) $(O)/user/libuls.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) -static -o $@ $(TEST_OBJS) $(O)/user/libuls.a $(STATIC_LIBS)
 
-tests: $(O)/tests/uls_test
+tests: $(O)/tests/uls_test $(O)/tests/uls_bench
+
+# --- benchmarks ----------------------------------------------------------
+BENCH_SKELS := $(patsubst tests/bench/%.bpf.c,$(O)/include/%.skel.h,$(wildcard tests/bench/*.bpf.c))
+.SECONDARY: $(patsubst tests/bench/%.bpf.c,$(O)/bpf/%.bpf.o,$(wildcard tests/bench/*.bpf.c))
+
+$(O)/tests/uls_bench: tests/bench/bench.c tests/bench/bench.h $(BENCH_SKELS) \
+		      $(O)/user/libuls.a $(LIBULS_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -Itests/bench -I$(O)/include \
+		-static -o $@ $< $(O)/user/libuls.a $(STATIC_LIBS)
 
 # --- running -------------------------------------------------------------
 # check installs what it needs first, then runs a fresh make, so that the
@@ -174,6 +198,17 @@ check-debug:
 
 check-run: bpf user tests $(BTFIDS)
 	tests/matrix/run.sh $(O) $(O)/matrix.list
+
+# Without KVER, the oldest and the newest kernel of the matrix.
+BENCH_KERNELS ?= 6.1 7.2
+bench:
+	tests/setup-host.sh
+	tests/matrix/setup.sh -o $(O)/bench.list \
+		$(if $(filter command line,$(origin KVER)),$(KVER),$(BENCH_KERNELS))
+	$(MAKE) bench-run
+
+bench-run: bpf user $(O)/tests/uls_bench $(BTFIDS)
+	tests/bench/run.sh $(O) $(O)/bench.list
 
 demo:
 	tests/setup-host.sh

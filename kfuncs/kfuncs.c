@@ -20,26 +20,25 @@ __bpf_kfunc_start_defs();
 
 /*
  * Hot: a sched_ext scheduler may call this on every scheduling event. One
- * signed compare covers both "too small" and "gone" (room is -1 then).
+ * signed compare covers both "too small" and "gone" (room is negative
+ * then), and selects rather than branches.
  */
 __bpf_kfunc u64 *bpf_uls_get(struct task_struct *task, u32 rdwr_buf_size)
 {
 	struct uls_entry *e = uls_table_find(task);
+	void *kaddr = READ_ONCE(e->kaddr);
 
-	if (!e || (s64)rdwr_buf_size > READ_ONCE(e->room))
-		return NULL;
-	return e->kaddr;
+	return (s64)rdwr_buf_size <= READ_ONCE(e->room) ? kaddr : NULL;
 }
 
 __bpf_kfunc u64 *bpf_uls_get_at(struct task_struct *task, u32 offset,
 				u32 rdwr_buf_size)
 {
 	struct uls_entry *e = uls_table_find(task);
+	void *kaddr = READ_ONCE(e->kaddr) + offset;
 
 	/* Both are u32, so the sum cannot wrap in s64. */
-	if (!e || (s64)offset + rdwr_buf_size > READ_ONCE(e->room))
-		return NULL;
-	return e->kaddr + offset;
+	return (s64)offset + rdwr_buf_size <= READ_ONCE(e->room) ? kaddr : NULL;
 }
 
 __bpf_kfunc u64 bpf_uls_len(struct task_struct *task)

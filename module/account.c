@@ -101,11 +101,11 @@ static void uls_uncharge_pages(struct uls_mm *um, unsigned long nr)
 }
 
 /*
- * Charge the pages of @pin to the current process. Fails with EPERM where
+ * Charge the pages of @e to the current process, which e->um then names. Fails with EPERM where
  * its memlock limit is 0 (as mlock() would), and with ENOMEM past that
  * limit or past the global cap.
  */
-int uls_account_charge(const struct uls_pin *pin, struct uls_mm **ump)
+int uls_account_charge(struct uls_entry *e)
 {
 	unsigned long added = 0, limit;
 	struct uls_mm *um;
@@ -119,8 +119,8 @@ int uls_account_charge(const struct uls_pin *pin, struct uls_mm **ump)
 		return -ENOMEM;
 
 	/* Count the pages this process has not pinned yet. */
-	for (i = 0; i < pin->nr_pages; i++) {
-		unsigned long pfn = page_to_pfn(uls_pin_pages(pin)[i]);
+	for (i = 0; i < e->nr_pages; i++) {
+		unsigned long pfn = page_to_pfn(uls_entry_pages(e)[i]);
 		unsigned long n = xa_to_value(xa_load(&um->pages, pfn));
 
 		ret = xa_err(xa_store(&um->pages, pfn, xa_mk_value(n + 1),
@@ -130,7 +130,7 @@ int uls_account_charge(const struct uls_pin *pin, struct uls_mm **ump)
 		if (!n)
 			added++;
 	}
-	*ump = um;
+	e->um = um;
 	if (!added)
 		return 0;
 	um->nr_charged += added;
@@ -152,20 +152,23 @@ int uls_account_charge(const struct uls_pin *pin, struct uls_mm **ump)
 err_uncharge:
 	um->nr_charged -= added;
 	atomic64_sub(added, &current->mm->pinned_vm);
-	uls_mm_unref(um, uls_pin_pages(pin), pin->nr_pages);
+	uls_mm_unref(um, uls_entry_pages(e), e->nr_pages);
 	uls_mm_put_if_unused(um);
 	return ret;
 err_unref:
 	/* The pages before @i were counted in; the rest were not. */
-	added -= uls_mm_unref(um, uls_pin_pages(pin), i);
+	added -= uls_mm_unref(um, uls_entry_pages(e), i);
 	WARN_ON_ONCE(added);
 	uls_mm_put_if_unused(um);
 	return ret;
 }
 
-void uls_account_uncharge(struct uls_mm *um, const struct uls_pin *pin)
+void uls_account_uncharge(struct uls_entry *e)
 {
-	uls_uncharge_pages(um, uls_mm_unref(um, uls_pin_pages(pin), pin->nr_pages));
+	struct uls_mm *um = e->um;
+
+	uls_uncharge_pages(um, uls_mm_unref(um, uls_entry_pages(e),
+					    e->nr_pages));
 	uls_mm_put_if_unused(um);
 }
 

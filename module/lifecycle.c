@@ -41,29 +41,32 @@ static DECLARE_WORK(uls_gone_work, uls_gone_work_fn);
  */
 void uls_lifecycle_sync(struct uls_entry *e)
 {
-	if (test_bit(ULS_ENTRY_GONE, &e->flags))
+	if (READ_ONCE(e->room) < 0)
 		flush_work(&uls_gone_work);
 }
 
-static void uls_task_gone(struct task_struct *task, bool exec)
+static void uls_task_gone(struct task_struct *task, s32 why)
 {
 	struct uls_entry *e = uls_table_find(task);
+	s32 room;
 
-	if (!e)
-		return;
-	if (exec)
-		set_bit(ULS_ENTRY_EXEC, &e->flags);
-	/* Dead to lookups from here on; queued once, whatever else ends it. */
-	WRITE_ONCE(e->room, -1);
-	if (test_and_set_bit(ULS_ENTRY_GONE, &e->flags))
-		return;
+	/*
+	 * Dead to lookups from here on, and queued once: the first end (exec,
+	 * then perhaps exit) is the one that counts. Not registered (the
+	 * empty slot's stand-in), or gone already: room is negative.
+	 */
+	room = READ_ONCE(e->room);
+	do {
+		if (room < 0)
+			return;
+	} while (!try_cmpxchg(&e->room, &room, why));
 	llist_add(&e->gone_node, &uls_gone_list);
-	queue_work(system_unbound_wq, &uls_gone_work);
+	queue_work(uls_wq, &uls_gone_work);
 }
 
 static ULS_TP_EXIT_PROBE(uls_probe_exit)
 {
-	uls_task_gone(task, false);
+	uls_task_gone(task, ULS_ROOM_EXITED);
 }
 
 /*
@@ -73,7 +76,7 @@ static ULS_TP_EXIT_PROBE(uls_probe_exit)
 static void uls_probe_exec(void *data, struct task_struct *task,
 			   pid_t old_pid, struct linux_binprm *bprm)
 {
-	uls_task_gone(task, true);
+	uls_task_gone(task, ULS_ROOM_EXECED);
 }
 
 static struct uls_tp {

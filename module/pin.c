@@ -50,14 +50,14 @@ static int uls_check_vmas(struct mm_struct *mm, unsigned long start,
 }
 
 /*
- * Pin [uaddr, uaddr + len) of current->mm for writing, long-term: the pages
- * stay in place, and stay the ones BPF writes to, until uls_unpin(), even
- * if the thread unmaps the range. The caller has checked that the range
- * is a non-empty part of user space. The VMAs are checked and the pages
- * pinned under one mmap lock, so the check holds for what is pinned.
+ * Pin [uaddr, uaddr + len) of current->mm for writing, long-term, for @e:
+ * the pages stay in place, and stay the ones BPF writes to, until
+ * uls_unpin(), even if the thread unmaps the range. The caller has checked
+ * that the range is a non-empty part of user space. The VMAs are checked
+ * and the pages pinned under one mmap lock, so the check holds for what is
+ * pinned. Sets e->nr_pages, e->page(s) and e->kaddr.
  */
-int uls_pin_range(unsigned long uaddr, u64 len, struct uls_pin *pin,
-		  void **kaddr)
+int uls_pin_range(struct uls_entry *e, unsigned long uaddr, u64 len)
 {
 	struct mm_struct *mm = current->mm;
 	unsigned long first = uaddr & PAGE_MASK;
@@ -66,16 +66,17 @@ int uls_pin_range(unsigned long uaddr, u64 len, struct uls_pin *pin,
 	struct page **pages;
 	unsigned int i;
 	long pinned;
+	void *vaddr;
 	int ret;
 
-	pin->nr_pages = nr;
+	e->nr_pages = nr;
 	if (nr > 1) {
-		pin->pages = kvmalloc_array(nr, sizeof(*pin->pages),
-					    GFP_KERNEL_ACCOUNT);
-		if (!pin->pages)
+		e->pages = kvmalloc_array(nr, sizeof(*e->pages),
+					  GFP_KERNEL_ACCOUNT);
+		if (!e->pages)
 			return -ENOMEM;
 	}
-	pages = uls_pin_pages(pin);
+	pages = uls_entry_pages(e);
 
 	if (mmap_read_lock_killable(mm)) {
 		ret = -EINTR;
@@ -110,40 +111,40 @@ int uls_pin_range(unsigned long uaddr, u64 len, struct uls_pin *pin,
 	}
 
 	if (nr == 1) {
-		*kaddr = page_address(pages[0]) + offset_in_page(uaddr);
+		e->kaddr = page_address(pages[0]) + offset_in_page(uaddr);
 		return 0;
 	}
 
-	*kaddr = vmap(pages, nr, VM_MAP, PAGE_KERNEL);
-	if (!*kaddr) {
+	vaddr = vmap(pages, nr, VM_MAP, PAGE_KERNEL);
+	if (!vaddr) {
 		ret = -ENOMEM;
 		goto err_unpin;
 	}
-	*kaddr += offset_in_page(uaddr);
+	e->kaddr = vaddr + offset_in_page(uaddr);
 	return 0;
 
 err_unpin:
 	unpin_user_pages(pages, pinned);
 err_free:
 	if (nr > 1)
-		kvfree(pin->pages);
-	pin->nr_pages = 0;
+		kvfree(e->pages);
+	e->nr_pages = 0;
 	return ret;
 }
 
 /*
  * Process context only: vunmap() and dirtying the pages may sleep. The
  * pages are dirtied because BPF programs may have written them behind the
- * page tables' back. @kaddr is what uls_pin_range() gave.
+ * page tables' back.
  */
-void uls_unpin(struct uls_pin *pin, void *kaddr)
+void uls_unpin(struct uls_entry *e)
 {
 	might_sleep();
-	if (!pin->nr_pages)
+	if (!e->nr_pages)
 		return;
-	if (pin->nr_pages > 1)
-		vunmap((void *)((unsigned long)kaddr & PAGE_MASK));
-	unpin_user_pages_dirty_lock(uls_pin_pages(pin), pin->nr_pages, true);
-	if (pin->nr_pages > 1)
-		kvfree(pin->pages);
+	if (e->nr_pages > 1)
+		vunmap((void *)((unsigned long)e->kaddr & PAGE_MASK));
+	unpin_user_pages_dirty_lock(uls_entry_pages(e), e->nr_pages, true);
+	if (e->nr_pages > 1)
+		kvfree(e->pages);
 }

@@ -24,14 +24,23 @@
 
 DEFINE_MUTEX(uls_registry_lock);
 static struct kmem_cache *uls_entry_cache;
-static struct workqueue_struct *uls_free_wq;
-static LLIST_HEAD(uls_free_list);
+struct workqueue_struct *uls_wq;
+static LLIST_HEAD(uls_retired);
+
+/*
+ * Retired entries wait this long for company, then for the grace periods
+ * together: one pair of grace periods per batch, not per entry. Each grace
+ * period costs every CPU something (RCU Tasks Trace even looks at every
+ * CPU's current task), which a thread pool creating and ending threads
+ * would otherwise pay per thread.
+ */
+#define ULS_REAP_DELAY	(HZ / 50)
 
 static void uls_entry_free(struct uls_entry *e)
 {
-	unsigned int nr_pages = e->pin.nr_pages;
+	unsigned int nr_pages = e->nr_pages;
 
-	uls_unpin(&e->pin, e->kaddr);
+	uls_unpin(e);
 	put_task_struct(e->task);
 	kmem_cache_free(uls_entry_cache, e);
 	/* Last, so that counts at zero mean everything is released. */
@@ -39,10 +48,20 @@ static void uls_entry_free(struct uls_entry *e)
 	uls_stat_add(ULS_STAT_ENTRIES, -1);
 }
 
-static void uls_free_work_fn(struct work_struct *work)
+static void uls_reap_fn(struct work_struct *work)
 {
-	struct llist_node *batch = llist_del_all(&uls_free_list);
+	struct llist_node *batch = llist_del_all(&uls_retired);
 	struct uls_entry *e, *tmp;
+
+	if (!batch)
+		return;
+	/*
+	 * Sleepable BPF programs read under RCU Tasks Trace, the others and
+	 * the exit and exec probes under RCU: once both grace periods have
+	 * passed, nothing holds an entry of the batch.
+	 */
+	synchronize_rcu_tasks_trace();
+	synchronize_rcu();
 
 	/* The exit and exec work may still hold some in its batch. */
 	llist_for_each_entry(e, batch, free_node)
@@ -52,7 +71,7 @@ static void uls_free_work_fn(struct work_struct *work)
 	llist_for_each_entry(e, batch, free_node) {
 		if (!list_empty(&e->file_node))
 			list_del(&e->file_node);
-		uls_account_uncharge(e->um, &e->pin);
+		uls_account_uncharge(e);
 	}
 	mutex_unlock(&uls_registry_lock);
 
@@ -60,21 +79,7 @@ static void uls_free_work_fn(struct work_struct *work)
 		uls_entry_free(e);
 }
 
-static DECLARE_WORK(uls_free_work, uls_free_work_fn);
-
-static void uls_entry_rcu_done(struct rcu_head *rcu)
-{
-	struct uls_entry *e = container_of(rcu, struct uls_entry, rcu);
-
-	/* RCU is done with the head: the node takes its place. */
-	llist_add(&e->free_node, &uls_free_list);
-	queue_work(uls_free_wq, &uls_free_work);
-}
-
-static void uls_entry_rcu_tasks_trace_done(struct rcu_head *rcu)
-{
-	call_rcu(rcu, uls_entry_rcu_done);
-}
+static DECLARE_DELAYED_WORK(uls_reap_work, uls_reap_fn);
 
 /*
  * Free @e once no BPF program can hold its address any more. Callable from
@@ -83,11 +88,17 @@ static void uls_entry_rcu_tasks_trace_done(struct rcu_head *rcu)
 static void uls_entry_retire(struct uls_entry *e, enum uls_stat why)
 {
 	/* It ended when its task exited or exec'd, whoever came to free it. */
-	if (test_bit(ULS_ENTRY_GONE, &e->flags))
-		why = test_bit(ULS_ENTRY_EXEC, &e->flags) ? ULS_STAT_EXECED :
-							   ULS_STAT_EXITED;
+	switch (READ_ONCE(e->room)) {
+	case ULS_ROOM_EXITED:
+		why = ULS_STAT_EXITED;
+		break;
+	case ULS_ROOM_EXECED:
+		why = ULS_STAT_EXECED;
+		break;
+	}
 	uls_stat_add(why, 1);
-	call_rcu_tasks_trace(&e->rcu, uls_entry_rcu_tasks_trace_done);
+	llist_add(&e->free_node, &uls_retired);
+	queue_delayed_work(uls_wq, &uls_reap_work, ULS_REAP_DELAY);
 }
 
 /* Take @e out of the registry; false if someone else did already. */
@@ -105,7 +116,7 @@ int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len)
 	if (!e)
 		return -ENOMEM;
 
-	ret = uls_pin_range(uaddr, len, &e->pin, &e->kaddr);
+	ret = uls_pin_range(e, uaddr, len);
 	if (ret)
 		goto err_free;
 	e->room = len;
@@ -114,7 +125,7 @@ int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len)
 	INIT_LIST_HEAD(&e->file_node);
 
 	mutex_lock(&uls_registry_lock);
-	ret = uls_account_charge(&e->pin, &e->um);
+	ret = uls_account_charge(e);
 	if (ret)
 		goto err_unlock;
 	ret = uls_table_insert(e, &old);
@@ -122,7 +133,7 @@ int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len)
 		goto err_uncharge;
 	list_add(&e->file_node, &uf->entries);
 	uls_stat_add(ULS_STAT_ENTRIES, 1);
-	uls_stat_add(ULS_STAT_PINNED_PAGES, e->pin.nr_pages);
+	uls_stat_add(ULS_STAT_PINNED_PAGES, e->nr_pages);
 	uls_stat_add(ULS_STAT_REGISTERED, 1);
 	/*
 	 * The thread's previous registration, or the one its old image made
@@ -136,11 +147,11 @@ int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len)
 	return 0;
 
 err_uncharge:
-	uls_account_uncharge(e->um, &e->pin);
+	uls_account_uncharge(e);
 err_unlock:
 	mutex_unlock(&uls_registry_lock);
 	put_task_struct(e->task);
-	uls_unpin(&e->pin, e->kaddr);
+	uls_unpin(e);
 err_free:
 	kmem_cache_free(uls_entry_cache, e);
 	return ret;
@@ -210,8 +221,8 @@ int uls_registry_init(void)
 	uls_entry_cache = KMEM_CACHE(uls_entry, SLAB_ACCOUNT);
 	if (!uls_entry_cache)
 		return -ENOMEM;
-	uls_free_wq = alloc_workqueue("uls_free", WQ_UNBOUND, 0);
-	if (!uls_free_wq) {
+	uls_wq = alloc_workqueue("uls", WQ_UNBOUND, 0);
+	if (!uls_wq) {
 		kmem_cache_destroy(uls_entry_cache);
 		return -ENOMEM;
 	}
@@ -221,14 +232,15 @@ int uls_registry_init(void)
 
 /*
  * Every file is closed by now (each holds a module reference), so every
- * entry is retired, and the exit and exec probes are gone; wait for the
- * callbacks of both grace periods, then for the work they queued.
+ * entry is retired, and the exit and exec probes are gone: free what is
+ * left now, then wait for the table's callbacks of both grace periods.
  */
 void uls_registry_exit(void)
 {
+	flush_delayed_work(&uls_reap_work);
 	rcu_barrier_tasks_trace();
 	rcu_barrier();
-	destroy_workqueue(uls_free_wq);
+	destroy_workqueue(uls_wq);
 	uls_table_exit();
 	kmem_cache_destroy(uls_entry_cache);
 	uls_account_exit();

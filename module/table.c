@@ -40,11 +40,20 @@ struct uls_table {
 	struct rcu_head rcu;
 };
 
-/* Never found: its task is NULL, and it is gone (room < 0). */
-struct uls_entry uls_tombstone = { .room = -1 };
+/*
+ * What empty and emptied slots hold. Neither is any task's, and both are
+ * gone (room < 0), so a lookup of a NULL task, which 6.1 lets programs
+ * make, finds nothing through them either. Empty slots point somewhere,
+ * not to NULL, so that a lookup's first comparison, of the task, is the
+ * only one on its way to a hit.
+ */
+struct uls_entry uls_empty = { .room = ULS_ROOM_EXITED };
+struct uls_entry uls_tombstone = { .room = ULS_ROOM_EXITED };
 
 static struct uls_entry *uls_table0_slots[1 << ULS_TABLE_MIN_BITS]
-	__aligned(ULS_TABLE_SHIFT_MASK + 1);
+	__aligned(ULS_TABLE_SHIFT_MASK + 1) = {
+	[0 ... (1 << ULS_TABLE_MIN_BITS) - 1] = &uls_empty,
+};
 static struct uls_table uls_table0 = {
 	.slots = uls_table0_slots,
 	.bits = ULS_TABLE_MIN_BITS,
@@ -81,7 +90,7 @@ static void uls_table_place(struct uls_table *t, struct uls_entry *e)
 	unsigned long mask = uls_table_size(t) - 1;
 	unsigned long i = uls_table_hash(e->task, BITS_PER_LONG - t->bits);
 
-	while (t->slots[i])
+	while (t->slots[i] != &uls_empty)
 		i = (i + 1) & mask;
 	t->slots[i] = e;
 	t->used++;
@@ -102,11 +111,14 @@ static int uls_table_resize(unsigned int bits)
 		return -ENOMEM;
 	t->bits = bits;
 	/* A power of two of at least 512 bytes: aligned to its size. */
-	t->slots = kvcalloc(uls_table_size(t), sizeof(*t->slots), GFP_KERNEL);
+	t->slots = kvmalloc_array(uls_table_size(t), sizeof(*t->slots),
+				  GFP_KERNEL);
 	if (!t->slots) {
 		kfree(t);
 		return -ENOMEM;
 	}
+	for (i = 0; i < uls_table_size(t); i++)
+		t->slots[i] = &uls_empty;
 	if (WARN_ON_ONCE((unsigned long)t->slots & ULS_TABLE_SHIFT_MASK)) {
 		uls_table_free(t);
 		return -ENOMEM;
@@ -114,7 +126,7 @@ static int uls_table_resize(unsigned int bits)
 	for (i = 0; i < uls_table_size(old); i++) {
 		struct uls_entry *e = old->slots[i];
 
-		if (e && e != &uls_tombstone)
+		if (e != &uls_empty && e != &uls_tombstone)
 			uls_table_place(t, e);
 	}
 
@@ -162,7 +174,7 @@ int uls_table_insert(struct uls_entry *e, struct uls_entry **old)
 
 	mask = uls_table_size(t) - 1;
 	for (i = uls_table_hash(e->task, BITS_PER_LONG - t->bits);
-	     (s = t->slots[i]); i = (i + 1) & mask) {
+	     (s = t->slots[i]) != &uls_empty; i = (i + 1) & mask) {
 		if (s->task == e->task) {
 			*old = s;
 			/* @e is complete before readers can find it. */
@@ -196,10 +208,10 @@ bool uls_table_remove(struct uls_entry *e)
 
 	lockdep_assert_held(&uls_registry_lock);
 	for (i = uls_table_hash(e->task, BITS_PER_LONG - t->bits);
-	     (s = t->slots[i]); i = (i + 1) & mask)
+	     (s = t->slots[i]) != &uls_empty; i = (i + 1) & mask)
 		if (s == e)
 			break;
-	if (!s)
+	if (s != e)
 		return false;
 
 	WRITE_ONCE(t->slots[i], &uls_tombstone);
@@ -209,8 +221,8 @@ bool uls_table_remove(struct uls_entry *e)
 	 * succeed further on: empty it, and those before it likewise.
 	 */
 	while (t->slots[i] == &uls_tombstone &&
-	       !t->slots[(i + 1) & mask]) {
-		WRITE_ONCE(t->slots[i], NULL);
+	       t->slots[(i + 1) & mask] == &uls_empty) {
+		WRITE_ONCE(t->slots[i], &uls_empty);
 		t->filled--;
 		i = (i - 1) & mask;
 	}

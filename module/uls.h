@@ -15,31 +15,19 @@
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
-/* pin.c: a user range pinned and mapped in the kernel */
-struct uls_pin {
-	union {
-		struct page *page;	/* nr_pages == 1: no array to allocate */
-		struct page **pages;	/* more */
-	};
-	unsigned int nr_pages;
-};
+struct uls_entry;
 
-static inline struct page **uls_pin_pages(const struct uls_pin *pin)
-{
-	return pin->nr_pages == 1 ? (struct page **)&pin->page : pin->pages;
-}
-
-int uls_pin_range(unsigned long uaddr, u64 len, struct uls_pin *pin,
-		  void **kaddr);
-void uls_unpin(struct uls_pin *pin, void *kaddr);
+/* pin.c: the registered range pinned and mapped in the kernel */
+int uls_pin_range(struct uls_entry *e, unsigned long uaddr, u64 len);
+void uls_unpin(struct uls_entry *e);
 
 /* account.c: pinned pages charged to the registering process */
 struct uls_mm;
 
 extern unsigned long uls_max_pinned_pages;
 
-int uls_account_charge(const struct uls_pin *pin, struct uls_mm **ump);
-void uls_account_uncharge(struct uls_mm *um, const struct uls_pin *pin);
+int uls_account_charge(struct uls_entry *e);
+void uls_account_uncharge(struct uls_entry *e);
 void uls_account_init(void);
 void uls_account_exit(void);
 
@@ -48,44 +36,54 @@ struct uls_file {
 	struct list_head entries;	/* of uls_entry.file_node */
 };
 
-/* uls_entry.flags */
+/*
+ * uls_entry.room once the task is gone: negative, so that the kfuncs'
+ * one size check also refuses every request.
+ */
 enum {
-	ULS_ENTRY_GONE,			/* its task exited or exec'd */
-	ULS_ENTRY_EXEC,			/* ... and it was exec */
+	ULS_ROOM_EXITED = -1,
+	ULS_ROOM_EXECED = -2,
 };
 
 /*
- * One registered region. What a BPF program reads (task, room, kaddr) is
+ * One registered region. What a BPF program reads (task, kaddr, room) is
  * written before the entry is published in the table and never changes
- * afterwards, but for room turning -1 when the task exits or execs: a new
- * registration is a new entry.
+ * afterwards, but for room turning negative when the task exits or execs:
+ * a new registration is a new entry.
  *
  * Whoever takes an entry out of the table (replace, unregister, file
  * release, exit or exec) retires it; the others find it gone and leave it.
+ * 80 bytes: with its share of the table, under 128 per registration.
  */
 struct uls_entry {
 	/* The lookup reads these three, from one cache line, and no more. */
 	struct task_struct *task;	/* owner; the entry holds a reference */
-	s64 room;			/* registered length; -1 once gone */
 	void *kaddr;			/* kernel address of byte 0 */
+	s32 room;			/* registered length (at most 1 GiB) */
 
-	unsigned long flags;		/* ULS_ENTRY_* bits */
+	u32 nr_pages;			/* pinned for it */
+	union {
+		struct page *page;	/* nr_pages == 1: no array to allocate */
+		struct page **pages;	/* more, mapped with vmap() */
+	};
 	unsigned long uaddr;		/* reported by ULS_IOC_QUERY */
-	struct uls_pin pin;
 	struct uls_mm *um;		/* whom the pages are charged to */
 	struct llist_node gone_node;	/* lifecycle.c's queue of the dead */
 
 	/* Under uls_registry_lock; emptied by file release or the free. */
 	struct list_head file_node;
 
-	union {
-		struct rcu_head rcu;		/* retired: grace periods */
-		struct llist_node free_node;	/* then: queued to be freed */
-	};
+	struct llist_node free_node;	/* retired: waiting to be freed */
 };
+
+static inline struct page **uls_entry_pages(struct uls_entry *e)
+{
+	return e->nr_pages == 1 ? &e->page : e->pages;
+}
 
 /* registry.c */
 extern struct mutex uls_registry_lock;
+extern struct workqueue_struct *uls_wq;	/* the module's work, unbound */
 extern unsigned long uls_max_len;
 
 int uls_registry_init(void);
@@ -104,7 +102,7 @@ void uls_drop_gone(struct uls_entry *e);
 #define ULS_TABLE_SHIFT_MASK	63UL
 
 extern unsigned long uls_table_word;
-extern struct uls_entry uls_tombstone;
+extern struct uls_entry uls_empty, uls_tombstone;
 
 int uls_table_insert(struct uls_entry *e, struct uls_entry **old);
 bool uls_table_remove(struct uls_entry *e);
@@ -118,7 +116,8 @@ static __always_inline unsigned long uls_table_hash(const void *task,
 }
 
 /*
- * The entry of @task, live or gone, or NULL. Callable from any context,
+ * The entry of @task, live or gone, else &uls_empty (gone too): callers
+ * check room, as they must anyway, and nothing else. Callable from any context,
  * including NMI and BPF programs on any hook: no locks, no calls, no
  * allocations, and @task is never dereferenced, so any value is safe
  * (6.1 lets programs pass task pointers walked through memory). The
@@ -133,10 +132,13 @@ static __always_inline struct uls_entry *uls_table_find(const struct task_struct
 	struct uls_entry **slots = (struct uls_entry **)(w & ~ULS_TABLE_SHIFT_MASK);
 	unsigned int shift = w & ULS_TABLE_SHIFT_MASK;
 	unsigned long i = uls_table_hash(task, shift);
-	struct uls_entry *e;
+	struct uls_entry *e = READ_ONCE(slots[i]);
 
-	while ((e = READ_ONCE(slots[i])) && e->task != task)
+	/* Most searches end at the first slot: keep the rest out of line. */
+	while (unlikely(e->task != task) && e != &uls_empty) {
 		i = (i + 1) & (~0UL >> shift);
+		e = READ_ONCE(slots[i]);
+	}
 	return e;
 }
 
@@ -149,7 +151,7 @@ static __always_inline struct uls_entry *uls_entry_of(const struct task_struct *
 {
 	struct uls_entry *e = uls_table_find(task);
 
-	return e && READ_ONCE(e->room) >= 0 ? e : NULL;
+	return READ_ONCE(e->room) >= 0 ? e : NULL;
 }
 
 /* lifecycle.c: exit and exec */

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh [--demo] [--root DIR] [--kdir DIR] [--mem MB] [--timeout SEC]
-#          [--append ARG]... KVER BUILD_DIR
+# check.sh [--demo | --bench OUT] [--root DIR] [--kdir DIR] [--mem MB]
+#          [--timeout SEC] [--append ARG]... KVER BUILD_DIR
 #
 # Build and install the module for KVER through DKMS, as a user would,
 # check its BTF, boot Debian's KVER kernel in QEMU with the module, the
@@ -15,7 +15,9 @@
 # copy of the sources, and DIR's bzImage is booted.
 # --mem, --timeout: the VM's memory and time limit (run.sh); each --append
 # adds to the kernel command line.
-# With --demo, run the switch-count demo and print its transcript instead.
+# With --demo, run the switch-count demo and print its transcript instead;
+# with --bench, run the benchmarks (uls_bench) and write their results and
+# plots to OUT (tests/bench/report.sh).
 set -eu
 
 usage() {
@@ -23,10 +25,11 @@ usage() {
 	exit 2
 }
 
-demo=0 root= kdir= mem=2048 timeout=600 append=
+demo=0 bench= root= kdir= mem=2048 timeout=600 append=
 while [ $# -gt 2 ]; do
 	case $1 in
 	--demo) demo=1 ;;
+	--bench) bench=$2; shift ;;
 	--root) root=$2; shift ;;
 	--kdir) kdir=$2; shift ;;
 	--mem) mem=$2; shift ;;
@@ -124,7 +127,8 @@ fi
 config=$root/boot/config-$kver
 [ -e "$config" ] || config=$root/usr/lib/modules/$kver/config
 [ -z "$kdir" ] || config=$kdir/.config
-if grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$config" 2>/dev/null && [ $demo = 0 ]; then
+if grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$config" 2>/dev/null && [ $demo = 0 ] &&
+   [ -z "$bench" ]; then
 	echo "check: $kver has sched_ext: building the scx_uls test"
 	if "$top/tests/sched_ext/build.sh" "$kver" "$base" \
 		"$work/payload/bin/scx_uls" > "$work/scx-build.log" 2>&1; then
@@ -154,9 +158,12 @@ done | awk '!seen[$0]++' | while read -r ko_path; do
 	esac
 	echo "$name" >> "$mods/order"
 done
-cp "$build/tests/uls_test" "$build/user/switchcount" "$work/payload/bin/"
+cp "$build/tests/uls_test" "$build/tests/uls_bench" "$build/user/switchcount" \
+	"$work/payload/bin/"
 if [ $demo = 1 ]; then
 	cp "$top/tests/guest/run-demo" "$work/payload/guest/run"
+elif [ -n "$bench" ]; then
+	cp "$top/tests/guest/run-bench" "$work/payload/guest/run"
 else
 	cp "$top/tests/guest/run-check" "$work/payload/guest/run"
 fi
@@ -183,6 +190,15 @@ echo "check: VM finished in $(( $(date +%s) - start )) s (exit $vm_rc)"
 if [ $demo = 1 ]; then
 	grep -v '^ULS-VM-DONE' "$work/vm.results" || true
 	grep -q '^ULS-VM-DONE rc=0' "$work/vm.results"
+	exit
+fi
+if [ -n "$bench" ]; then
+	grep -h '^not ok' "$host_results" "$work/vm.results" >&2 || true
+	"$top/tests/bench/report.sh" "$work/vm.results" "$bench" "$kver" ||
+		exit 1
+	cp "$work/vm.results" "$bench/bench.results"
+	! grep -q '^not ok' "$host_results" "$work/vm.results" &&
+		grep -q '^ULS-VM-DONE rc=0' "$work/vm.results"
 	exit
 fi
 cat "$host_results" "$work/vm.results" > "$work/all.results"

@@ -8,12 +8,13 @@ set -eu
 # The line before the last: what building the debug kernel
 # (tests/debug/kernel.sh) needs besides the rest; tests/matrix/setup.sh
 # installs its source. The last: make bench plots with gnuplot
-# (tests/bench/report.sh).
+# (tests/bench/report.sh), and builds its BPF programs with clang 19, whose
+# BTF carries the __uptr type tag that UPTR needs (clang 14's does not).
 pkgs="make gcc libc6-dev binutils clang llvm bpftool libbpf-dev libelf-dev
 zlib1g-dev libzstd-dev dwarves dkms kmod xz-utils cpio busybox-static
 qemu-system-x86 linux-image-amd64 linux-headers-amd64 debootstrap
 bc flex bison lz4
-gnuplot-nox"
+gnuplot-nox clang-19"
 
 missing=
 for p in $pkgs; do

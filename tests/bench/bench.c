@@ -1,0 +1,760 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uls_bench: uls against task storage, UPTR, a hash map and syscalls, in
+ * one run, in one VM. Every figure is a ratio of two costs measured side
+ * by side in this run, because under QEMU's TCG absolute times mean
+ * little. Each cost is measured in rounds, the compared ones interleaved
+ * within a round; a ratio is the median of the per-round ratios, and its
+ * spread their quartiles.
+ *
+ * Prints, on stdout, the result lines tests/bench/report.sh reads:
+ * SAMPLE <metric> <unit> <value> per round, RATIO/BYTES/PAGES <name>
+ * <value>, SPREAD <name> <p25> <p75>, INFO <key> <value>, and "not ok
+ * <what> # why" for whatever could not be measured. Exit status 1 then.
+ *
+ * Environment: ULS_BENCH_ROUNDS (21), ULS_BENCH_ITERS (lookups per round
+ * and kind, 200000), ULS_BENCH_THREADS (10000).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <uls.h>
+
+#include "bench.h"
+#include "bench.skel.h"
+#include "bench_uptr.skel.h"
+
+#define MAX_ROUNDS	101
+#define SMALL_THREADS	10
+
+static int rounds = 21;
+static unsigned int iters = 200000;
+static int nr_threads = 10000;
+static int failures;
+static bool uptr_failed;
+
+/* --- output -------------------------------------------------------------- */
+
+static void fail(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("not ok %s # ", what);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	failures++;
+}
+
+static void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+struct series {
+	const char *metric;
+	const char *unit;
+	double v[MAX_ROUNDS];
+	int n;
+};
+
+static void sample(struct series *s, double v)
+{
+	if (s->n < MAX_ROUNDS)
+		s->v[s->n++] = v;
+	printf("SAMPLE %s %s %.4f\n", s->metric, s->unit, v);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Linear interpolation between order statistics, as numpy does. */
+static double quantile(const double *v, int n, double q)
+{
+	double s[MAX_ROUNDS], pos;
+	int i;
+
+	if (n <= 0)
+		return 0;
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	pos = q * (n - 1);
+	i = (int)pos;
+	return i + 1 < n ? s[i] + (pos - i) * (s[i + 1] - s[i]) : s[i];
+}
+
+/* A ratio of two series measured in the same rounds, round by round. */
+static void ratio_paired(const char *name, const struct series *num,
+			 const struct series *den)
+{
+	double r[MAX_ROUNDS];
+	int n = num->n < den->n ? num->n : den->n;
+
+	for (int i = 0; i < n; i++)
+		r[i] = num->v[i] / den->v[i];
+	printf("RATIO %s %.4f\n", name, quantile(r, n, 0.5));
+	printf("SPREAD %s %.4f %.4f\n", name, quantile(r, n, 0.25),
+	       quantile(r, n, 0.75));
+	fflush(stdout);
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static long read_long(const char *path)
+{
+	long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static long uls_stat(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/class/misc/uls/stats/%s", name);
+	return read_long(path);
+}
+
+/* A /proc/meminfo field, in kB. */
+static long meminfo_kb(const char *field)
+{
+	char line[256];
+	size_t len = strlen(field);
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, len) && line[len] == ':') {
+			v = strtol(line + len + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static long vm_pin_kb(void)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmPin:", 6))
+			v = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static int wait_stat(const char *name, long want, int timeout_ms)
+{
+	for (int t = 0; t < timeout_ms; t += 10) {
+		if (uls_stat(name) == want)
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+static int pidfd_open(pid_t pid)
+{
+	return syscall(SYS_pidfd_open, pid, 0);
+}
+
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+/* --- lookups in BPF ------------------------------------------------------- */
+
+/*
+ * bench_uptr.bpf.c where the kernel has UPTR, else bench.bpf.c: the same
+ * program, so this points into whichever is loaded.
+ */
+struct lookups {
+	struct bench *plain;
+	struct bench_uptr *uptr;
+	int *tid;
+	__u32 *mode, *iters;
+	__u64 *user_addr, *elapsed, *runs, *misses;
+	int ts_fd, hash_fd, uptr_fd;
+};
+
+#define LOOKUPS_FROM(l, skel) do {					\
+	(l)->tid = &(skel)->bss->bench_tid;				\
+	(l)->mode = &(skel)->bss->mode;					\
+	(l)->iters = &(skel)->bss->iters;				\
+	(l)->user_addr = &(skel)->bss->user_addr;			\
+	(l)->elapsed = &(skel)->bss->elapsed_ns;			\
+	(l)->runs = &(skel)->bss->runs;					\
+	(l)->misses = &(skel)->bss->misses;				\
+	(l)->ts_fd = bpf_map__fd((skel)->maps.ts);			\
+	(l)->hash_fd = bpf_map__fd((skel)->maps.by_pid);		\
+} while (0)
+
+/* ns per lookup of one kind: one timed bpf_loop() of `iters` iterations. */
+static double lookup_once(struct lookups *l, enum bench_mode mode)
+{
+	__u64 before, missed;
+
+	*(volatile __u32 *)l->mode = mode;
+	*(volatile __u32 *)l->iters = iters;
+	*(volatile int *)l->tid = gettid();
+	before = *(volatile __u64 *)l->runs;
+	missed = *(volatile __u64 *)l->misses;
+	syscall(SYS_getppid);
+	if (*(volatile __u64 *)l->runs != before + 1) {
+		fail("bench_lookup_ran", "mode %d: the program did not run", mode);
+		return 0;
+	}
+	if (mode != BENCH_EMPTY && *(volatile __u64 *)l->misses != missed) {
+		fail("bench_lookup_found", "mode %d: %llu lookups found nothing",
+		     mode, (unsigned long long)(*l->misses - missed));
+		return 0;
+	}
+	return (double)*(volatile __u64 *)l->elapsed / iters;
+}
+
+static struct series l_empty = { "lookup.empty", "ns" };
+static struct series l_uls = { "lookup.uls_get", "ns" };
+static struct series l_ts = { "lookup.task_storage", "ns" };
+static struct series l_hash = { "lookup.hash", "ns" };
+static struct series l_probe = { "lookup.probe_read_user", "ns" };
+static struct series l_uptr = { "lookup.uptr", "ns" };
+static struct series l_uls_10 = { "lookup.uls_get_10", "ns" };
+static struct series l_uls_10k = { "lookup.uls_get_10k", "ns" };
+
+/* One lookup's cost, net of an empty loop measured just before it. */
+static double lookup_net(struct lookups *l, enum bench_mode mode,
+			 struct series *empty)
+{
+	double e = lookup_once(l, BENCH_EMPTY);
+
+	if (empty)
+		sample(empty, e);
+	return lookup_once(l, mode) - e;
+}
+
+static void lookup_round(struct lookups *l)
+{
+	sample(&l_uls, lookup_net(l, BENCH_ULS_GET, &l_empty));
+	sample(&l_ts, lookup_net(l, BENCH_TASK_STORAGE, NULL));
+	sample(&l_hash, lookup_net(l, BENCH_HASH, NULL));
+	sample(&l_probe, lookup_net(l, BENCH_PROBE_READ, NULL));
+	if (l->uptr_fd >= 0)
+		sample(&l_uptr, lookup_net(l, BENCH_UPTR, NULL));
+}
+
+static int lookups_setup(struct lookups *l, struct bench_val *area,
+			 struct bench_val *uptr_area)
+{
+	struct bench_val v = { .x = 1 };
+	__u32 tid = gettid();
+	int pidfd, err;
+
+	l->uptr_fd = -1;
+	l->uptr = bench_uptr__open_and_load();
+	if (l->uptr) {
+		LOOKUPS_FROM(l, l->uptr);
+		l->uptr_fd = bpf_map__fd(l->uptr->maps.uptr_map);
+		err = bench_uptr__attach(l->uptr);
+	} else {
+		if (kernel_at_least(6, 13)) {
+			/* Not fatal: the rest is still worth measuring. */
+			printf("not ok bench_uptr_load # a 6.13+ kernel refused __uptr: %s\n",
+			       strerror(errno));
+			uptr_failed = true;
+		} else {
+			printf("INFO uptr none: the kernel is older than 6.13\n");
+		}
+		l->plain = bench__open_and_load();
+		if (!l->plain) {
+			fail("bench_load", "bench.bpf.c: %s", strerror(errno));
+			return -1;
+		}
+		LOOKUPS_FROM(l, l->plain);
+		err = bench__attach(l->plain);
+	}
+	if (err) {
+		fail("bench_attach", "%s", strerror(-err));
+		return -1;
+	}
+	*l->user_addr = (unsigned long)area;
+
+	/* The same value for this thread in each of the compared places. */
+	pidfd = pidfd_open(getpid());
+	if (pidfd < 0 || bpf_map_update_elem(l->ts_fd, &pidfd, &v, 0) ||
+	    bpf_map_update_elem(l->hash_fd, &tid, &v, 0)) {
+		fail("bench_maps", "%s", strerror(errno));
+		return -1;
+	}
+	area->x = 1;
+	if (l->uptr_fd >= 0) {
+		struct { struct bench_val *area; } uv = { uptr_area };
+
+		uptr_area->x = 1;
+		if (bpf_map_update_elem(l->uptr_fd, &pidfd, &uv, 0)) {
+			fail("bench_uptr_setup", "%s", strerror(errno));
+			return -1;
+		}
+	}
+	close(pidfd);
+	return 0;
+}
+
+/* --- threads that hold a registration ------------------------------------ */
+
+/*
+ * A group of threads that register (odd generations) and unregister (even
+ * ones) together, on command, each through libuls: a 64-byte area, 64 of
+ * them to a page.
+ */
+struct group {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int gen;		/* what the test asks for */
+	int done, failed;	/* threads that did it for this gen */
+	bool exit;
+	int nr;
+	pthread_t *t;
+};
+
+static void *holder(void *arg)
+{
+	struct group *g = arg;
+	int seen = 0;
+	bool ok;
+
+	pthread_mutex_lock(&g->lock);
+	for (;;) {
+		while (g->gen == seen && !g->exit)
+			pthread_cond_wait(&g->cond, &g->lock);
+		if (g->exit)
+			break;
+		seen = g->gen;
+		pthread_mutex_unlock(&g->lock);
+		ok = seen & 1 ? uls_area(sizeof(struct bench_val)) != NULL :
+				uls_unregister() == 0;
+		pthread_mutex_lock(&g->lock);
+		if (ok)
+			g->done++;
+		else
+			g->failed++;
+		pthread_cond_broadcast(&g->cond);
+	}
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
+}
+
+static int group_start(struct group *g, int nr)
+{
+	pthread_attr_t attr;
+
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_cond_init(&g->cond, NULL);
+	g->t = calloc(nr, sizeof(*g->t));
+	if (!g->t)
+		return -1;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (g->nr = 0; g->nr < nr; g->nr++)
+		if (pthread_create(&g->t[g->nr], &attr, holder, g))
+			break;
+	pthread_attr_destroy(&attr);
+	return g->nr == nr ? 0 : -1;
+}
+
+/* Every thread registers (@reg) or unregisters; 0 once all did. */
+static int group_step(struct group *g, bool reg)
+{
+	int ok;
+
+	pthread_mutex_lock(&g->lock);
+	g->gen += (g->gen & 1) == reg ? 2 : 1;
+	g->done = g->failed = 0;
+	pthread_cond_broadcast(&g->cond);
+	while (g->done + g->failed < g->nr)
+		pthread_cond_wait(&g->cond, &g->lock);
+	ok = g->failed ? -1 : 0;
+	pthread_mutex_unlock(&g->lock);
+	return ok;
+}
+
+static void group_end(struct group *g)
+{
+	pthread_mutex_lock(&g->lock);
+	g->exit = true;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+	for (int i = 0; i < g->nr; i++)
+		pthread_join(g->t[i], NULL);
+	free(g->t);
+}
+
+/* --- user side ------------------------------------------------------------ */
+
+/*
+ * A hint as sched_ext's scx_layered passes it today, one task-storage map
+ * update per change, against a store into the thread's uls area.
+ */
+static void bench_update_vs_store(struct lookups *l, struct bench_val *area)
+{
+	static struct series store = { "user.store", "ns" };
+	static struct series update = { "user.task_storage_update", "ns" };
+	int fd = l->ts_fd;
+	struct bench_val v = { .x = 2 };
+	volatile __u64 *hint = &area->pad[0];
+	const long stores = 10000000, updates = 20000;
+	int pidfd = pidfd_open(getpid());
+
+	for (int r = 0; r < rounds; r++) {
+		double t0 = now_ns();
+
+		for (long i = 0; i < stores; i++)
+			*hint = i;
+		sample(&store, (now_ns() - t0) / stores);
+
+		t0 = now_ns();
+		for (long i = 0; i < updates; i++) {
+			v.x = i;
+			if (bpf_map_update_elem(fd, &pidfd, &v, 0)) {
+				fail("bench_task_storage_update", "%s",
+				     strerror(errno));
+				close(pidfd);
+				return;
+			}
+		}
+		sample(&update, (now_ns() - t0) / updates);
+	}
+	close(pidfd);
+	ratio_paired("syscall_update_vs_store", &update, &store);
+}
+
+/*
+ * In a child of its own, single-threaded: register and unregister 64 bytes
+ * through /dev/uls, against UPTR's map update and delete with a pidfd.
+ */
+static void bench_register_vs_uptr(struct lookups *l)
+{
+	static struct series reg = { "user.register_unregister", "ns" };
+	static struct series upd = { "user.uptr_update_delete", "ns" };
+	const int pairs = 1000;
+	struct bench_val *buf = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int pidfd = pidfd_open(getpid());
+	int fd = l->uptr_fd;
+
+	if (buf == MAP_FAILED || pidfd < 0) {
+		fail("bench_register", "setup: %s", strerror(errno));
+		return;
+	}
+	buf->x = 1;
+	for (int r = 0; r < rounds; r++) {
+		double t0 = now_ns();
+		int err;
+
+		for (int i = 0; i < pairs; i++) {
+			err = uls_register(buf, sizeof(*buf));
+			err = err ?: uls_unregister();
+			if (err) {
+				fail("bench_register", "%s", uls_strerror(err));
+				return;
+			}
+		}
+		sample(&reg, (now_ns() - t0) / pairs);
+		if (fd < 0)
+			continue;
+
+		struct { struct bench_val *area; } uv = { buf };
+
+		t0 = now_ns();
+		for (int i = 0; i < pairs; i++) {
+			if (bpf_map_update_elem(fd, &pidfd, &uv, 0) ||
+			    bpf_map_delete_elem(fd, &pidfd)) {
+				fail("bench_uptr_update", "%s", strerror(errno));
+				return;
+			}
+		}
+		sample(&upd, (now_ns() - t0) / pairs);
+	}
+	if (fd >= 0)
+		ratio_paired("register_vs_uptr", &reg, &upd);
+}
+
+static void *thread_plain(void *arg)
+{
+	return arg;
+}
+
+static void *thread_with_area(void *arg)
+{
+	return uls_area(sizeof(struct bench_val)) ? arg : NULL;
+}
+
+/* Where the time goes: the two ioctls alone, on this thread's stack. */
+static void *thread_register(void *arg)
+{
+	struct bench_val v;
+
+	if (uls_register(&v, sizeof(v)) || uls_unregister())
+		return NULL;
+	return arg;
+}
+
+/* And registering only: the exit tracepoint ends it. */
+static void *thread_register_exit(void *arg)
+{
+	static __thread struct bench_val v;
+
+	return uls_register(&v, sizeof(v)) ? NULL : arg;
+}
+
+/*
+ * In a child of its own: pthread_create() + join, with uls_area() or not,
+ * and for the record with the bare register and unregister ioctls, and
+ * with a registration that the thread's exit ends.
+ */
+static void bench_thread_create(void)
+{
+	static struct series s[4] = {
+		{ "user.thread_create", "ns" },
+		{ "user.thread_create_area", "ns" },
+		{ "user.thread_create_register", "ns" },
+		{ "user.thread_create_register_exit", "ns" },
+	};
+	void *(*fn[4])(void *) = { thread_plain, thread_with_area,
+				   thread_register, thread_register_exit };
+	const int n = 200;
+
+	for (int r = 0; r < rounds; r++) {
+		for (int k = 0; k < 4; k++) {
+			double t0 = now_ns();
+
+			for (int i = 0; i < n; i++) {
+				pthread_t t;
+				void *ret = NULL;
+
+				if (pthread_create(&t, NULL, fn[k], &ret) ||
+				    pthread_join(t, &ret) || ret != &ret) {
+					fail("bench_thread_create", "thread %d failed", i);
+					return;
+				}
+			}
+			sample(&s[k], (now_ns() - t0) / n);
+		}
+	}
+	ratio_paired("thread_create_with_area", &s[1], &s[0]);
+}
+
+/* In a child of its own: 64 threads with 64-byte areas from libuls. */
+static void bench_pinned_per_64(void)
+{
+	long vmpin = vm_pin_kb();
+	struct group g = {};
+
+	if (group_start(&g, 64) || group_step(&g, true)) {
+		fail("bench_pinned_per_64", "64 threads with areas");
+		return;
+	}
+	printf("PAGES pinned_per_64_threads %ld\n",
+	       (vm_pin_kb() - vmpin) * 1024 / getpagesize());
+	fflush(stdout);
+	group_end(&g);
+}
+
+static void in_child(void (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		fn(arg);
+		fflush(stdout);
+		_exit(failures ? 1 : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		failures++;
+}
+
+static void child_register(void *l) { bench_register_vs_uptr(l); }
+static void child_threads(void *unused) { bench_thread_create(); }
+static void child_pinned(void *unused) { bench_pinned_per_64(); }
+
+/* --- the run -------------------------------------------------------------- */
+
+static int env_int(const char *name, int def)
+{
+	const char *s = getenv(name);
+
+	return s && atoi(s) > 0 ? atoi(s) : def;
+}
+
+int main(void)
+{
+	struct lookups l = {};
+	struct group small = {}, big = {};
+	struct bench_val *area, *uptr_area;
+	long slab0, slab1, slots0, slots1, nr_big;
+	cpu_set_t cpus;
+
+	rounds = env_int("ULS_BENCH_ROUNDS", rounds);
+	if (rounds > MAX_ROUNDS)
+		rounds = MAX_ROUNDS;
+	iters = env_int("ULS_BENCH_ITERS", iters);
+	nr_threads = env_int("ULS_BENCH_THREADS", nr_threads);
+	nr_big = nr_threads - SMALL_THREADS;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
+
+	/* Every thread on one CPU: the other one stays idle. */
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+
+	printf("INFO rounds %d\nINFO lookups_per_round %u\nINFO threads %d\n",
+	       rounds, iters, nr_threads);
+	/* First, while libuls's pool in this process is still untouched. */
+	note("bench: pinned pages for 64 threads");
+	in_child(child_pinned, NULL);
+
+	area = uls_area(sizeof(*area));
+	uptr_area = aligned_alloc(64, sizeof(*uptr_area));
+	if (!area || !uptr_area) {
+		fail("bench_area", "uls_area: %s", uls_strerror(errno));
+		return 1;
+	}
+	if (lookups_setup(&l, area, uptr_area))
+		return 1;
+
+	/* 1. Lookups with 10 threads registered: this one and 9 more. */
+	if (group_start(&small, SMALL_THREADS - 1) || group_step(&small, true)) {
+		fail("bench_threads_10", "9 threads with areas");
+		return 1;
+	}
+	printf("INFO entries_small %ld\n", uls_stat("entries"));
+	note("bench: lookups, %d rounds of %u", rounds, iters);
+	for (int r = 0; r < rounds && !failures; r++)
+		lookup_round(&l);
+	if (failures)
+		return 1;
+	ratio_paired("get_vs_task_storage", &l_uls, &l_ts);
+	ratio_paired("get_vs_hash", &l_uls, &l_hash);
+	if (l.uptr_fd >= 0)
+		ratio_paired("get_vs_uptr", &l_uls, &l_uptr);
+	ratio_paired("get_vs_probe_read_user", &l_uls, &l_probe);
+
+	/* 2. User side. */
+	note("bench: store vs task-storage update");
+	bench_update_vs_store(&l, area);
+	note("bench: register vs UPTR");
+	in_child(child_register, &l);
+	note("bench: thread creation");
+	in_child(child_threads, NULL);
+
+	/*
+	 * 3. nr_threads registered. The threads exist before the snapshot,
+	 * so the difference is what registering them took: slab objects, and
+	 * the lookup table, which is allocated outside the slab when large.
+	 */
+	note("bench: %d threads", nr_threads);
+	if (group_start(&big, nr_big)) {
+		fail("bench_threads", "only %d threads started", big.nr);
+		return 1;
+	}
+	sleep(1);
+	slab0 = meminfo_kb("Slab");
+	slots0 = uls_stat("table_slots");
+	if (group_step(&big, true) || wait_stat("entries", nr_threads, 60000)) {
+		fail("bench_threads", "%d of %ld registered, %ld entries",
+		     big.done, nr_big, uls_stat("entries"));
+		return 1;
+	}
+	sleep(1);
+	slab1 = meminfo_kb("Slab");
+	slots1 = uls_stat("table_slots");
+	printf("INFO slab_kb_delta %ld\nINFO table_slots %ld %ld\n",
+	       slab1 - slab0, slots0, slots1);
+	printf("BYTES per_thread_kernel %.1f\n",
+	       ((slab1 - slab0) * 1024.0 + (slots1 - slots0) * 8.0) / nr_big);
+
+	/*
+	 * The same lookup with nr_threads and with 10 registered, alternately:
+	 * the big group unregisters, and registers again, in every round.
+	 */
+	note("bench: lookups with %d registered and with %d", nr_threads,
+	     SMALL_THREADS);
+	for (int r = 0; r < rounds && !failures; r++) {
+		sample(&l_uls_10k, lookup_net(&l, BENCH_ULS_GET, NULL));
+		if (group_step(&big, false) ||
+		    wait_stat("entries", SMALL_THREADS, 60000)) {
+			fail("bench_threads", "unregistering: %ld entries left",
+			     uls_stat("entries"));
+			break;
+		}
+		sample(&l_uls_10, lookup_net(&l, BENCH_ULS_GET, NULL));
+		if (r + 1 < rounds && group_step(&big, true)) {
+			fail("bench_threads", "registering again");
+			break;
+		}
+	}
+	if (!failures)
+		ratio_paired("get_10k_vs_10", &l_uls_10k, &l_uls_10);
+
+	group_end(&big);
+	group_end(&small);
+	bench_uptr__destroy(l.uptr);
+	bench__destroy(l.plain);
+	printf("INFO failures %d\n", failures + uptr_failed);
+	return failures || uptr_failed ? 1 : 0;
+}

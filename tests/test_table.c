@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The lookup table with many threads: each one finds its own region from
+ * BPF while the table grows through several resizes, after half of them
+ * unregistered (tombstones), after those registered again (tombstones
+ * reused), and the table shrinks back once they are all gone.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "test.h"
+
+#define NR_THREADS	2000
+#define MIN_SLOTS	64	/* module/table.c's ULS_TABLE_MIN_BITS */
+
+struct table_test {
+	int fd;
+	struct probe *probe;
+	__u64 *buf;
+	pthread_barrier_t step;
+	atomic_int wrong[4];	/* per check: threads that saw the wrong thing */
+	atomic_int failed_register;
+};
+
+static __u64 magic(long i)
+{
+	return 0x7ab1e00000000ULL + i;
+}
+
+/* Check @i's view from BPF: its own value, or nothing once unregistered. */
+static void check(struct table_test *t, long i, int step, bool registered)
+{
+	__u64 v = 0;
+	int found = probe_load_u64(t->probe, &v);
+
+	if (registered ? found != 1 || v != magic(i) : found != 0)
+		atomic_fetch_add(&t->wrong[step], 1);
+}
+
+struct worker {
+	struct table_test *t;
+	long i;
+};
+
+static void *worker(void *arg)
+{
+	struct worker *w = arg;
+	struct table_test *t = w->t;
+	long i = w->i;
+	bool odd = i & 1;
+	__u64 *mine = &t->buf[i * 8];
+
+	*mine = magic(i);
+	if (raw_register(t->fd, mine, 64))
+		atomic_fetch_add(&t->failed_register, 1);
+	pthread_barrier_wait(&t->step);		/* all registered */
+	check(t, i, 0, true);
+	pthread_barrier_wait(&t->step);
+	if (odd && raw_unregister(t->fd))
+		atomic_fetch_add(&t->failed_register, 1);
+	pthread_barrier_wait(&t->step);		/* half unregistered */
+	check(t, i, 1, !odd);
+	pthread_barrier_wait(&t->step);
+	if (odd && raw_register(t->fd, mine, 64))
+		atomic_fetch_add(&t->failed_register, 1);
+	pthread_barrier_wait(&t->step);		/* all registered again */
+	check(t, i, 2, true);
+	pthread_barrier_wait(&t->step);		/* the test reads the counters */
+	pthread_barrier_wait(&t->step);
+	return NULL;
+}
+
+ULS_TEST(table_many_threads)
+{
+	static struct worker w[NR_THREADS];
+	static pthread_t th[NR_THREADS];
+	struct table_test t = { .fd = -1 };
+	pthread_attr_t attr;
+	long started = 0;
+
+	if (!ASSERT_OK(settle(), "settle"))
+		return;
+	ASSERT_EQ(uls_stat("table_slots"), MIN_SLOTS, "table at its least");
+	t.fd = dev_open();
+	t.probe = probe_load();
+	t.buf = map_pages(NR_THREADS * 64 / getpagesize() + 1);
+	if (!ASSERT_GE(t.fd, 0, "open") || !ASSERT_OK_PTR(t.probe, "probe") ||
+	    !ASSERT_OK_PTR(t.buf, "buffer"))
+		goto out;
+
+	pthread_barrier_init(&t.step, NULL, NR_THREADS + 1);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (; started < NR_THREADS; started++) {
+		w[started] = (struct worker){ &t, started };
+		if (pthread_create(&th[started], &attr, worker, &w[started]))
+			break;
+	}
+	pthread_attr_destroy(&attr);
+	if (!ASSERT_EQ(started, NR_THREADS, "threads started")) {
+		/* The barrier can never fill: end here, the runner reaps. */
+		_exit(1);
+	}
+
+	for (int s = 0; s < 6; s++)
+		pthread_barrier_wait(&t.step);
+	ASSERT_EQ(atomic_load(&t.failed_register), 0, "(un)registrations");
+	ASSERT_EQ(atomic_load(&t.wrong[0]), 0, "each finds its own, grown");
+	ASSERT_EQ(atomic_load(&t.wrong[1]), 0,
+		  "half unregistered: the rest still found, those not");
+	ASSERT_EQ(atomic_load(&t.wrong[2]), 0, "registered again: all found");
+	/* Counted until freed: the unregistered ones go after a moment. */
+	ASSERT_OK(wait_stat("entries", NR_THREADS, 10000), "entries");
+	ASSERT_GE(uls_stat("table_slots"), NR_THREADS * 4 / 3,
+		  "table grew to keep a quarter free");
+	pthread_barrier_wait(&t.step);
+	for (long i = 0; i < NR_THREADS; i++)
+		pthread_join(th[i], NULL);
+
+	ASSERT_OK(settle(), "every entry freed after the threads exit");
+	ASSERT_OK(wait_stat("table_slots", MIN_SLOTS, 10000),
+		  "the table shrank back");
+out:
+	if (t.probe)
+		probe_destroy(t.probe);
+	if (t.fd >= 0)
+		close(t.fd);
+}
