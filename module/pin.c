@@ -50,12 +50,37 @@ static int uls_check_vmas(struct mm_struct *mm, unsigned long start,
 }
 
 /*
+ * The common case, private anonymous memory (and private file mappings,
+ * which FOLL_WRITE turns anonymous), needs no look at the VMAs: what GUP
+ * pins for writing and finds anonymous is what uls_check_vmas() accepts.
+ * So try GUP-fast first, without the mmap lock, and keep the pins if every
+ * page is anonymous; otherwise (shmem, files, holes, errors) let go and
+ * take the checked path, which decides, and gives the errno.
+ */
+static long uls_pin_anon_fast(unsigned long first, unsigned int nr,
+			      struct page **pages)
+{
+	long pinned = pin_user_pages_fast(first, nr,
+					  FOLL_WRITE | FOLL_LONGTERM, pages);
+	long i;
+
+	for (i = 0; i < pinned; i++)
+		if (!PageAnon(pages[i]))
+			break;
+	if (pinned == nr && i == nr)
+		return nr;
+	if (pinned > 0)
+		unpin_user_pages(pages, pinned);
+	return 0;
+}
+
+/*
  * Pin [uaddr, uaddr + len) of current->mm for writing, long-term, for @e:
  * the pages stay in place, and stay the ones BPF writes to, until
  * uls_unpin(), even if the thread unmaps the range. The caller has checked
- * that the range is a non-empty part of user space. The VMAs are checked
- * and the pages pinned under one mmap lock, so the check holds for what is
- * pinned. Sets e->nr_pages, e->page(s) and e->kaddr.
+ * that the range is a non-empty part of user space. Where the VMAs are
+ * checked, the pages are pinned under the same mmap lock, so the check
+ * holds for what is pinned. Sets e->nr_pages, e->page(s) and e->kaddr.
  */
 int uls_pin_range(struct uls_entry *e, unsigned long uaddr, u64 len)
 {
@@ -78,6 +103,10 @@ int uls_pin_range(struct uls_entry *e, unsigned long uaddr, u64 len)
 	}
 	pages = uls_entry_pages(e);
 
+	pinned = uls_pin_anon_fast(first, nr, pages);
+	if (pinned)
+		goto pinned;
+
 	if (mmap_read_lock_killable(mm)) {
 		ret = -EINTR;
 		goto err_free;
@@ -88,6 +117,7 @@ int uls_pin_range(struct uls_entry *e, unsigned long uaddr, u64 len)
 	mmap_read_unlock(mm);
 	if (ret)
 		goto err_free;
+pinned:
 	if (pinned < 0) {
 		ret = pinned;
 		pinned = 0;
