@@ -207,7 +207,7 @@ bench:
 		$(if $(filter command line,$(origin KVER)),$(KVER),$(BENCH_KERNELS))
 	$(MAKE) bench-run
 
-bench-run: bpf user $(O)/tests/uls_bench $(BTFIDS)
+bench-run: bpf user tests $(BTFIDS)
 	tests/bench/run.sh $(O) $(O)/bench.list
 
 demo:
