@@ -173,10 +173,10 @@ BENCH_SKELS := $(patsubst tests/bench/%.bpf.c,$(O)/include/%.skel.h,$(wildcard t
 .SECONDARY: $(patsubst tests/bench/%.bpf.c,$(O)/bpf/%.bpf.o,$(wildcard tests/bench/*.bpf.c))
 
 $(O)/tests/uls_bench: tests/bench/bench.c tests/bench/bench.h $(BENCH_SKELS) \
-		      $(O)/user/libuls.a $(LIBULS_HDRS)
+		      $(O)/tests/counters.o $(O)/user/libuls.a $(LIBULS_HDRS)
 	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -Itests/bench -I$(O)/include \
-		-static -o $@ $< $(O)/user/libuls.a $(STATIC_LIBS)
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -Itests/bench -Itests -I$(O)/include \
+		-static -o $@ $< $(O)/tests/counters.o $(O)/user/libuls.a $(STATIC_LIBS)
 
 # --- running -------------------------------------------------------------
 # check installs what it needs first, then runs a fresh make, so that the

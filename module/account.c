@@ -101,9 +101,9 @@ static void uls_uncharge_pages(struct uls_mm *um, unsigned long nr)
 }
 
 /*
- * Charge the pages of @e to the current process, which e->um then names. Fails with EPERM where
- * its memlock limit is 0 (as mlock() would), and with ENOMEM past that
- * limit or past the global cap.
+ * Charge the pages of @e to the current process, which e->um then names.
+ * Fails with EPERM where its memlock limit is 0 (as mlock() would), and
+ * with ENOMEM past that limit or past the global cap.
  */
 int uls_account_charge(struct uls_entry *e)
 {

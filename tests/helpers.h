@@ -8,6 +8,7 @@
 #include <linux/types.h>
 #include <linux/uls.h>
 
+#include "counters.h"
 #include "progs/probe.h"
 
 struct probe;
@@ -90,18 +91,6 @@ size_t check_pattern(const void *buf, size_t len, unsigned int seed);
 /* The same for a part of a filled buffer, starting at its byte @first. */
 size_t check_pattern_at(const void *buf, size_t len, size_t first,
 			unsigned int seed);
-
-/* Module parameters (/sys/module/uls/parameters/NAME): -1 / -errno */
-long read_param(const char *name);
-int write_param(const char *name, const char *val);
-
-/* A counter of /sys/class/misc/uls/stats/, or -1. */
-long uls_stat(const char *name);
-/* Wait until it reads @value; 0 or -ETIMEDOUT (and what it read). */
-int wait_stat(const char *name, long value, int timeout_ms);
-
-/* VmPin of /proc/self/status in kB (mm->pinned_vm), or -1. */
-long vm_pin_kb(void);
 
 /*
  * For the rest of this process: drop CAP_IPC_LOCK and set RLIMIT_MEMLOCK

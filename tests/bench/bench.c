@@ -37,6 +37,7 @@
 #include <uls.h>
 
 #include "bench.h"
+#include "counters.h"
 #include "bench.skel.h"
 #include "bench_uptr.skel.h"
 
@@ -133,27 +134,6 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static long read_long(const char *path)
-{
-	long v = -1;
-	FILE *f = fopen(path, "r");
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-static long uls_stat(const char *name)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/class/misc/uls/stats/%s", name);
-	return read_long(path);
-}
-
 /* A /proc/meminfo field, in kB. */
 static long meminfo_kb(const char *field)
 {
@@ -169,21 +149,6 @@ static long meminfo_kb(const char *field)
 			v = strtol(line + len + 1, NULL, 10);
 			break;
 		}
-	fclose(f);
-	return v;
-}
-
-static long vm_pin_kb(void)
-{
-	char line[256];
-	long v = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmPin:", 6))
-			v = strtol(line + 6, NULL, 10);
 	fclose(f);
 	return v;
 }
@@ -220,16 +185,6 @@ static int wait_entries_at_most(long n, int timeout_ms)
 		if (uls_stat("entries") <= n)
 			return 0;
 		usleep(1000);
-	}
-	return -1;
-}
-
-static int wait_stat(const char *name, long want, int timeout_ms)
-{
-	for (int t = 0; t < timeout_ms; t += 10) {
-		if (uls_stat(name) == want)
-			return 0;
-		usleep(10000);
 	}
 	return -1;
 }
