@@ -6,10 +6,10 @@
  * be found by name with for_each_kernel_tracepoint() and probed with
  * tracepoint_probe_register().
  *
- * The probes run with preemption disabled, where nothing may sleep, and on
- * PREEMPT_RT even the xarray's spinlock sleeps. So a probe only marks the
- * entry gone, which every lookup honors from then on, and queues it,
- * lock-free; a work item takes it out of the registry and retires it.
+ * The probes run with preemption disabled, where nothing may sleep, and
+ * the registry's writers hold a mutex. So a probe only marks the entry
+ * gone, which every lookup honors from then on, and queues it, lock-free;
+ * a work item takes it out of the registry and retires it.
  * Entries are found by task, so a thread that gets a dead one's pid
  * meanwhile has nothing to do with its entry; the exec'd image of the
  * task itself can register again, and replaces it.
