@@ -18,17 +18,15 @@
 
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
-# The kernel to build for: the running one if its headers are installed,
-# else Debian's default kernel (the one linux-image-amd64 pulls in).
-RUNNING_KVER := $(shell uname -r)
-DEBIAN_KVER = $(shell dpkg-query -W -f='$${Depends}' linux-image-amd64 2>/dev/null | \
-		sed -n 's/^linux-image-\([^ ,]*\).*/\1/p')
-HOST_KVER = $(if $(wildcard /lib/modules/$(RUNNING_KVER)/build),$(RUNNING_KVER),$(or $(DEBIAN_KVER),$(RUNNING_KVER)))
-KVER ?= $(HOST_KVER)
+# The kernel to build the module for (make module, make dkms-install): the
+# running one. The tests never build for the host's kernels: they take
+# theirs from the chroots of tests/matrix (make check, demo, bench).
+KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
-# The BPF objects are CO-RE: one vmlinux.h serves every kernel. It is
-# taken from this machine's kernel, whatever KVER the module is built for.
-BTF_KVER ?= $(HOST_KVER)
+# The BPF objects are CO-RE: one vmlinux.h serves every kernel. A plain
+# build takes it from the running kernel; the tests from the oldest kernel
+# of the matrix, whose BTF tests/matrix/setup.sh writes to $(CORE_BTF).
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
 O ?= build
 override O := $(abspath $(O))
@@ -51,7 +49,7 @@ Q := $(if $(V),,@)
 msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(O)/%,%,$(2))'
 
 .PHONY: all module clean-module bpf user tests check check-debug check-run demo \
-	bench bench-run \
+	demo-run bench bench-run FORCE \
 	dkms-install install clean
 all: module bpf user tests
 
@@ -84,13 +82,15 @@ bpf: $(SKELS)
 # Keep the objects the skeletons embed.
 .SECONDARY: $(patsubst %.bpf.c,$(O)/bpf/%.bpf.o,$(notdir $(BPF_PROGS) $(TEST_PROGS)))
 
-$(O)/btf/vmlinux-%.btf:
-	$(call msg,BTF,$@)
-	$(Q)mkdir -p $(@D) && scripts/base-btf.sh $* $@
+# vmlinux.h is made again when its BTF changes, or comes from elsewhere.
+$(O)/btf/vmlinux.from: FORCE
+	$(Q)mkdir -p $(@D) && echo '$(VMLINUX_BTF)' | cmp -s - $@ || echo '$(VMLINUX_BTF)' > $@
 
-$(O)/include/vmlinux.h: $(O)/btf/vmlinux-$(BTF_KVER).btf
+$(O)/include/vmlinux.h: $(VMLINUX_BTF) $(O)/btf/vmlinux.from
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(@D) && $(BPFTOOL) btf dump file $< format c > $@.tmp && mv $@.tmp $@
+
+FORCE:
 
 BPF_HDRS := bpf/uls.bpf.h kfuncs/uls_kfuncs.h $(O)/include/vmlinux.h
 
@@ -178,42 +178,56 @@ $(O)/tests/uls_bench: tests/bench/bench.c tests/bench/bench.h $(BENCH_SKELS) \
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -Itests/bench -Itests -I$(O)/include \
 		-static -o $@ $< $(O)/tests/counters.o $(O)/user/libuls.a $(STATIC_LIBS)
 
-# --- running -------------------------------------------------------------
-# check installs what it needs first, then runs a fresh make, so that the
-# kernel version and tools are looked up once they exist.
-# With KVER on the command line, check runs on that kernel only; else on
-# every kernel of tests/matrix/kernels.list.
+# --- running ---------------------------------------------------------------
+# Each of these installs the build tools it needs on the host
+# (tests/setup-host.sh), makes its kernels ready in the chroots of
+# tests/matrix (setup.sh; nothing goes on the host's kernels, boot entries,
+# apt sources or DKMS tree), then runs a fresh make, so that the kernel
+# versions and tools are looked up once they exist.
+# KVER on the command line: that kernel only, a name from
+# tests/matrix/kernels.list or the version of one.
+CORE_BTF := $(O)/btf/core.btf
+ASKED_KVER = $(if $(filter command line,$(origin KVER)),$(KVER))
+SETUP = tests/matrix/setup.sh -b $(CORE_BTF) -o
+RUN_TOOLS = bpf user tests $(BTFIDS)
+
+# Without KVER, every kernel of the matrix.
 check:
-	tests/setup-host.sh
-	tests/matrix/setup.sh -o $(O)/matrix.list \
-		$(if $(filter command line,$(origin KVER)),$(KVER))
-	$(MAKE) check-run
+	tests/setup-host.sh $(if $(ASKED_KVER),$(filter debug,$(ASKED_KVER)),debug)
+	$(SETUP) $(O)/matrix.list $(ASKED_KVER)
+	$(MAKE) check-run VMLINUX_BTF=$(CORE_BTF)
 
 # The debug tier is the matrix's "debug" kernel: built from source with
 # tests/debug/debug.config, run by `make check` after the others.
 check-debug:
-	tests/setup-host.sh
-	tests/matrix/setup.sh -o $(O)/matrix.list debug
-	$(MAKE) check-run
+	tests/setup-host.sh debug
+	$(SETUP) $(O)/matrix.list debug
+	$(MAKE) check-run VMLINUX_BTF=$(CORE_BTF)
 
-check-run: bpf user tests $(BTFIDS)
+check-run: $(RUN_TOOLS)
 	tests/matrix/run.sh $(O) $(O)/matrix.list
 
 # Without KVER, the oldest and the newest kernel of the matrix.
 BENCH_KERNELS ?= 6.1 7.2
 bench:
-	tests/setup-host.sh
-	tests/matrix/setup.sh -o $(O)/bench.list \
-		$(if $(filter command line,$(origin KVER)),$(KVER),$(BENCH_KERNELS))
-	$(MAKE) bench-run
+	tests/setup-host.sh bench
+	$(SETUP) $(O)/bench.list $(or $(ASKED_KVER),$(BENCH_KERNELS))
+	$(MAKE) bench-run VMLINUX_BTF=$(CORE_BTF)
 
-bench-run: bpf user tests $(BTFIDS)
+bench-run: $(RUN_TOOLS)
 	tests/bench/run.sh $(O) $(O)/bench.list
 
+# Without KVER, Debian 12's own kernel.
+DEMO_KERNEL ?= 6.1
 demo:
 	tests/setup-host.sh
-	$(MAKE) all
-	tests/check.sh --demo $(KVER) $(O)
+	$(SETUP) $(O)/demo.list $(or $(ASKED_KVER),$(DEMO_KERNEL))
+	$(MAKE) demo-run VMLINUX_BTF=$(CORE_BTF)
+
+demo-run: $(RUN_TOOLS)
+	while read -r kver root name opts; do \
+		tests/check.sh --demo --root $$root $$opts $$kver $(O) || exit 1; \
+	done < $(O)/demo.list
 
 # --- installing ------------------------------------------------------------
 # KROOT=<dir>: install into the chroot <dir> (where the kernel's headers

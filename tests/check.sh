@@ -8,8 +8,9 @@
 # check its BTF, boot Debian's KVER kernel in QEMU with the module, the
 # static test programs and busybox, and add up what the guest reports on
 # its results channel. The last line is "N passed, N failed".
-# With --root, KVER's packages are in the chroot DIR (tests/matrix), and
-# DKMS runs there. Where KVER has sched_ext, the scx_uls test runs too.
+# KVER's packages are in the chroot that --root names (tests/matrix/
+# chroot.sh), and DKMS runs there: never on the host. Where KVER has
+# sched_ext, the scx_uls test runs too.
 # With --kdir, KVER is a kernel built from source in DIR (no package, so
 # no DKMS: tests/debug/kernel.sh): the module is built by Kbuild from a
 # copy of the sources, and DIR's bzImage is booted.
@@ -40,7 +41,11 @@ while [ $# -gt 2 ]; do
 	shift
 done
 [ $# -eq 2 ] || usage
-[ "$root" != / ] || root=
+root=${root%/}
+if [ -z "$root" ] && [ -z "$kdir" ]; then
+	echo "check.sh: --root is needed: the tests never use the host's kernels or DKMS" >&2
+	exit 2
+fi
 kver=$1
 build=$2
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,20 +1,30 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Install what building and testing uls needs on Debian 12. Idempotent:
-# when everything is there already it returns at once, without apt.
+# setup-host.sh [debug] [bench]
+#
+# Install on this Debian 12 host the build tools that building and testing
+# uls needs, and nothing else: no kernel image or headers, no apt source,
+# no DKMS registration. The kernels the tests boot, their headers and the
+# DKMS builds for them live in the chroots of tests/matrix, in the cache.
+# "debug" adds what building the debug kernel takes (tests/debug/kernel.sh),
+# "bench" what make bench plots with (gnuplot, tests/bench/report.sh).
+# Idempotent: when everything is there already it returns at once.
 set -eu
 
-# The line before the last: what building the debug kernel
-# (tests/debug/kernel.sh) needs besides the rest; tests/matrix/setup.sh
-# installs its source. The last: make bench plots with gnuplot
-# (tests/bench/report.sh), and builds its BPF programs with clang 19, whose
-# BTF carries the __uptr type tag that UPTR needs (clang 14's does not).
-pkgs="make gcc libc6-dev binutils clang llvm bpftool libbpf-dev libelf-dev
-zlib1g-dev libzstd-dev dwarves dkms kmod xz-utils cpio busybox-static
-qemu-system-x86 linux-image-amd64 linux-headers-amd64 debootstrap
-bc flex bison lz4
-gnuplot-nox clang-19"
+# clang 19 builds the benchmark's BPF programs, also run in make check's
+# bench_smoke: its BTF carries the __uptr type tag that UPTR needs (clang
+# 14's does not). debootstrap makes the chroots.
+pkgs="make gcc libc6-dev binutils clang llvm clang-19 bpftool libbpf-dev
+libelf-dev zlib1g-dev libzstd-dev dwarves kmod xz-utils zstd cpio
+busybox-static qemu-system-x86 debootstrap"
+for profile in "$@"; do
+	case $profile in
+	debug) pkgs="$pkgs bc flex bison lz4" ;;
+	bench) pkgs="$pkgs gnuplot-nox" ;;
+	*) echo "usage: $0 [debug] [bench]" >&2; exit 2 ;;
+	esac
+done
 
 missing=
 for p in $pkgs; do
@@ -28,6 +38,8 @@ if [ "$(id -u)" != 0 ]; then
 	echo "setup-host: need root to install packages" >&2
 	exit 1
 fi
+# A package's maintainer scripts must not inherit our make's flags.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # shellcheck disable=SC2086

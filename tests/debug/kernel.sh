@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# kernel.sh SOURCE-PACKAGE FRAGMENT
+# kernel.sh ROOT SOURCE-PACKAGE FRAGMENT
 #
 # Print the directory of a built kernel tree (KDIR): Debian's SOURCE-PACKAGE
-# (linux-source-6.1), configured as `make ARCH=x86_64 tinyconfig` plus
+# (linux-source-6.1), installed in the chroot ROOT (tests/matrix/chroot.sh,
+# never on the host), configured as `make ARCH=x86_64 tinyconfig` plus
 # FRAGMENT (debug.config next to this script), built in place.
 # It holds the bzImage to boot (arch/x86/boot/bzImage), the vmlinux whose
 # BTF is the base of the module's, and what `make -C KDIR M=...` needs.
@@ -19,16 +20,17 @@
 set -eu
 
 me=${0##*/}
-if [ $# -ne 2 ]; then
-	echo "usage: $me SOURCE-PACKAGE FRAGMENT" >&2
+if [ $# -ne 3 ]; then
+	echo "usage: $me ROOT SOURCE-PACKAGE FRAGMENT" >&2
 	exit 2
 fi
-srcpkg=$1
-fragment=$2
+root=$1
+srcpkg=$2
+fragment=$3
 # Run from make check: the kernel's make must not inherit our make's flags
 # (jobserver, -w) nor an output directory meant for something else.
 unset MAKEFLAGS MFLAGS MAKELEVEL KBUILD_OUTPUT
-tarball=/usr/src/$srcpkg.tar.xz
+tarball=$root/usr/src/$srcpkg.tar.xz
 
 die() {
 	echo "$me: $*" >&2
@@ -36,9 +38,9 @@ die() {
 }
 
 [ -r "$fragment" ] || die "$fragment: not readable"
-[ -r "$tarball" ] || die "$tarball: missing (apt-get install $srcpkg)"
-srcver=$(dpkg-query -W -f='${Version}' "$srcpkg") ||
-	die "$srcpkg is not installed"
+[ -r "$tarball" ] || die "$tarball: missing (install $srcpkg in $root)"
+srcver=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Version}' "$srcpkg") ||
+	die "$srcpkg is not installed in $root"
 command -v pahole >/dev/null || die "pahole missing (apt-get install dwarves)"
 
 key=$({

@@ -1,167 +1,134 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# setup.sh [-o LIST] [KVER...]
+# setup.sh [-o LIST] [-b BTF] [KVER...]
 #
-# Install every kernel of kernels.list, or only those named, with what
-# testing on it needs: image and headers on the host, or headers, image
-# and the sched_ext toolchain in the sid chroot, or the source package a
-# kernel is built from (tests/debug/kernel.sh, cached). Idempotent: what is
-# there is not fetched or built again. Writes one line per kernel to LIST
-# (default stdout): "KVER ROOT NAME [OPTION...]", ROOT being / or the
-# chroot, the options those of tests/check.sh.
+# Make every kernel of kernels.list ready, or only those named (by name or
+# version): its image and headers installed in its suite's chroot
+# (chroot.sh), with DKMS and the module's build tools; or, for a kernel
+# built from source, its source package in the chroot and the tree built
+# (tests/debug/kernel.sh, cached). Nothing is installed on the host.
+# Idempotent: what is there is not fetched or built again.
+# Writes one line per kernel to LIST (default stdout): "KVER ROOT NAME
+# [OPTION...]", ROOT being the chroot, the options those of tests/check.sh.
+# With -b, also writes the raw BTF of the first kernel of kernels.list (the
+# oldest; made ready too) to BTF: the BPF objects' vmlinux.h.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 me=${0##*/}
-out=
-if [ "${1:-}" = -o ]; then
-	out=$2
-	shift 2
-fi
+out= btf_out=
+while [ $# -gt 0 ]; do
+	case $1 in
+	-o) out=$2; shift 2 ;;
+	-b) btf_out=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
 want=" $* "
 
-# What the sid chroot needs besides a kernel's own packages: DKMS and the
-# toolchain the sched_ext test is built with.
-sid_tools="make dkms kmod xz-utils libc6-dev clang bpftool libbpf-dev
-libelf-dev zlib1g-dev libzstd-dev"
+# What every chroot needs to build the module through DKMS: dwarves for
+# the BTF (pahole), libbpf, libelf and zlib for uls-btfids.
+chroot_tools="make dkms kmod xz-utils zstd dwarves libc6-dev libbpf-dev
+libelf-dev zlib1g-dev"
 
-apt_host() {
-	DEBIAN_FRONTEND=noninteractive apt-get "$@"
+chroot_sh() {
+	"$here/chroot.sh" "$@" </dev/null
 }
 
-# kver_of APT-CACHE-CMD PACKAGE SUITE: the kernel release PACKAGE in SUITE
-# depends on. "bookworm" means the candidate (security updates included).
+# kver_of CHROOT PACKAGE SUITE: the kernel release PACKAGE in SUITE depends
+# on. The chroot's own suite means the candidate (its updates included).
 kver_of() {
-	cmd=$1 pkg=$2 suite=$3
-	case $suite in
-	bookworm|sid)
-		ver=$($cmd policy "$pkg" | sed -n 's/^ *Candidate: //p') ;;
-	*)
-		ver=$($cmd madison "$pkg" | awk -F' *[|] *' -v s=" $suite/" \
-			'index($3, s) { print $2; exit }') ;;
-	esac
+	c=$1 pkg=$2 suite=$3
+	if [ "$suite" = "$c" ]; then
+		ver=$(chroot_sh "$c" run apt-cache policy "$pkg" | sed -n 's/^ *Candidate: //p')
+	else
+		ver=$(chroot_sh "$c" run apt-cache madison "$pkg" |
+			awk -F' *[|] *' -v s=" $suite/" 'index($3, s) { print $2; exit }')
+	fi
 	[ -n "$ver" ] && [ "$ver" != "(none)" ] ||
 		{ echo "$me: no $pkg in $suite" >&2; return 1; }
-	$cmd show "$pkg=$ver" |
+	chroot_sh "$c" run apt-cache show "$pkg=$ver" |
 		sed -n 's/^Depends:.*linux-image-\([^ ,]*\).*/\1/p' | head -n 1
 }
 
-host_installed() {
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
-			grep -q '^install ok installed$' || return 1
-	done
+# packages_of CHROOT KVER: what booting KVER and building for it takes.
+# sid packages the image in parts: linux-binary holds vmlinuz, linux-base
+# the config, linux-modules the modules (the guest loads loop and ext4
+# from it); the headers pull in their gcc.
+packages_of() {
+	if chroot_sh "$1" run apt-cache show "linux-binary-$2" >/dev/null 2>&1; then
+		echo "linux-headers-$2 linux-binary-$2 linux-base-$2 linux-modules-$2"
+	else
+		echo "linux-headers-$2 linux-image-$2"
+	fi
 }
 
-ensure_suite() {
-	[ "$1" != bookworm ] || return 0
-	f=/etc/apt/sources.list.d/uls-$1.sources
-	[ -e "$f" ] && return 0
-	echo "$me: adding $1 to apt's sources" >&2
-	cat > "$f" <<SRC
-Types: deb
-URIs: ${ULS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-Suites: $1
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-	apt_host update -q >/dev/null
+# chroot_ready CHROOT: the chroot with DKMS and the module's build tools;
+# sets $root.
+chroot_ready() {
+	chroot_sh "$1" ensure $chroot_tools
+	root=$(chroot_sh "$1" path)
 }
 
-# Kernels built from source are asked for by name only.
-built=$(awk '$1 !~ /^#/ && $2 == "build" { printf " %s ", $1 }' "$here/kernels.list")
-
-# all_found: every kernel asked for is resolved already, or is one built
-# from source (none asked: no).
-all_found() {
-	[ "$want" != "  " ] || return 1
-	for k in $want; do
-		case $found$built in *" $k "*) ;; *) return 1 ;; esac
-	done
+# asked NAME KVER: the kernel is one of those asked for.
+asked() {
+	case $want in "  "|*" $1 "*|*" $2 "*) return 0 ;; esac
+	return 1
 }
 
-sid_ready=0
-lines= found=
-# shellcheck disable=SC2034
-while read -r name where suite pkg opts; do
+lines= found= first=1
+while read -r name c suite pkg rest <&3; do
 	case $name in ''|'#'*) continue ;; esac
-	case $where in
-	host)
-		ensure_suite "$suite"
-		kver=$(kver_of apt-cache "$pkg" "$suite")
-		root=/
-		;;
-	sid)
-		# Only make the chroot for a kernel that may be in it.
-		! all_found || continue
-		if [ $sid_ready = 0 ]; then
-			"$here/sid-chroot.sh" ensure
-			sid_ready=1
-		fi
-		kver=$(kver_of "$here/sid-chroot.sh run apt-cache" "$pkg" "$suite")
-		root=$("$here/sid-chroot.sh" path)
-		;;
-	build)
-		# Minutes to build the first time: only when asked for.
-		case $want in "  "|*" $name "*) ;; *) continue ;; esac
-		if ! host_installed "$suite"; then
-			echo "$me: installing $suite for $name" >&2
-			apt_host install -y -q --no-install-recommends "$suite" >/dev/null
-		fi
-		kdir=$("$top/tests/debug/kernel.sh" "$suite" "$top/$pkg" </dev/null)
-		kver=$(cat "$kdir/include/config/kernel.release")
-		root=/
-		opts="--kdir $kdir${opts:+ $opts}"
-		;;
-	*)
-		echo "$me: $name: unknown place '$where'" >&2
-		exit 1
-		;;
-	esac
-	[ -n "$kver" ] || { echo "$me: $name: no kernel version" >&2; exit 1; }
-	case $want in
-	"  ") ;;
-	*" $kver "*|*" $name "*) ;;
-	*) continue ;;
-	esac
-
-	case $where in
-	host)
-		if ! host_installed "linux-image-$kver" "linux-headers-$kver"; then
-			echo "$me: installing $name ($kver) from $suite" >&2
-			apt_host install -y -q --no-install-recommends \
-				"linux-image-$kver" "linux-headers-$kver" >/dev/null
-		fi
-		;;
-	sid)
-		# sid packages the image in parts: linux-binary holds vmlinuz,
-		# linux-base the config, linux-modules the modules (the guest
-		# loads loop and ext4 from it); the headers pull in their gcc.
-		src=linux-source-$(echo "$kver" | cut -d. -f1-2)
+	# The BTF comes from the first kernel, which is then made ready too.
+	btf_here=
+	[ $first = 0 ] || btf_here=$btf_out
+	first=0
+	if [ "$suite" = build ]; then
+		# Minutes to build the first time: with all kernels or by name.
+		asked "$name" - || continue
+		chroot_ready "$c"
 		# shellcheck disable=SC2086
-		"$here/sid-chroot.sh" ensure $sid_tools "$src" \
-			"linux-headers-$kver" "linux-binary-$kver" \
-			"linux-base-$kver" "linux-modules-$kver"
-		;;
-	esac
-	lines="$lines$kver $root $name${opts:+ $opts}
+		set -- $rest
+		fragment=$1
+		shift
+		chroot_sh "$c" ensure "$pkg"
+		kdir=$("$top/tests/debug/kernel.sh" "$root" "$pkg" "$top/$fragment" </dev/null)
+		kver=$(cat "$kdir/include/config/kernel.release")
+		line="$kver $root $name --kdir $kdir $*"
+	else
+		# The version is known only from the chroot's package lists: a
+		# kernel asked for by version makes every chroot.
+		need=0
+		asked "$name" - && need=1
+		[ -z "$btf_here" ] || need=1
+		case $want in *[0-9].[0-9]*-*) need=1 ;; esac
+		[ $need = 1 ] || continue
+		chroot_ready "$c"
+		kver=$(kver_of "$c" "$pkg" "$suite")
+		[ -n "$kver" ] || { echo "$me: $name: no kernel version" >&2; exit 1; }
+		asked "$name" "$kver" || [ -n "$btf_here" ] || continue
+		# shellcheck disable=SC2046
+		chroot_sh "$c" ensure $(packages_of "$c" "$kver")
+		line="$kver $root $name${rest:+ $rest}"
+	fi
+	if [ -n "$btf_here" ] && [ "$(cat "$btf_here.kver" 2>/dev/null)" != "$kver" ]; then
+		mkdir -p "$(dirname "$btf_here")"
+		ULS_KROOT=$root "$top/scripts/base-btf.sh" "$kver" "$btf_here"
+		echo "$kver" > "$btf_here.kver"
+	fi
+	asked "$name" "$kver" || continue
+	lines="$lines$line
 "
 	found="$found $kver $name "
-done < "$here/kernels.list"
+done 3< "$here/kernels.list"
 
-# A kernel asked for by version that is not in the matrix: any kernel whose
-# headers and image are installed on the host will do.
 for k in $want; do
-	case $found in *" $k "*) continue ;; esac
-	if [ -d "/lib/modules/$k/build" ] && [ -e "/boot/vmlinuz-$k" ]; then
-		lines="$lines$k / $k
-"
-	else
-		echo "$me: $k: not in kernels.list, and not installed here" >&2
-		exit 1
-	fi
+	case $found in
+	*" $k "*) ;;
+	*) echo "$me: $k: not a kernel of kernels.list (a name, or the version of one)" >&2; exit 1 ;;
+	esac
 done
 [ -n "$lines" ] || { echo "$me: no kernel to test" >&2; exit 1; }
 if [ -n "$out" ]; then

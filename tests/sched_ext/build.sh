@@ -20,14 +20,16 @@ out=$3
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${ULS_CACHE:-$HOME/.cache/uls}
-sid="$top/tests/matrix/sid-chroot.sh"
+sid() {
+	"$top/tests/matrix/chroot.sh" sid "$@"
+}
 src=linux-source-$(echo "$kver" | cut -d. -f1-2)
 
-"$sid" ensure make clang bpftool libbpf-dev libelf-dev zlib1g-dev \
+sid ensure make clang bpftool libbpf-dev libelf-dev zlib1g-dev \
 	libzstd-dev libc6-dev xz-utils "$src"
-root=$("$sid" path)
+root=$(sid path)
 tarball=$root/usr/src/$src.tar.xz
-srcver=$("$sid" run dpkg-query -W -f='${Version}' "$src")
+srcver=$(sid run dpkg-query -W -f='${Version}' "$src")
 inc=$cache/scx/$src-$srcver/include
 if [ ! -d "$inc" ]; then
 	echo "build.sh: extracting tools/sched_ext/include from $src $srcver" >&2
@@ -46,7 +48,7 @@ trap 'rm -rf "$root$work"' EXIT
 	tar -x -C "$root$work"
 cp -r "$inc" "$root$work/scx/include"
 cp "$btf" "$root$work/vmlinux.btf"
-"$sid" run make -s -C "$work/tests/sched_ext" SCX_INC="$work/scx/include" \
+sid run make -s -C "$work/tests/sched_ext" SCX_INC="$work/scx/include" \
 	VMLINUX_BTF="$work/vmlinux.btf" O="$work/out"
 mkdir -p "$(dirname "$out")"
 cp "$root$work/out/scx_uls" "$out"
