@@ -6,11 +6,14 @@
 #   make [KVER=<kernel>]       build everything
 #   make module                the module only (what DKMS runs)
 #   make dkms-install          install the module through DKMS
+#   make dkms-uninstall        and remove it
 #   make check [KVER=<kernel>] install what is needed, build, and test in
 #                              a VM on every kernel of the matrix (or one)
 #   make check-debug           the same on the debug kernel only (KASAN,
 #                              lockdep, kmemleak; built once, cached)
-#   make demo                  the same VM, running the switch-count demo
+#   make demo [KVER=<kernel>]  the same VM, running the switch-count demo
+#   make check-fresh           make demo and make check KVER=6.1 in a new
+#                              debootstrap root (the CI's first step)
 #   make bench [KVER=<kernel>] the benchmarks, in the VM of 6.1 and 7.2 (or
 #                              one kernel): results and plots under
 #                              bench/results/<kernel>/
@@ -49,8 +52,8 @@ Q := $(if $(V),,@)
 msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(O)/%,%,$(2))'
 
 .PHONY: all module clean-module bpf user tests check check-debug check-run demo \
-	demo-run bench bench-run FORCE \
-	dkms-install install clean
+	demo-run bench bench-run check-fresh FORCE \
+	dkms-install dkms-uninstall install clean
 all: module bpf user tests
 
 # --- module ------------------------------------------------------------
@@ -229,6 +232,12 @@ demo-run: $(RUN_TOOLS)
 		tests/check.sh --demo --root $$root $$opts $$kver $(O) || exit 1; \
 	done < $(O)/demo.list
 
+# The README's path in a new debootstrap root: make demo, then make check
+# KVER=6.1 (what .ci/run does first).
+check-fresh:
+	tests/setup-host.sh
+	tests/fresh/run.sh
+
 # --- installing ------------------------------------------------------------
 # KROOT=<dir>: install into the chroot <dir> (where the kernel's headers
 # are, e.g. the sid chroot of tests/matrix) and run dkms there.
@@ -250,6 +259,12 @@ dkms-install:
 	$(DKMS) add uls/$(VERSION)
 	$(DKMS) build uls/$(VERSION) -k $(KVER)
 	$(DKMS) install uls/$(VERSION) -k $(KVER) --force
+
+# Take uls out of DKMS again: every kernel's module, and its source.
+dkms-uninstall:
+	if $(DKMS) status -m uls -v $(VERSION) | grep -q .; then \
+		$(DKMS) remove uls/$(VERSION) --all; fi
+	rm -rf $(KROOT)$(DKMS_SRC)
 
 PREFIX ?= /usr/local
 install: user

@@ -99,6 +99,10 @@ case $ko in
 *.zst) zstd -dc "$ko" > "$work/payload/uls.ko" ;;
 *) cp "$ko" "$work/payload/uls.ko" ;;
 esac
+# Leave nothing registered in the chroot's DKMS: a kernel installed there
+# later would have its postinst build uls.
+[ "$how" != dkms ] ||
+	make -s -C "$top" dkms-uninstall KROOT="$root" >> "$work/dkms.log" 2>&1
 
 # 2. Its BTF, on the host: without it the kfuncs silently do not exist.
 base=$build/btf/vmlinux-$kver.btf

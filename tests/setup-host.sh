@@ -41,6 +41,12 @@ fi
 # A package's maintainer scripts must not inherit our make's flags.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 export DEBIAN_FRONTEND=noninteractive
+# An install of ours that was interrupted is finished first, as apt would
+# ask: dpkg refuses to go on otherwise.
+if [ -n "$(dpkg --audit 2>/dev/null)" ]; then
+	echo "setup-host: dpkg --configure -a (an earlier install was interrupted)"
+	dpkg --configure -a
+fi
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing

@@ -90,9 +90,12 @@ echo "fresh: new root $root from $base, HEAD $(git -C "$top" rev-parse --short H
 inroot() {
 	local name=$1 cmd=$2 rc
 	echo "fresh: # $cmd"
+	: > "$logs/$name.log"
 	unshare --mount --propagation private bash -c '
 		set -e
 		r=$0
+		# A machine'"'"'s / is a mount point: so is the root'"'"'s.
+		mount --bind "$r" "$r"
 		mount -t proc proc "$r/proc"
 		mount -t sysfs sys "$r/sys"
 		mount --rbind /dev "$r/dev"
@@ -118,7 +121,7 @@ inroot() {
 
 inroot fresh_state_before "/state.sh > /state.before" || finish
 # A minimal Debian 12 has no make: the README's first line installs it.
-inroot fresh_install_make "apt-get update -q && apt-get install -y -q make" &&
+inroot fresh_install_make "apt-get update && apt-get install -y make" &&
 	inroot fresh_make_demo "make demo" &&
 	inroot "fresh_make_check_$kver" "make check KVER=$kver"
 inroot fresh_state_after "/state.sh > /state.after" || finish

@@ -14,7 +14,11 @@ if [ $# -lt 2 ]; then
 fi
 root=$1
 shift
-exec unshare --mount --propagation private sh -c \
+# Where / is no mount point (in a chroot or a container), it cannot be
+# made private: mounts made there are as private as that place's.
+prop=private
+mountpoint -q / || prop=unchanged
+exec unshare --mount --propagation $prop sh -c \
 	'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' \
 	"$root" env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
