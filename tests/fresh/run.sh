@@ -33,7 +33,7 @@ pass=0 fail=0
 res() {
 	if [ "$1" = ok ]; then
 		pass=$((pass + 1))
-		echo "ok $2"
+		echo "ok $2${3:+ # $3}"
 	else
 		fail=$((fail + 1))
 		echo "not ok $2${3:+ # $3}"
@@ -88,7 +88,7 @@ echo "fresh: new root $root from $base, HEAD $(git -C "$top" rev-parse --short H
 # inroot NAME COMMAND: run COMMAND with bash in the root, as root, with a
 # login's environment and nothing of ours; its output is shown and kept.
 inroot() {
-	local name=$1 cmd=$2 rc
+	local name=$1 cmd=$2 rc t0=$(date +%s)
 	echo "fresh: # $cmd"
 	: > "$logs/$name.log"
 	unshare --mount --propagation private bash -c '
@@ -110,7 +110,7 @@ inroot() {
 	wait $pid
 	rc=$?
 	if [ $rc -eq 0 ]; then
-		res ok "$name"
+		res ok "$name" "$(( $(date +%s) - t0 )) s"
 		return 0
 	fi
 	# The first error, not the last: what failed later may follow from it.
@@ -130,8 +130,7 @@ inroot fresh_state_after "/state.sh > /state.after" || finish
 section() {
 	awk -v h="# $1" '$0 == h { on = 1; next } /^# / { on = 0 } on' "$root/$2"
 }
-for s in "kernel packages" "apt sources" /boot /lib/modules dkms "dpkg --audit"; do
-	name=fresh_untouched_$(echo "$s" | tr -c 'a-z0-9\n' _ | sed 's/^_*//; s/_*$//')
+while read -r name s; do
 	if [ "$(section "$s" state.before)" = "$(section "$s" state.after)" ]; then
 		res ok "$name"
 	else
@@ -139,7 +138,14 @@ for s in "kernel packages" "apt sources" /boot /lib/modules dkms "dpkg --audit";
 		echo "fresh: $s after:"; section "$s" state.after | sed 's/^/  /'
 		res "not ok" "$name" "changed"
 	fi
-done
+done <<'CHECKS'
+fresh_no_kernel_packages kernel packages
+fresh_same_apt_sources apt sources
+fresh_same_boot /boot
+fresh_same_lib_modules /lib/modules
+fresh_no_uls_in_dkms dkms
+fresh_dpkg_audit_clean dpkg --audit
+CHECKS
 
 if [ "$fail" -eq 0 ]; then
 	rm -rf "$root"
