@@ -55,7 +55,20 @@
  */
 #define uls_get(task, type) ((type *)bpf_uls_get((task), sizeof(type)))
 
-/* The same, @offset bytes into the region; @offset may be a runtime value. */
+/*
+ * The same, @offset bytes into the region; @offset may be a runtime value.
+ *
+ * Alignment: a region starts on a multiple of 8 bytes (ULS_REGION_ALIGN),
+ * and the verifier checks an atomic's alignment (__sync_fetch_and_add() and
+ * friends) only relative to the pointer a kfunc returned, which it takes to
+ * be aligned. bpf_uls_get() returns the region's start, so a constant
+ * offset that the verifier accepts is aligned for real. bpf_uls_get_at()
+ * returns start + @offset, which the verifier cannot see: use atomics
+ * through it only with an @offset that is a multiple of the access's size
+ * (of 8 for any access up to 8 bytes), or an atomic may straddle a cache
+ * line, a "split lock" that x86 kernels with split-lock detection treat as
+ * fatal, and that faults on arm64. Plain loads and stores may be anywhere.
+ */
 #define uls_get_at(task, offset, type)					\
 	((type *)bpf_uls_get_at((task), (offset), sizeof(type)))
 

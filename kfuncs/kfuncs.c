@@ -43,9 +43,10 @@ __bpf_kfunc u64 *bpf_uls_get_at(struct task_struct *task, u32 offset,
 
 __bpf_kfunc u64 bpf_uls_len(struct task_struct *task)
 {
-	struct uls_entry *e = uls_entry_of(task);
+	/* Once: room turns negative when the task exits or execs. */
+	s32 room = READ_ONCE(uls_table_find(task)->room);
 
-	return e ? e->room : 0;
+	return room > 0 ? room : 0;
 }
 
 __bpf_kfunc_end_defs();

@@ -46,7 +46,7 @@ static int uls_check_region(const struct uls_region *r)
 	if (r->flags & ~ULS_REGISTER_FLAGS_ALL || r->__reserved0 ||
 	    r->__reserved[0] || r->__reserved[1])
 		return -EINVAL;
-	if (!r->len)
+	if (!r->len || !IS_ALIGNED(r->addr, ULS_REGION_ALIGN))
 		return -EINVAL;
 	if (r->len > READ_ONCE(uls_max_len))
 		return -E2BIG;

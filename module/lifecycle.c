@@ -6,10 +6,17 @@
  * be found by name with for_each_kernel_tracepoint() and probed with
  * tracepoint_probe_register().
  *
- * The probes run with preemption disabled, where nothing may sleep, and
- * the registry's writers hold a mutex. So a probe only marks the entry
- * gone, which every lookup honors from then on, and queues it, lock-free;
- * a work item takes it out of the registry and retires it.
+ * A probe may not sleep, and the registry's writers hold a mutex. So a
+ * probe only marks the entry gone, which every lookup honors from then on,
+ * and queues it, lock-free; a work item takes it out of the registry and
+ * retires it.
+ *
+ * Tracepoint probes ran with preemption disabled until 7.0. Since commit
+ * a46023d5616e ("tracing: Guard __DECLARE_TRACE() use of __DO_TRACE_CALL()
+ * with SRCU-fast") they run under SRCU-fast, preemptibly, which is no RCU
+ * read-side section: the reap's synchronize_rcu() would not wait for a
+ * probe holding an entry, or a slot array it is searching. So a probe takes
+ * rcu_read_lock() itself, on every kernel.
  * Entries are found by task, so a thread that gets a dead one's pid
  * meanwhile has nothing to do with its entry; the exec'd image of the
  * task itself can register again, and replaces it.
@@ -18,6 +25,7 @@
 
 #include <linux/binfmts.h>
 #include <linux/tracepoint.h>
+#include <trace/events/sched.h>
 
 #include "uls.h"
 
@@ -47,9 +55,12 @@ void uls_lifecycle_sync(struct uls_entry *e)
 
 static void uls_task_gone(struct task_struct *task, s32 why)
 {
-	struct uls_entry *e = uls_table_find(task);
+	struct uls_entry *e;
 	s32 room;
 
+	/* Until the entry is queued: the reap frees it only after RCU. */
+	rcu_read_lock();
+	e = uls_table_find(task);
 	/*
 	 * Dead to lookups from here on, and queued once: the first end (exec,
 	 * then perhaps exit) is the one that counts. Not registered (the
@@ -58,10 +69,12 @@ static void uls_task_gone(struct task_struct *task, s32 why)
 	room = READ_ONCE(e->room);
 	do {
 		if (room < 0)
-			return;
+			goto out;
 	} while (!try_cmpxchg(&e->room, &room, why));
 	llist_add(&e->gone_node, &uls_gone_list);
 	queue_work(uls_wq, &uls_gone_work);
+out:
+	rcu_read_unlock();
 }
 
 static ULS_TP_EXIT_PROBE(uls_probe_exit)
@@ -118,6 +131,13 @@ int uls_lifecycle_init(void)
 {
 	unsigned int i;
 	int ret;
+
+	/*
+	 * The probes' prototypes must be the tracepoints' exactly (kCFI
+	 * checks the call); compat.h's choice is checked here, at build time.
+	 */
+	check_trace_callback_type_sched_process_exit(uls_probe_exit);
+	check_trace_callback_type_sched_process_exec(uls_probe_exec);
 
 	for_each_kernel_tracepoint(uls_find_tp, NULL);
 	for (i = 0; i < ARRAY_SIZE(uls_tps); i++) {

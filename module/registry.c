@@ -14,9 +14,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mutex.h>
-/* 7.x rcupdate_trace.h uses SRCU without including it. */
-#include <linux/srcu.h>
-#include <linux/rcupdate_trace.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 

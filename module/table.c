@@ -106,13 +106,18 @@ static int uls_table_resize(unsigned int bits)
 	struct uls_table *old = uls_table, *t;
 	unsigned long i;
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	/*
+	 * Charged to the memory cgroup of the thread whose registration
+	 * grew the table, like its entries: many threads of one cgroup are
+	 * what make it large.
+	 */
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return -ENOMEM;
 	t->bits = bits;
 	/* A power of two of at least 512 bytes: aligned to its size. */
 	t->slots = kvmalloc_array(uls_table_size(t), sizeof(*t->slots),
-				  GFP_KERNEL);
+				  GFP_KERNEL_ACCOUNT);
 	if (!t->slots) {
 		kfree(t);
 		return -ENOMEM;

@@ -10,6 +10,9 @@
 #include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+/* 7.x rcupdate_trace.h uses SRCU without including it. */
+#include <linux/srcu.h>
+#include <linux/rcupdate_trace.h>
 #include <linux/sched.h>
 #include <linux/types.h>
 #include <linux/uaccess.h>
@@ -133,6 +136,15 @@ static __always_inline struct uls_entry *uls_table_find(const struct task_struct
 	unsigned int shift = w & ULS_TABLE_SHIFT_MASK;
 	unsigned long i = uls_table_hash(task, shift);
 	struct uls_entry *e = READ_ONCE(slots[i]);
+
+	/*
+	 * BPF programs, the probes and queries read under RCU or RCU Tasks
+	 * Trace; writers hold the lock that keeps the table as it is.
+	 * Compiled out without lockdep: the kfuncs' path stays as it is.
+	 */
+	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held() && !rcu_read_lock_trace_held() &&
+			 !lockdep_is_held(&uls_registry_lock),
+			 "uls: table lookup outside RCU and the registry lock");
 
 	/* Most searches end at the first slot: keep the rest out of line. */
 	while (unlikely(e->task != task) && e != &uls_empty) {

@@ -109,9 +109,34 @@ ULS_TEST(bad_len_over_max)
 	expect_refused(&r, E2BIG, "len ~0");
 }
 
+/*
+ * A region starts on a multiple of 8: BPF atomics on it must not split a
+ * cache line. Any other start is refused, wherever it is; a start on a
+ * multiple of 8 but not of 64 or of the page is fine.
+ */
+ULS_TEST(bad_unaligned)
+{
+	char *buf = map_pages(2);
+	struct uls_region r;
+
+	for (int off = 1; off < 8; off++) {
+		char what[48];
+
+		snprintf(what, sizeof(what), "page + %d", off);
+		r = region_in(buf + off, 64);
+		expect_refused(&r, EINVAL, what);
+	}
+	r = region_in(buf + 4092, 16);
+	expect_refused(&r, EINVAL, "4 bytes before a page boundary");
+	r = region_in(buf + 60, 8);
+	expect_refused(&r, EINVAL, "4 bytes before a cache line boundary");
+	expect_accepted(buf + 8, 16, "page + 8");
+	expect_accepted(buf + 4088, 16, "8 bytes before a page boundary");
+}
+
 ULS_TEST(bad_addr_overflow)
 {
-	struct uls_region r = { .addr = ~0ULL - 10, .len = 64 };
+	struct uls_region r = { .addr = ~0ULL - 15, .len = 64 };
 
 	expect_refused(&r, EOVERFLOW, "addr + len wraps");
 }
@@ -154,7 +179,7 @@ ULS_TEST(bad_hole_partial_pin)
 {
 	long page = getpagesize();
 	char *buf = map_pages(4);
-	struct uls_region r = region_in(buf + 100, 3 * page);
+	struct uls_region r = region_in(buf + 96, 3 * page);
 
 	memset(buf, 1, 4 * page);	/* fault in: the fast path pins them */
 	munmap(buf + 2 * page, page);

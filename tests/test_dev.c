@@ -143,7 +143,7 @@ ULS_TEST(max_len_param)
 		ASSERT_OK(raw_info(fd, &info), "info");
 		ASSERT_EQ(info.max_len, 8192, "info follows the parameter");
 		ASSERT_ERRNO(raw_register(fd, buf, 8193), E2BIG, "8193 bytes");
-		ASSERT_OK(raw_register(fd, buf + 1, 8192), "8192 bytes");
+		ASSERT_OK(raw_register(fd, buf + 8, 8192), "8192 bytes");
 	}
 	ASSERT_ERRNO(write_param("max_len", "0"), EINVAL, "0 refused");
 	ASSERT_ERRNO(write_param("max_len", "1073741825"), EINVAL, "1 GiB + 1 refused");

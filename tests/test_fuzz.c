@@ -57,6 +57,7 @@ static void count(struct fuzz *f, long ret)
 static __u64 fuzz_addr(struct fuzz *f)
 {
 	int m = pick(f, NR_MAPS);
+	__u64 a;
 
 	switch (pick(f, 16)) {
 	case 0:
@@ -73,8 +74,10 @@ static __u64 fuzz_addr(struct fuzz *f)
 		if (!f->maps[m].addr)
 			return (__u64)(uintptr_t)f->maps[(m + 1) % NR_MAPS].addr +
 			       pick(f, f->page);
-		return (__u64)(uintptr_t)f->maps[m].addr +
-		       pick(f, f->maps[m].pages * f->page + 64);
+		a = (__u64)(uintptr_t)f->maps[m].addr +
+		    pick(f, f->maps[m].pages * f->page + 64);
+		/* Mostly a start the module accepts (a multiple of 8). */
+		return pick(f, 8) ? a & ~7ULL : a;
 	}
 }
 

@@ -168,7 +168,7 @@ ULS_TEST(kfunc_max_len)
 		goto out;
 	if (!ASSERT_OK(uls_counts(&e0, &p0), "counts"))
 		goto out;
-	if (!ASSERT_OK(raw_register(k.fd, buf + 1, len), "register max_len"))
+	if (!ASSERT_OK(raw_register(k.fd, buf + 8, len), "register max_len"))
 		goto out;
 	ASSERT_OK(uls_counts(&e1, &p1), "counts");
 	ASSERT_EQ(e1 - e0, 1, "one entry");
@@ -324,7 +324,7 @@ ULS_TEST(pins_released)
 		goto out;
 	pins = foll_pins_held();
 	for (int i = 0; i < 20; i++) {
-		if (!ASSERT_OK(raw_register(k.fd, buf + i * 97, 4 * 4096 - i),
+		if (!ASSERT_OK(raw_register(k.fd, buf + i * 96, 4 * 4096 - i),
 			       "register"))
 			goto out;
 	}

@@ -21,9 +21,10 @@ ULS_TEST(libuls_register_query)
 	if (!ASSERT_OK_PTR(p, "probe"))
 		return;
 	ASSERT_ERRNO(uls_query(&addr, &len), ENOENT, "query, none yet");
-	ASSERT_OK(uls_register(buf + 3, 100), "uls_register");
+	ASSERT_ERRNO(uls_register(buf + 3, 100), EINVAL, "not 8-byte aligned");
+	ASSERT_OK(uls_register(buf + 8, 100), "uls_register");
 	if (ASSERT_OK(uls_query(&addr, &len), "uls_query")) {
-		ASSERT_EQ((uintptr_t)addr, (uintptr_t)(buf + 3), "address");
+		ASSERT_EQ((uintptr_t)addr, (uintptr_t)(buf + 8), "address");
 		ASSERT_EQ(len, 100, "length");
 	}
 	ASSERT_EQ(probe_len(p), 100, "BPF sees it");
@@ -197,6 +198,66 @@ ULS_TEST(libuls_area_recycled_zeroed)
 
 	ASSERT_OK(in_thread(area_of_new_thread, &first), "dirty the block");
 	ASSERT_OK(in_thread(check_zeroed, NULL), "next owner gets it zeroed");
+}
+
+static long area_unregister_register(void *arg)
+{
+	__u64 *a = uls_area(64);
+
+	return a && !uls_unregister() && !uls_register(a, 64) ? 0 : -1;
+}
+
+/*
+ * The area registered again by hand after uls_unregister() is libuls's to
+ * unregister at thread exit, before its block can be recycled: not left to
+ * the exit probe, which comes after pthread_join() returns.
+ */
+ULS_TEST(libuls_area_registered_by_hand)
+{
+	long unregistered, exited;
+
+	if (!ASSERT_OK(settle(), "settle"))
+		return;
+	unregistered = uls_stat("unregistered");
+	exited = uls_stat("exited");
+	ASSERT_OK(in_thread(area_unregister_register, NULL), "thread");
+	ASSERT_OK(settle(), "freed");
+	ASSERT_EQ(uls_stat("unregistered"), unregistered + 2,
+		  "by hand, then by libuls at thread exit");
+	ASSERT_EQ(uls_stat("exited"), exited, "none left to the exit probe");
+}
+
+static pthread_key_t late_key;
+
+/* Runs after libuls's destructor, whose key is older. */
+static void late_destructor(void *arg)
+{
+	long *verdict = arg;
+	void *a = uls_area(64), *q = NULL;
+
+	*verdict = a && !uls_query(&q, NULL) && q == a ? 0 : -1;
+}
+
+static long set_late_key(void *arg)
+{
+	if (!uls_area(64))
+		return -1;
+	return pthread_setspecific(late_key, arg);
+}
+
+/*
+ * uls_area() in a destructor that runs after libuls's own: the thread's
+ * area is gone, and it gets a new one, registered.
+ */
+ULS_TEST(libuls_area_in_late_destructor)
+{
+	long verdict = -2;
+
+	if (!ASSERT_OK_PTR(uls_area(64), "libuls's key exists") ||
+	    !ASSERT_OK(pthread_key_create(&late_key, late_destructor), "key"))
+		return;
+	ASSERT_OK(in_thread(set_late_key, &verdict), "thread");
+	ASSERT_EQ(verdict, 0, "a new area, registered (-1: not registered)");
 }
 
 /* fork(): the child starts unregistered, and can register its copy. */

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -273,7 +274,7 @@ ULS_TEST(reregister_loop)
 	pins = foll_pins_held();
 	memset(bufs, 0, 8 * page);
 	for (int i = 0; i < 2000; i++) {
-		char *addr = bufs + (i * 1237) % (6 * page);
+		char *addr = bufs + ((i * 1237) % (6 * page) & ~7L);
 		__u64 len = 1 + (i * 7919) % (2 * page);
 
 		if (!ASSERT_OK(raw_register(fd, addr, len), "register") ||
@@ -595,4 +596,102 @@ ULS_TEST(scm_rights)
 	ASSERT_EQ(status, 0, "receiver (see exit codes 40-46)");
 	ASSERT_OK(settle(), "last close and exit free them");
 	probe_destroy(p);
+}
+
+#define NR_EXITERS 64
+#define EXIT_RELEASE_SECONDS 20
+
+struct exiter {
+	int fd;
+	char *area;
+	pthread_barrier_t *registered;
+};
+
+static void *register_then_exit(void *arg)
+{
+	struct exiter *x = arg;
+
+	raw_register(x->fd, x->area, 64);
+	pthread_barrier_wait(x->registered);
+	return NULL;
+}
+
+/* One busy child per CPU, so that exits and the close get preempted. */
+static int start_hogs(pid_t *hogs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		hogs[i] = fork();
+		if (hogs[i] < 0)
+			return -1;
+		if (!hogs[i])
+			for (;;)
+				;
+	}
+	return 0;
+}
+
+static void stop_hogs(pid_t *hogs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (hogs[i] <= 0)
+			continue;
+		kill(hogs[i], SIGKILL);
+		waitpid(hogs[i], NULL, 0);
+	}
+}
+
+/*
+ * 64 threads register through one shared fd and exit at once, while the
+ * main thread closes the fd: the exit probes, their work and the file
+ * release race for the same entries, round after round, under CPU hogs.
+ * Each entry must end exactly once (as exited or as released), and all
+ * of them be freed. On 7.x the probes run preemptible: without their own
+ * RCU read-side section, the release could free an entry a probe holds
+ * (KASAN, and lockdep's check in uls_table_find(), on the debug tiers).
+ */
+ULS_TEST_TIMEOUT(exit_vs_release, 300)
+{
+	long nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long registered = uls_stat("registered");
+	long ended = uls_stat("exited") + uls_stat("released");
+	pthread_barrier_t barrier;
+	struct exiter x[NR_EXITERS];
+	pthread_t t[NR_EXITERS];
+	char *page = map_pages(1);
+	time_t deadline = time(NULL) + EXIT_RELEASE_SECONDS;
+	pid_t hogs[8] = { 0 };
+	long rounds = 0;
+
+	if (nr_cpus > 8)
+		nr_cpus = 8;
+	if (!ASSERT_OK(settle(), "settle") ||
+	    !ASSERT_OK(start_hogs(hogs, nr_cpus), "CPU hogs"))
+		goto out;
+	pthread_barrier_init(&barrier, NULL, NR_EXITERS + 1);
+	while (time(NULL) < deadline) {
+		int fd = dev_open();
+
+		if (!ASSERT_GE(fd, 0, "open"))
+			break;
+		for (int i = 0; i < NR_EXITERS; i++) {
+			x[i] = (struct exiter){ .fd = fd, .area = page + 64 * i,
+						.registered = &barrier };
+			pthread_create(&t[i], NULL, register_then_exit, &x[i]);
+		}
+		/* All registered: they exit as the fd goes. */
+		pthread_barrier_wait(&barrier);
+		close(fd);
+		for (int i = 0; i < NR_EXITERS; i++)
+			pthread_join(t[i], NULL);
+		rounds++;
+	}
+	pthread_barrier_destroy(&barrier);
+	printf("%ld rounds of %d threads\n", rounds, NR_EXITERS);
+	ASSERT_OK(settle(), "every entry freed");
+	ASSERT_EQ(uls_stat("registered") - registered, rounds * NR_EXITERS,
+		  "every thread registered");
+	ASSERT_EQ(uls_stat("exited") + uls_stat("released") - ended,
+		  rounds * NR_EXITERS, "each entry ended once, by exit or release");
+out:
+	stop_hogs(hogs, 8);
 }

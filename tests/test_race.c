@@ -51,7 +51,7 @@ ULS_TEST_TIMEOUT(replace_unregister_race, 120)
 	long page = getpagesize();
 	/* Each buffer: a guard page, then the region's two pages. */
 	char *bufs = map_pages(NR_BUFS * 3);
-	size_t off[NR_BUFS] = { 0, 8, 4090, 2048 };
+	size_t off[NR_BUFS] = { 0, 8, 4088, 2048 };
 	__u64 e0, p0, registrations = 0, unregistrations = 0;
 	pthread_t workers[NR_WORKERS];
 	struct churn *skel;

@@ -202,6 +202,9 @@ ULS_TEST_TIMEOUT(stress_lifecycle, 400)
 	skel = stress__open_and_load();
 	if (!ASSERT_OK_PTR(skel, "load stress.bpf.o"))
 		return;
+	skel->data->len_limit = read_param("max_len");
+	if (!ASSERT_GT(skel->data->len_limit, 0, "max_len"))
+		goto out;
 	if (!ASSERT_OK(stress__attach(skel), "attach"))
 		goto out;
 
@@ -248,6 +251,9 @@ ULS_TEST_TIMEOUT(stress_lifecycle, 400)
 	ASSERT_GT(skel->bss->switch_hits, 0, "sched_switch stored");
 	ASSERT_GT(skel->bss->sys_hits, 0, "sys_enter stored");
 	ASSERT_GT(skel->bss->lsm_hits, 0, "sleepable program stored");
+	ASSERT_GT(skel->bss->len_seen, 0, "bpf_uls_len() found regions");
+	ASSERT_EQ(skel->bss->len_over_limit, 0,
+		  "bpf_uls_len() never above max_len, exits included");
 	ASSERT_GT(ops[OP_EXEC], 0, "execs happened");
 	/* Every thread that exited, and every exec'd child, freed its entry. */
 	close(dev_fd);

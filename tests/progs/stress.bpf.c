@@ -14,6 +14,12 @@
 char LICENSE[] SEC("license") = "GPL";
 
 __u64 switch_hits, sys_hits, lsm_hits;
+/*
+ * bpf_uls_len() of every task leaving a CPU, as its registration may be
+ * ending: it must never exceed the module's max_len (the test sets the
+ * limit), whatever the timing of an exit.
+ */
+__u64 len_limit = ~0ULL, len_over_limit, len_seen;
 
 static __always_inline int stress_touch(struct task_struct *t)
 {
@@ -31,7 +37,12 @@ int BPF_PROG(stress_switch, bool preempt, struct task_struct *prev,
 	     struct task_struct *next)
 {
 	int n = stress_touch(prev) + stress_touch(next);
+	u64 len = bpf_uls_len(prev);
 
+	if (len)
+		__sync_fetch_and_add(&len_seen, 1);
+	if (len > len_limit)
+		__sync_fetch_and_add(&len_over_limit, 1);
 	if (n)
 		__sync_fetch_and_add(&switch_hits, n);
 	return 0;

@@ -67,8 +67,9 @@ int uls_register(void *addr, size_t len)
 	struct uls_region r = { .addr = (uintptr_t)addr, .len = len };
 	int err = uls_ioctl(ULS_IOC_REGISTER, &r);
 
-	if (!err && addr != self.area)
-		self.registered = false;
+	/* Registering the area itself, by hand, counts as registering it. */
+	if (!err)
+		self.registered = self.area && addr == self.area;
 	return err;
 }
 
@@ -222,6 +223,7 @@ static void area_release(void *unused)
 		uls_unregister();
 	block_free(self.area, self.size);
 	self.area = NULL;
+	self.registered = false;
 }
 
 /*

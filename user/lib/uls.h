@@ -55,7 +55,8 @@ extern "C" {
 
 /*
  * Register [addr, addr + len) for the calling thread, replacing its
- * previous registration. The memory must be mapped writable.
+ * previous registration. The memory must be mapped writable, and @addr
+ * a multiple of 8 (ULS_REGION_ALIGN; -EINVAL otherwise).
  */
 ULS_API int uls_register(void *addr, size_t len);
 
@@ -71,6 +72,10 @@ ULS_API int uls_query(void **addr, size_t *len);
  * that fails with ENOSPC. Areas are aligned to 64 bytes (a cache line),
  * and to their size rounded up to a power of two, up to a page, so an
  * area of up to a page never spans two pages.
+ *
+ * Not async-signal-safe: its first call in a thread allocates under a
+ * lock and registers. A signal handler may use an area that its thread
+ * got before (a plain load or store), but should not call uls_area().
  */
 ULS_API void *uls_area(size_t size);
 

@@ -19,12 +19,23 @@
 #define ULS_DEVICE_PATH		"/dev/uls"
 #define ULS_ABI_VERSION		1
 
+/*
+ * uls_region.addr must be a multiple of this. BPF programs may use atomics
+ * on the region: the verifier checks their alignment relative to the
+ * pointer a kfunc returns, so that pointer must itself be aligned, or a
+ * locked instruction could split a cache line (fatal on x86 with split-lock
+ * detection, a fault on arm64). Every access of up to 8 bytes at an offset
+ * that is a multiple of its size then stays within one cache line.
+ */
+#define ULS_REGION_ALIGN	8
+
 /* Flags of struct uls_region.flags. None are defined yet. */
 #define ULS_REGISTER_FLAGS_ALL	0
 
 /**
  * struct uls_region - a region of the calling thread's memory
- * @addr:	user address of the first byte; any alignment
+ * @addr:	user address of the first byte; a multiple of
+ *		ULS_REGION_ALIGN (8)
  * @len:	length in bytes, 1 .. uls_info.max_len
  * @flags:	ULS_REGISTER_* flags; must be 0 for now
  * @__reserved0: must be 0
@@ -84,7 +95,8 @@ struct uls_info {
  * the registration ends, and charged to the calling process's
  * RLIMIT_MEMLOCK (VmPin), each page once however many of its threads
  * register it.
- *   EINVAL	unknown flags, non-zero reserved field, or len == 0
+ *   EINVAL	unknown flags, non-zero reserved field, len == 0, or addr
+ *		not a multiple of ULS_REGION_ALIGN
  *   E2BIG	len > uls_info.max_len
  *   EOVERFLOW	addr + len wraps around
  *   EFAULT	the range is not all mapped writable in the caller (a hole,
