@@ -13,8 +13,18 @@
  *
  * The mm is held with mmgrab() (its struct, not its address space) until
  * its last charged page is released, so the charge is returned even after
- * the process has exited or exec'd. Everything here runs under
- * uls_registry_lock.
+ * the process has exited or exec'd.
+ *
+ * Per user, as io_uring does with user->locked_vm, but in a count of its
+ * own: RLIMIT_MEMLOCK is per process, and one user's many processes could
+ * otherwise take the whole global cap from everyone. A user's pages are
+ * the sum of its processes' charges (each process's user is the one that
+ * registered first in it), within max_user_pinned_pages unless the caller
+ * has CAP_IPC_LOCK. A user also has its registrations that ended but wait
+ * for their grace periods: each holds a pin, and a stalled sleepable BPF
+ * program stalls every reap, so they are bounded too (ULS_MAX_USER_RETIRED).
+ *
+ * Everything here runs under uls_registry_lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,17 +37,57 @@
 
 #include "uls.h"
 
+struct uls_user {
+	struct user_struct *user;	/* held with get_uid() */
+	struct hlist_node node;		/* in uls_users */
+	unsigned long nr_charged;	/* pages charged to its processes */
+	unsigned long nr_retired;	/* its entries waiting to be freed */
+	unsigned int nr_mms;		/* uls_mms charging it */
+};
+
 struct uls_mm {
 	struct mm_struct *mm;
 	struct hlist_node node;		/* in uls_mms */
 	struct xarray pages;		/* pfn -> xa_mk_value(nr of pins) */
 	unsigned long nr_charged;	/* distinct pages in @pages */
+	struct uls_user *uu;		/* whose pages they are too */
 };
 
 static DEFINE_HASHTABLE(uls_mms, 6);
+static DEFINE_HASHTABLE(uls_users, 6);
 
 /* Global cap on charged pages; set at load to an eighth of RAM. */
 unsigned long uls_max_pinned_pages;
+/* Cap per user; set at load to a quarter of the global cap. */
+unsigned long uls_max_user_pinned_pages;
+
+static struct uls_user *uls_user_get(struct user_struct *user)
+{
+	struct uls_user *uu;
+
+	hash_for_each_possible(uls_users, uu, node, (unsigned long)user)
+		if (uu->user == user)
+			goto found;
+
+	uu = kzalloc(sizeof(*uu), GFP_KERNEL_ACCOUNT);
+	if (!uu)
+		return NULL;
+	uu->user = get_uid(user);
+	hash_add(uls_users, &uu->node, (unsigned long)user);
+found:
+	uu->nr_mms++;
+	return uu;
+}
+
+static void uls_user_put(struct uls_user *uu)
+{
+	if (--uu->nr_mms)
+		return;
+	WARN_ON_ONCE(uu->nr_charged || uu->nr_retired);
+	hash_del(&uu->node);
+	free_uid(uu->user);
+	kfree(uu);
+}
 
 static struct uls_mm *uls_mm_get(struct mm_struct *mm)
 {
@@ -50,6 +100,11 @@ static struct uls_mm *uls_mm_get(struct mm_struct *mm)
 	um = kzalloc(sizeof(*um), GFP_KERNEL_ACCOUNT);
 	if (!um)
 		return NULL;
+	um->uu = uls_user_get(current_user());
+	if (!um->uu) {
+		kfree(um);
+		return NULL;
+	}
 	mmgrab(mm);
 	um->mm = mm;
 	xa_init(&um->pages);
@@ -64,6 +119,7 @@ static void uls_mm_put_if_unused(struct uls_mm *um)
 	hash_del(&um->node);
 	xa_destroy(&um->pages);
 	mmdrop(um->mm);
+	uls_user_put(um->uu);
 	kfree(um);
 }
 
@@ -96,20 +152,24 @@ static unsigned long uls_mm_unref(struct uls_mm *um, struct page **pages,
 static void uls_uncharge_pages(struct uls_mm *um, unsigned long nr)
 {
 	um->nr_charged -= nr;
+	um->uu->nr_charged -= nr;
 	atomic64_sub(nr, &um->mm->pinned_vm);
 	uls_stat_add(ULS_STAT_CHARGED_PAGES, -(long)nr);
 }
 
 /*
- * Charge the pages of @e to the current process, which e->um then names.
- * Fails with EPERM where its memlock limit is 0 (as mlock() would), and
- * with ENOMEM past that limit or past the global cap.
+ * Charge the pages of @e to the current process and its user, which e->um
+ * then names. Fails with EPERM where its memlock limit is 0 (as mlock()
+ * would); with ENOMEM past that limit, the user's cap or the global cap;
+ * and with EAGAIN while the user has ULS_MAX_USER_RETIRED registrations
+ * waiting to be freed.
  */
 int uls_account_charge(struct uls_entry *e)
 {
 	unsigned long added = 0, limit;
 	struct uls_mm *um;
 	unsigned int i;
+	bool over;
 	int ret;
 
 	if (!can_do_mlock())
@@ -117,6 +177,10 @@ int uls_account_charge(struct uls_entry *e)
 	um = uls_mm_get(current->mm);
 	if (!um)
 		return -ENOMEM;
+	if (um->uu->nr_retired >= ULS_MAX_USER_RETIRED) {
+		uls_mm_put_if_unused(um);
+		return -EAGAIN;
+	}
 
 	/* Count the pages this process has not pinned yet. */
 	for (i = 0; i < e->nr_pages; i++) {
@@ -134,10 +198,12 @@ int uls_account_charge(struct uls_entry *e)
 	if (!added)
 		return 0;
 	um->nr_charged += added;
+	um->uu->nr_charged += added;
 
 	limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-	if (atomic64_add_return(added, &current->mm->pinned_vm) > limit &&
-	    !capable(CAP_IPC_LOCK)) {
+	over = atomic64_add_return(added, &current->mm->pinned_vm) > limit;
+	over |= um->uu->nr_charged > READ_ONCE(uls_max_user_pinned_pages);
+	if (over && !capable(CAP_IPC_LOCK)) {
 		ret = -ENOMEM;
 		goto err_uncharge;
 	}
@@ -151,6 +217,7 @@ int uls_account_charge(struct uls_entry *e)
 
 err_uncharge:
 	um->nr_charged -= added;
+	um->uu->nr_charged -= added;
 	atomic64_sub(added, &current->mm->pinned_vm);
 	uls_mm_unref(um, uls_entry_pages(e), e->nr_pages);
 	uls_mm_put_if_unused(um);
@@ -172,13 +239,29 @@ void uls_account_uncharge(struct uls_entry *e)
 	uls_mm_put_if_unused(um);
 }
 
+/* @e ended: its pin is held until uls_account_reaped(). */
+void uls_account_retired(struct uls_entry *e)
+{
+	e->um->uu->nr_retired++;
+}
+
+/* @e's grace periods passed: uncharge it, and it no longer waits. */
+void uls_account_reaped(struct uls_entry *e)
+{
+	e->um->uu->nr_retired--;
+	uls_account_uncharge(e);
+}
+
 void uls_account_init(void)
 {
 	if (!uls_max_pinned_pages)
 		uls_max_pinned_pages = totalram_pages() / 8;
+	if (!uls_max_user_pinned_pages)
+		uls_max_user_pinned_pages = uls_max_pinned_pages / 4;
 }
 
 void uls_account_exit(void)
 {
 	WARN_ON(!hash_empty(uls_mms));
+	WARN_ON(!hash_empty(uls_users));
 }

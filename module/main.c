@@ -50,7 +50,8 @@ static int uls_max_pinned_set(const char *val, const struct kernel_param *kp)
 		return ret;
 	if (!v)
 		return -EINVAL;
-	WRITE_ONCE(uls_max_pinned_pages, v);
+	/* max_pinned_pages or max_user_pinned_pages: read without the lock. */
+	WRITE_ONCE(*(unsigned long *)kp->arg, v);
 	return 0;
 }
 
@@ -61,6 +62,10 @@ static const struct kernel_param_ops uls_max_pinned_ops = {
 module_param_cb(max_pinned_pages, &uls_max_pinned_ops, &uls_max_pinned_pages,
 		0644);
 MODULE_PARM_DESC(max_pinned_pages, "Most pages all processes together may have pinned (default: an eighth of RAM)");
+
+module_param_cb(max_user_pinned_pages, &uls_max_pinned_ops,
+		&uls_max_user_pinned_pages, 0644);
+MODULE_PARM_DESC(max_user_pinned_pages, "Most pages the processes of one user may have pinned, unless they have CAP_IPC_LOCK (default: a quarter of max_pinned_pages)");
 
 static int __init uls_init(void)
 {

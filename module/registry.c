@@ -68,7 +68,7 @@ static void uls_reap_fn(struct work_struct *work)
 	llist_for_each_entry(e, batch, free_node) {
 		if (!list_empty(&e->file_node))
 			list_del(&e->file_node);
-		uls_account_uncharge(e);
+		uls_account_reaped(e);
 	}
 	mutex_unlock(&uls_registry_lock);
 
@@ -79,11 +79,13 @@ static void uls_reap_fn(struct work_struct *work)
 static DECLARE_DELAYED_WORK(uls_reap_work, uls_reap_fn);
 
 /*
- * Free @e once no BPF program can hold its address any more. Callable from
- * any context; @e must already be out of the registry.
+ * Free @e once no BPF program can hold its address any more. Under
+ * uls_registry_lock; @e must already be out of the registry.
  */
 static void uls_entry_retire(struct uls_entry *e, enum uls_stat why)
 {
+	lockdep_assert_held(&uls_registry_lock);
+	uls_account_retired(e);
 	/* It ended when its task exited or exec'd, whoever came to free it. */
 	switch (READ_ONCE(e->room)) {
 	case ULS_ROOM_EXITED:
@@ -123,6 +125,9 @@ int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len)
 
 	mutex_lock(&uls_registry_lock);
 	ret = uls_account_charge(e);
+	if (ret == -EAGAIN)
+		/* Too many wait: free what the grace periods allow, now. */
+		mod_delayed_work(uls_wq, &uls_reap_work, 0);
 	if (ret)
 		goto err_unlock;
 	ret = uls_table_insert(e, &old);

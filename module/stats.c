@@ -38,6 +38,9 @@ void uls_stat_failed(int err)
 	case -EOPNOTSUPP:
 		s = ULS_STAT_FAILED_EOPNOTSUPP;
 		break;
+	case -EAGAIN:
+		s = ULS_STAT_FAILED_EAGAIN;
+		break;
 	default:
 		s = ULS_STAT_FAILED_OTHER;
 		break;
@@ -81,6 +84,7 @@ ULS_STAT_ATTR(failed_efault, ULS_STAT_FAILED_EFAULT);
 ULS_STAT_ATTR(failed_eperm, ULS_STAT_FAILED_EPERM);
 ULS_STAT_ATTR(failed_enomem, ULS_STAT_FAILED_ENOMEM);
 ULS_STAT_ATTR(failed_eopnotsupp, ULS_STAT_FAILED_EOPNOTSUPP);
+ULS_STAT_ATTR(failed_eagain, ULS_STAT_FAILED_EAGAIN);
 ULS_STAT_ATTR(failed_other, ULS_STAT_FAILED_OTHER);
 
 /* The lookup table's size, for measuring memory per registration. */
@@ -107,6 +111,7 @@ static struct attribute *uls_stats_attrs[] = {
 	&uls_stat_attr_failed_efault.attr.attr,
 	&uls_stat_attr_failed_eperm.attr.attr,
 	&uls_stat_attr_failed_enomem.attr.attr,
+	&uls_stat_attr_failed_eagain.attr.attr,
 	&uls_stat_attr_failed_eopnotsupp.attr.attr,
 	&uls_stat_attr_failed_other.attr.attr,
 	&dev_attr_table_slots.attr,

@@ -28,9 +28,21 @@ void uls_unpin(struct uls_entry *e);
 struct uls_mm;
 
 extern unsigned long uls_max_pinned_pages;
+extern unsigned long uls_max_user_pinned_pages;
+
+/*
+ * Registrations of one user that ended and wait for their grace periods:
+ * past this many, the user's next registration fails with EAGAIN (and
+ * the wait is cut short). Each holds a page pin, and a page's pin count
+ * overflows at about 2 million: a user re-registering one page in a loop
+ * while a stalled sleepable program holds up every reap must not get there.
+ */
+#define ULS_MAX_USER_RETIRED	65536
 
 int uls_account_charge(struct uls_entry *e);
 void uls_account_uncharge(struct uls_entry *e);
+void uls_account_retired(struct uls_entry *e);
+void uls_account_reaped(struct uls_entry *e);
 void uls_account_init(void);
 void uls_account_exit(void);
 
@@ -189,6 +201,7 @@ enum uls_stat {
 	ULS_STAT_FAILED_EPERM,
 	ULS_STAT_FAILED_ENOMEM,
 	ULS_STAT_FAILED_EOPNOTSUPP,
+	ULS_STAT_FAILED_EAGAIN,
 	ULS_STAT_FAILED_OTHER,
 	ULS_STAT_NR,
 };

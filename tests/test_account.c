@@ -3,17 +3,29 @@
  * Accounting: pinned pages are charged to the registering process once
  * per distinct page (VmPin), against RLIMIT_MEMLOCK, and given back when
  * the last registration pinning them is freed, even after the process is
- * gone. And the counters in /sys/class/misc/uls/stats/.
+ * gone; per user, against max_user_pinned_pages. And the counters in
+ * /sys/class/misc/uls/stats/.
  */
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <uls.h>
 
 #include "helpers.h"
 #include "test.h"
+#include "stall.skel.h"
+#include "progs/stall.h"
 
 static int wait_vm_pin(long kb)
 {
@@ -205,4 +217,238 @@ ULS_TEST(stats_counters)
 	ASSERT_OK(settle(), "freed");
 	ASSERT_EQ(uls_stat("entries"), 0, "stats/entries at 0");
 	ASSERT_EQ(uls_stat("pinned_pages"), 0, "stats/pinned_pages at 0");
+}
+
+/* A process of user @uid that holds a registration of @pages pages. */
+struct user_proc {
+	pid_t pid;
+	int err;			/* of its registration */
+	int hold;			/* closing it ends the process */
+};
+
+static int start_user_proc(struct user_proc *u, uid_t uid, long pages)
+{
+	int report[2], hold[2];
+	char c;
+
+	if (pipe(report) || pipe(hold))
+		return -errno;
+	u->pid = fork();
+	if (u->pid < 0)
+		return -errno;
+	if (!u->pid) {
+		struct rlimit no_limit = { RLIM_INFINITY, RLIM_INFINITY };
+		long page = getpagesize();
+		char *buf = map_pages(pages);
+		int fd, err;
+
+		close(report[0]);
+		close(hold[1]);
+		memset(buf, 1, pages * page);
+		/* Only the per-user cap may bind: no memlock limit, no caps. */
+		if (setrlimit(RLIMIT_MEMLOCK, &no_limit) || setresgid(uid, uid, uid) ||
+		    setresuid(uid, uid, uid))
+			_exit(1);
+		fd = dev_open();
+		err = fd < 0 ? -fd : -raw_register(fd, buf, pages * page);
+		c = err;
+		if (write(report[1], &c, 1) != 1)
+			_exit(2);
+		while (read(hold[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(report[1]);
+	close(hold[0]);
+	u->hold = hold[1];
+	u->err = read(report[0], &c, 1) == 1 ? c : -1;
+	close(report[0]);
+	return 0;
+}
+
+static void stop_user_proc(struct user_proc *u)
+{
+	if (u->pid <= 0)
+		return;
+	close(u->hold);
+	waitpid(u->pid, NULL, 0);
+	u->pid = 0;
+}
+
+/*
+ * One user's processes fill that user's share of the pinned pages, and
+ * no more, however high their memlock limits; another user still
+ * registers, under a global cap that the first user alone would have
+ * filled; root (CAP_IPC_LOCK) is exempt from the per-user cap.
+ * Before per-user accounting, A's third process got its page, and B got
+ * ENOMEM from the global cap.
+ */
+ULS_TEST(per_user_cap)
+{
+	long global = read_param("max_pinned_pages");
+	long per_user = read_param("max_user_pinned_pages");
+	struct user_proc a[3] = {}, b = {};
+	char val[32];
+	char *buf = map_pages(10);
+	long c0;
+	int fd;
+
+	if (!ASSERT_GT(per_user, 0, "max_user_pinned_pages") ||
+	    !ASSERT_OK(settle(), "settle"))
+		return;
+	memset(buf, 1, 10 * getpagesize());
+	c0 = uls_stat("charged_pages");
+	snprintf(val, sizeof(val), "%ld", c0 + 12);
+	if (!ASSERT_OK(write_param("max_pinned_pages", val), "global cap 12") ||
+	    !ASSERT_OK(write_param("max_user_pinned_pages", "8"), "user cap 8"))
+		goto out;
+
+	ASSERT_OK(start_user_proc(&a[0], 60001, 4), "uid A, process 1");
+	ASSERT_EQ(a[0].err, 0, "4 pages");
+	ASSERT_OK(start_user_proc(&a[1], 60001, 4), "uid A, process 2");
+	ASSERT_EQ(a[1].err, 0, "4 more: A's share of 8 full");
+	ASSERT_OK(start_user_proc(&a[2], 60001, 1), "uid A, process 3");
+	ASSERT_EQ(a[2].err, ENOMEM, "A's ninth page: ENOMEM");
+	ASSERT_OK(start_user_proc(&b, 60002, 4), "uid B");
+	ASSERT_EQ(b.err, 0, "B still registers 4 pages");
+	ASSERT_EQ(uls_stat("charged_pages") - c0, 12, "8 of A's, 4 of B's");
+	stop_user_proc(&b);
+	for (int i = 0; i < 3; i++)
+		stop_user_proc(&a[i]);
+	ASSERT_OK(wait_stat("charged_pages", c0, 10000), "all given back");
+
+	/* Root's user has a share of 8 too, but CAP_IPC_LOCK lifts it. */
+	fd = dev_open();
+	if (ASSERT_GE(fd, 0, "open")) {
+		ASSERT_OK(raw_register(fd, buf, 10 * getpagesize()),
+			  "root: 10 pages, over the user cap, within the global one");
+		close(fd);
+	}
+out:
+	for (int i = 0; i < 3; i++)
+		stop_user_proc(&a[i]);
+	stop_user_proc(&b);
+	snprintf(val, sizeof(val), "%ld", global);
+	ASSERT_OK(write_param("max_pinned_pages", val), "restore the global cap");
+	snprintf(val, sizeof(val), "%ld", per_user);
+	ASSERT_OK(write_param("max_user_pinned_pages", val), "restore the user cap");
+	ASSERT_OK(settle(), "all freed");
+}
+
+/* What the module allows one user to have waiting (ULS_MAX_USER_RETIRED). */
+#define MAX_USER_RETIRED 65536
+#define BACKLOG_CALLS 1000000
+#define BACKLOG_SECONDS 240
+
+static void *stall_ioctl(void *page)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		ioctl(fd, STALL_IOCTL_CMD, page);
+		close(fd);
+	}
+	return NULL;
+}
+
+/*
+ * A thread re-registers one 64-byte region a million times while a
+ * sleepable program sleeps in a page fault that a userfaultfd leaves
+ * unanswered, so that no replaced registration can be freed. The
+ * registrations waiting, and their pins, must stop at the documented
+ * bound (EAGAIN from then on) instead of growing until the page's pin
+ * count overflows; once the fault is answered, everything is freed.
+ */
+ULS_TEST_TIMEOUT(retired_backlog_bounded, 600)
+{
+	long page_size = getpagesize(), max_entries = 0, max_pinned = 0;
+	long ok = 0, eagain = 0, other = 0, calls = 0;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffd_msg msg;
+	struct stall *skel = NULL;
+	char *bait, *buf = map_pages(1);
+	time_t deadline = time(NULL) + BACKLOG_SECONDS;
+	pthread_t sleeper;
+	bool stalled = false;
+	int uffd, fd = -1;
+
+	if (!ASSERT_OK(settle(), "settle"))
+		return;
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (!ASSERT_GE(uffd, 0, "userfaultfd") ||
+	    !ASSERT_OK(ioctl(uffd, UFFDIO_API, &api), "UFFDIO_API"))
+		return;
+	bait = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)bait, .len = page_size },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	if (!ASSERT_OK(ioctl(uffd, UFFDIO_REGISTER, &reg), "UFFDIO_REGISTER"))
+		goto out;
+	skel = stall__open_and_load();
+	if (!ASSERT_OK_PTR(skel, "load stall.bpf.o") ||
+	    !ASSERT_OK(stall__attach(skel), "attach"))
+		goto out;
+	fd = dev_open();
+	if (!ASSERT_GE(fd, 0, "open"))
+		goto out;
+
+	/* The program is asleep in the fault once the fault is reported. */
+	pthread_create(&sleeper, NULL, stall_ioctl, bait);
+	stalled = true;
+	if (!ASSERT_EQ(read(uffd, &msg, sizeof(msg)), sizeof(msg), "fault") ||
+	    !ASSERT_EQ(msg.event, UFFD_EVENT_PAGEFAULT, "a page fault"))
+		goto answer;
+
+	while (calls < BACKLOG_CALLS && time(NULL) < deadline) {
+		int err = raw_register(fd, buf, 64);
+
+		calls++;
+		if (!err)
+			ok++;
+		else if (err == -EAGAIN)
+			eagain++;
+		else
+			other++;
+		if (calls % 4096 == 0) {
+			long e = uls_stat("entries"), p = uls_stat("pinned_pages");
+
+			max_entries = e > max_entries ? e : max_entries;
+			max_pinned = p > max_pinned ? p : max_pinned;
+		}
+	}
+	printf("%ld calls in the stall: %ld registered, %ld EAGAIN, %ld other; "
+	       "at most %ld entries and %ld pins\n", calls, ok, eagain, other,
+	       max_entries, max_pinned);
+	ASSERT_GT(calls, MAX_USER_RETIRED + 1, "enough calls to reach the bound");
+	ASSERT_EQ(other, 0, "no other error");
+	ASSERT_GT(eagain, 0, "EAGAIN once the bound is reached");
+	/* The live registration, plus those waiting. */
+	ASSERT_LE(ok, MAX_USER_RETIRED + 1, "registrations made in the stall");
+	ASSERT_LE(max_entries, MAX_USER_RETIRED + 1, "stats/entries bounded");
+	ASSERT_LE(max_pinned, MAX_USER_RETIRED + 1, "stats/pinned_pages bounded");
+	ASSERT_GT(uls_stat("failed_eagain"), 0, "stats/failed_eagain");
+
+answer:
+	{
+		struct uffdio_zeropage zero = {
+			.range = { .start = (uintptr_t)bait, .len = page_size },
+		};
+
+		ASSERT_OK(ioctl(uffd, UFFDIO_ZEROPAGE, &zero), "answer the fault");
+	}
+	pthread_join(sleeper, NULL);
+	stalled = false;
+	ASSERT_EQ(skel->bss->stalls, 1, "the program ran to its end");
+	close(fd);
+	fd = -1;
+	ASSERT_OK(settle(), "everything freed once the program returned");
+out:
+	if (stalled)
+		pthread_join(sleeper, NULL);
+	if (fd >= 0)
+		close(fd);
+	stall__destroy(skel);
+	close(uffd);
 }

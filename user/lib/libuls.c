@@ -320,7 +320,9 @@ const char *uls_strerror(int err)
 	case ENOTTY:
 		return "the uls module does not know this request (version mismatch)";
 	case ENOMEM:
-		return "over RLIMIT_MEMLOCK or the module's max_pinned_pages, or out of memory";
+		return "over RLIMIT_MEMLOCK, or the module's max_user_pinned_pages or max_pinned_pages, or out of memory";
+	case EAGAIN:
+		return "too many of this user's ended registrations still wait to be freed; try again later";
 	}
 	snprintf(buf, sizeof(buf), "%s", strerror(err));
 	return buf;

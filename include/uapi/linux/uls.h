@@ -108,10 +108,14 @@ struct uls_info {
  *		accepted
  *   EPERM	RLIMIT_MEMLOCK is 0 and the caller lacks CAP_IPC_LOCK, or the
  *		caller is a kernel thread or an io_uring worker
- *   ENOMEM	the new pages would exceed RLIMIT_MEMLOCK (without
- *		CAP_IPC_LOCK) or the module's max_pinned_pages, or out of
+ *   ENOMEM	the new pages would exceed RLIMIT_MEMLOCK or the module's
+ *		max_user_pinned_pages for the caller's user (neither without
+ *		CAP_IPC_LOCK), or the module's max_pinned_pages, or out of
  *		memory, or the kernel mapping failed
  *   EINTR	a fatal signal arrived while waiting for the mmap lock
+ *   EAGAIN	the caller's user has 65536 ended registrations still waiting
+ *		for their RCU grace periods (a stalled sleepable BPF program
+ *		holds them up); try again later
  *
  * A registration ends when the thread replaces or drops it, exits, or
  * execs, or when the file it was made through is released (its last file
