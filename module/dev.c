@@ -91,7 +91,8 @@ static int uls_ioctl_info(void __user *arg)
 	struct uls_info info = {
 		.abi_version = ULS_ABI_VERSION,
 		.features = ULS_FEAT_MULTI_PAGE | ULS_FEAT_GET_AT |
-			    ULS_FEAT_EXIT_EXEC | ULS_FEAT_CHARGED,
+			    ULS_FEAT_EXIT_EXEC | ULS_FEAT_CHARGED |
+			    ULS_FEAT_FREED_SEQ,
 		.max_len = READ_ONCE(uls_max_len),
 		.page_size = PAGE_SIZE,
 	};
@@ -100,7 +101,17 @@ static int uls_ioctl_info(void __user *arg)
 	info.nr_pinned_pages = uls_stat_read(ULS_STAT_PINNED_PAGES);
 	info.nr_charged_pages = uls_stat_read(ULS_STAT_CHARGED_PAGES);
 	info.max_pinned_pages = READ_ONCE(uls_max_pinned_pages);
+	uls_seqs(&info.retired_seq, &info.freed_seq);
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static int uls_ioctl_wait_freed(u64 __user *arg)
+{
+	u64 seq;
+
+	if (get_user(seq, arg))
+		return -EFAULT;
+	return uls_wait_freed(seq);
 }
 
 static long uls_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -116,6 +127,8 @@ static long uls_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return uls_ioctl_query(uarg);
 	case ULS_IOC_INFO:
 		return uls_ioctl_info(uarg);
+	case ULS_IOC_WAIT_FREED:
+		return uls_ioctl_wait_freed(uarg);
 	default:
 		return -ENOTTY;
 	}

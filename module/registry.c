@@ -25,6 +25,16 @@ struct workqueue_struct *uls_wq;
 static LLIST_HEAD(uls_retired);
 
 /*
+ * Registrations that ended, numbered in order (under uls_registry_lock),
+ * and the number up to which all are freed: their memory is out of every
+ * BPF program's reach, and its next owner safe from stores meant for the
+ * last (ULS_IOC_INFO, ULS_IOC_WAIT_FREED; libuls quarantines its blocks
+ * by them).
+ */
+static u64 uls_retire_seq, uls_freed_seq;
+static DECLARE_WAIT_QUEUE_HEAD(uls_freed_wait);
+
+/*
  * Retired entries wait this long for company, then for the grace periods
  * together: one pair of grace periods per batch, not per entry. Each grace
  * period costs every CPU something (RCU Tasks Trace even looks at every
@@ -47,9 +57,15 @@ static void uls_entry_free(struct uls_entry *e)
 
 static void uls_reap_fn(struct work_struct *work)
 {
-	struct llist_node *batch = llist_del_all(&uls_retired);
+	struct llist_node *batch;
 	struct uls_entry *e, *tmp;
+	u64 seq;
 
+	/* Every entry retired up to @seq is in this batch or was before. */
+	mutex_lock(&uls_registry_lock);
+	seq = uls_retire_seq;
+	batch = llist_del_all(&uls_retired);
+	mutex_unlock(&uls_registry_lock);
 	if (!batch)
 		return;
 	/*
@@ -74,6 +90,9 @@ static void uls_reap_fn(struct work_struct *work)
 
 	llist_for_each_entry_safe(e, tmp, batch, free_node)
 		uls_entry_free(e);
+
+	smp_store_release(&uls_freed_seq, seq);
+	wake_up_all(&uls_freed_wait);
 }
 
 static DECLARE_DELAYED_WORK(uls_reap_work, uls_reap_fn);
@@ -85,6 +104,7 @@ static DECLARE_DELAYED_WORK(uls_reap_work, uls_reap_fn);
 static void uls_entry_retire(struct uls_entry *e, enum uls_stat why)
 {
 	lockdep_assert_held(&uls_registry_lock);
+	WRITE_ONCE(uls_retire_seq, uls_retire_seq + 1);
 	uls_account_retired(e);
 	/* It ended when its task exited or exec'd, whoever came to free it. */
 	switch (READ_ONCE(e->room)) {
@@ -188,6 +208,28 @@ int uls_query_current(unsigned long *uaddr, u64 *len)
 	}
 	rcu_read_unlock();
 	return ret;
+}
+
+void uls_seqs(u64 *retired, u64 *freed)
+{
+	*retired = READ_ONCE(uls_retire_seq);
+	*freed = smp_load_acquire(&uls_freed_seq);
+}
+
+/*
+ * Wait until every registration that ended up to @seq (a retire number
+ * ULS_IOC_INFO reported) is freed. Killable; the batching delay is cut
+ * short, the grace periods are not.
+ */
+int uls_wait_freed(u64 seq)
+{
+	if (seq > READ_ONCE(uls_retire_seq))
+		return -EINVAL;
+	if (smp_load_acquire(&uls_freed_seq) >= seq)
+		return 0;
+	mod_delayed_work(uls_wq, &uls_reap_work, 0);
+	return wait_event_killable(uls_freed_wait,
+				   smp_load_acquire(&uls_freed_seq) >= seq);
 }
 
 /*

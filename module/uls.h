@@ -108,6 +108,8 @@ int uls_unregister_current(void);
 int uls_query_current(unsigned long *uaddr, u64 *len);
 void uls_release_file(struct uls_file *uf);
 void uls_drop_gone(struct uls_entry *e);
+void uls_seqs(u64 *retired, u64 *freed);
+int uls_wait_freed(u64 seq);
 
 /*
  * table.c: entries by task. uls_table_word is the table's slot array,

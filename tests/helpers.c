@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
+#include <linux/userfaultfd.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -410,4 +411,46 @@ int in_child(void (*fn)(void *), void *arg)
 		return 128 + WTERMSIG(status);
 	}
 	return WEXITSTATUS(status);
+}
+
+int uffd_bait(char **page)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	long size = getpagesize();
+	int uffd = syscall(SYS_userfaultfd, O_CLOEXEC), err;
+	char *p;
+
+	if (uffd < 0)
+		return -errno;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	reg.range.start = (uintptr_t)p;
+	reg.range.len = size;
+	if (p == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api) ||
+	    ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+		err = -errno;
+		close(uffd);
+		return err;
+	}
+	*page = p;
+	return uffd;
+}
+
+int uffd_wait_fault(int uffd)
+{
+	struct uffd_msg msg;
+
+	if (read(uffd, &msg, sizeof(msg)) != sizeof(msg))
+		return -errno;
+	return msg.event == UFFD_EVENT_PAGEFAULT ? 0 : -EPROTO;
+}
+
+int uffd_answer(int uffd, char *page)
+{
+	struct uffdio_zeropage zero = {
+		.range = { .start = (uintptr_t)page, .len = getpagesize() },
+	};
+
+	return ioctl(uffd, UFFDIO_ZEROPAGE, &zero) ? -errno : 0;
 }

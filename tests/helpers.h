@@ -104,6 +104,19 @@ int limit_memlock(unsigned long bytes);
  */
 int in_child(void (*fn)(void *), void *arg);
 
+/*
+ * A page whose first touch sleeps until uffd_answer(): a userfaultfd
+ * registered on it for missing pages. Returns the userfaultfd (the page
+ * in *@page), or -errno. A sleepable BPF program that copies from it
+ * sleeps, and with it every RCU Tasks Trace grace period, so uls frees
+ * nothing meanwhile.
+ */
+int uffd_bait(char **page);
+/* Wait until something faults on the bait (and now sleeps in the fault). */
+int uffd_wait_fault(int uffd);
+/* Answer the fault with a zero page: the faulting thread goes on. */
+int uffd_answer(int uffd, char *page);
+
 int sys_gettid(void);
 void msleep(int ms);
 /* CLOCK_MONOTONIC in seconds */

@@ -7,8 +7,6 @@
  * /sys/class/misc/uls/stats/.
  */
 #include <fcntl.h>
-#include <linux/userfaultfd.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -361,31 +359,19 @@ static void *stall_ioctl(void *page)
  */
 ULS_TEST_TIMEOUT(retired_backlog_bounded, 600)
 {
-	long page_size = getpagesize(), max_entries = 0, max_pinned = 0;
+	long max_entries = 0, max_pinned = 0;
 	long ok = 0, eagain = 0, other = 0, calls = 0;
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffd_msg msg;
 	struct stall *skel = NULL;
 	char *bait, *buf = map_pages(1);
 	time_t deadline = time(NULL) + BACKLOG_SECONDS;
 	pthread_t sleeper;
-	bool stalled = false;
 	int uffd, fd = -1;
 
 	if (!ASSERT_OK(settle(), "settle"))
 		return;
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
-	if (!ASSERT_GE(uffd, 0, "userfaultfd") ||
-	    !ASSERT_OK(ioctl(uffd, UFFDIO_API, &api), "UFFDIO_API"))
+	uffd = uffd_bait(&bait);
+	if (!ASSERT_GE(uffd, 0, "userfaultfd"))
 		return;
-	bait = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	struct uffdio_register reg = {
-		.range = { .start = (uintptr_t)bait, .len = page_size },
-		.mode = UFFDIO_REGISTER_MODE_MISSING,
-	};
-	if (!ASSERT_OK(ioctl(uffd, UFFDIO_REGISTER, &reg), "UFFDIO_REGISTER"))
-		goto out;
 	skel = stall__open_and_load();
 	if (!ASSERT_OK_PTR(skel, "load stall.bpf.o") ||
 	    !ASSERT_OK(stall__attach(skel), "attach"))
@@ -396,9 +382,7 @@ ULS_TEST_TIMEOUT(retired_backlog_bounded, 600)
 
 	/* The program is asleep in the fault once the fault is reported. */
 	pthread_create(&sleeper, NULL, stall_ioctl, bait);
-	stalled = true;
-	if (!ASSERT_EQ(read(uffd, &msg, sizeof(msg)), sizeof(msg), "fault") ||
-	    !ASSERT_EQ(msg.event, UFFD_EVENT_PAGEFAULT, "a page fault"))
+	if (!ASSERT_OK(uffd_wait_fault(uffd), "the program sleeps in the fault"))
 		goto answer;
 
 	while (calls < BACKLOG_CALLS && time(NULL) < deadline) {
@@ -431,22 +415,13 @@ ULS_TEST_TIMEOUT(retired_backlog_bounded, 600)
 	ASSERT_GT(uls_stat("failed_eagain"), 0, "stats/failed_eagain");
 
 answer:
-	{
-		struct uffdio_zeropage zero = {
-			.range = { .start = (uintptr_t)bait, .len = page_size },
-		};
-
-		ASSERT_OK(ioctl(uffd, UFFDIO_ZEROPAGE, &zero), "answer the fault");
-	}
+	ASSERT_OK(uffd_answer(uffd, bait), "answer the fault");
 	pthread_join(sleeper, NULL);
-	stalled = false;
 	ASSERT_EQ(skel->bss->stalls, 1, "the program ran to its end");
 	close(fd);
 	fd = -1;
 	ASSERT_OK(settle(), "everything freed once the program returned");
 out:
-	if (stalled)
-		pthread_join(sleeper, NULL);
 	if (fd >= 0)
 		close(fd);
 	stall__destroy(skel);

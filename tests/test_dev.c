@@ -54,8 +54,9 @@ ULS_TEST(info)
 	ASSERT_EQ(info.max_pinned_pages, read_param("max_pinned_pages"),
 		  "max_pinned_pages = parameter");
 	ASSERT_EQ(info.__reserved0, 0, "reserved0 zeroed");
-	for (size_t i = 0; i < sizeof(info.__reserved) / sizeof(info.__reserved[0]); i++)
-		ASSERT_EQ(info.__reserved[i], 0, "reserved zeroed");
+	ASSERT_EQ(info.features & ULS_FEAT_FREED_SEQ, ULS_FEAT_FREED_SEQ,
+		  "freed-seq feature");
+	ASSERT_LE(info.freed_seq, info.retired_seq, "freed_seq <= retired_seq");
 out:
 	close(fd);
 }

@@ -4,12 +4,15 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
 #include "test.h"
 #include "uls.h"
+#include "stall.skel.h"
+#include "progs/stall.h"
 
 ULS_TEST(libuls_register_query)
 {
@@ -300,4 +303,98 @@ ULS_TEST(libuls_fork)
 	ASSERT_EQ(probe_len(p), 64, "the parent still registered");
 out:
 	probe_destroy(p);
+}
+
+/*
+ * The next owner of a block never receives a store meant for the last.
+ * In a child process: the main thread M has an area; a sleepable program,
+ * run by a thread S, fetches M's area (its group leader's) and sleeps in
+ * a page fault before storing into it. M exits, which unregisters the
+ * area and frees its block; a new thread W asks for an area, the only
+ * freed block being M's. Then the fault is answered, and the program
+ * stores. Its store must land in M's old block, not in W's area: M's
+ * block stays in quarantine until the module has freed M's registration,
+ * which the sleeping program holds up.
+ */
+struct quarantine {
+	struct stall *skel;
+	int uffd;
+	char *bait;
+	pthread_t main_thread;
+	__u64 *old_area;		/* M's */
+	pthread_barrier_t exit_now;
+};
+
+static void *quarantine_sleeper(void *arg)
+{
+	struct quarantine *q = arg;
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		ioctl(fd, STALL_STORE_CMD, q->bait);
+		close(fd);
+	}
+	return NULL;
+}
+
+static long new_owner(void *arg)
+{
+	__u64 **area = arg;
+
+	*area = uls_area(64);
+	return *area ? 0 : -errno;
+}
+
+static void *quarantine_controller(void *arg)
+{
+	struct quarantine *q = arg;
+	pthread_t sleeper;
+	__u64 *mine = NULL;
+
+	pthread_create(&sleeper, NULL, quarantine_sleeper, q);
+	if (!ASSERT_OK(uffd_wait_fault(q->uffd), "the program holds M's area"))
+		exit(1);
+	/* M unregisters its area and frees the block as it exits. */
+	pthread_barrier_wait(&q->exit_now);
+	pthread_join(q->main_thread, NULL);
+	ASSERT_OK(in_thread(new_owner, &mine), "a new thread's area");
+	ASSERT_OK(uffd_answer(q->uffd, q->bait), "answer the fault");
+	pthread_join(sleeper, NULL);
+	ASSERT_EQ(q->skel->bss->no_region, 0, "the program found M's area");
+	ASSERT_EQ(q->skel->bss->stores, 1, "and stored after its sleep");
+	ASSERT_EQ(q->old_area[0], STALL_MARK, "into M's old block");
+	if (mine) {
+		ASSERT_NEQ((uintptr_t)mine, (uintptr_t)q->old_area,
+			   "the new owner did not get M's block yet");
+		ASSERT_EQ(mine[0], 0, "the new owner's area untouched");
+	}
+	exit(test__failed() ? 1 : 0);
+}
+
+static void quarantine_child(void *arg)
+{
+	struct quarantine q = { .main_thread = pthread_self() };
+	pthread_t controller;
+
+	q.uffd = uffd_bait(&q.bait);
+	if (!ASSERT_GE(q.uffd, 0, "userfaultfd"))
+		return;
+	q.skel = stall__open_and_load();
+	if (!ASSERT_OK_PTR(q.skel, "load stall.bpf.o") ||
+	    !ASSERT_OK(stall__attach(q.skel), "attach"))
+		return;
+	q.old_area = uls_area(64);
+	if (!ASSERT_OK_PTR(q.old_area, "M's area"))
+		return;
+	pthread_barrier_init(&q.exit_now, NULL, 2);
+	pthread_create(&controller, NULL, quarantine_controller, &q);
+	pthread_barrier_wait(&q.exit_now);
+	pthread_exit(NULL);
+}
+
+ULS_TEST_TIMEOUT(libuls_quarantine, 120)
+{
+	ASSERT_EQ(in_child(quarantine_child, NULL), 0,
+		  "a store meant for the last owner never reaches the next");
+	ASSERT_OK(settle(), "all freed");
 }

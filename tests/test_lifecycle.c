@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -18,6 +19,9 @@
 
 #include "helpers.h"
 #include "test.h"
+#include "stress.skel.h"
+#include "progs/stress.h"
+#include "uls.h"
 
 /*
  * The image an exec'ing test thread turns into (uls_test --exec-helper
@@ -694,4 +698,92 @@ ULS_TEST_TIMEOUT(exit_vs_release, 300)
 		  rounds * NR_EXITERS, "each entry ended once, by exit or release");
 out:
 	stop_hogs(hogs, 8);
+}
+
+/*
+ * The rule for memory a thread registers by itself: uls_unregister(), then
+ * uls_wait_freed(), before the memory can be reused. Here it is the
+ * thread's TLS, which glibc gives the next thread once pthread_join()
+ * returns; the kernel wakes pthread_join() before uls sees the exit, and a
+ * sibling's mmap/munmap loop (the mmap lock) makes that window long. With
+ * the rule followed, the next thread never finds the stress program's
+ * mark in its TLS, though BPF stored into every registration it found.
+ */
+#define TLS_ROUNDS 300
+
+static __thread __u64 tls_region[8] __attribute__((aligned(64)));
+static atomic_bool churn_stop;
+
+static void *tls_register_and_exit(void *arg)
+{
+	int fd = *(int *)arg;
+
+	if (raw_register(fd, tls_region, sizeof(tls_region)))
+		return (void *)1;
+	/* Switch out and in: the program stores into it. */
+	msleep(1);
+	if (raw_unregister(fd) || uls_wait_freed())
+		return (void *)2;
+	return tls_region;
+}
+
+static void *tls_look(void *arg)
+{
+	/* A store that was still to come would have landed by now. */
+	msleep(2);
+	*(bool *)arg = tls_region[0] == STRESS_MARK;
+	return tls_region;
+}
+
+static void *mmap_churn(void *arg)
+{
+	while (!atomic_load(&churn_stop)) {
+		void *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+		if (p != MAP_FAILED)
+			munmap(p, 1 << 20);
+	}
+	return NULL;
+}
+
+ULS_TEST_TIMEOUT(tls_reuse_after_wait_freed, 300)
+{
+	struct stress *skel = stress__open_and_load();
+	int fd = dev_open(), same = 0, marked = 0, failed = 0;
+	pthread_t churn, t;
+
+	if (!ASSERT_OK_PTR(skel, "load stress.bpf.o") ||
+	    !ASSERT_OK(stress__attach(skel), "attach") ||
+	    !ASSERT_GE(fd, 0, "open"))
+		goto out;
+	atomic_store(&churn_stop, false);
+	pthread_create(&churn, NULL, mmap_churn, NULL);
+	for (int i = 0; i < TLS_ROUNDS; i++) {
+		void *mine, *next;
+		bool mark = false;
+
+		pthread_create(&t, NULL, tls_register_and_exit, &fd);
+		pthread_join(t, &mine);
+		if ((uintptr_t)mine < 4096) {
+			failed++;
+			continue;
+		}
+		pthread_create(&t, NULL, tls_look, &mark);
+		pthread_join(t, &next);
+		same += next == mine;
+		marked += mark;
+	}
+	atomic_store(&churn_stop, true);
+	pthread_join(churn, NULL);
+	printf("%d rounds: the next thread had the same TLS in %d, a mark in %d\n",
+	       TLS_ROUNDS, same, marked);
+	ASSERT_EQ(failed, 0, "register, unregister and wait");
+	ASSERT_GT(same, TLS_ROUNDS / 2, "glibc reused the TLS");
+	ASSERT_GT(skel->bss->switch_hits, 0, "BPF stored into the registrations");
+	ASSERT_EQ(marked, 0, "no store reached the next thread's TLS");
+out:
+	if (fd >= 0)
+		close(fd);
+	stress__destroy(skel);
 }

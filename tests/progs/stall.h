@@ -8,5 +8,11 @@
  * when the test says so, which stalls every RCU Tasks Trace grace period.
  */
 #define STALL_IOCTL_CMD 0x57A1
+/*
+ * The same, but the program first takes its group leader's uls region,
+ * and stores STALL_MARK into it after the sleep.
+ */
+#define STALL_STORE_CMD 0x57A2
+#define STALL_MARK 0x5354414c4c4d4b21ULL
 
 #endif

@@ -101,6 +101,18 @@ int uls_info(struct uls_info *info)
 	return uls_ioctl(ULS_IOC_INFO, info);
 }
 
+int uls_wait_freed(void)
+{
+	struct uls_info info;
+	int err = uls_info(&info);
+
+	if (err)
+		return err;
+	if (!(info.features & ULS_FEAT_FREED_SEQ))
+		return -EOPNOTSUPP;
+	return uls_ioctl(ULS_IOC_WAIT_FREED, &info.retired_seq);
+}
+
 bool uls_module_loaded(void)
 {
 	return access("/sys/kernel/btf/uls", F_OK) == 0;
@@ -110,24 +122,37 @@ bool uls_module_loaded(void)
  * The pool: blocks of power-of-two sizes from 64 bytes to a page, carved
  * from pages mapped for the purpose; larger areas get pages of their own.
  * A block is aligned to its size, so it never straddles a page and many
- * threads share one pinned page. Freed blocks are reused first-in
- * first-out, which gives a store from a BPF program that raced with the
- * unregistration as long as possible to land before the block's next
- * owner gets it.
+ * threads share one pinned page.
+ *
+ * A freed block is quarantined: a BPF program that fetched the area's
+ * pointer before the unregistration may still store into it until the
+ * module has freed the registration (its grace periods passed), and the
+ * next owner must not get those stores. So each freed block is tagged
+ * with the module's retired_seq, read after its unregistration, and is
+ * handed out again only once freed_seq has reached it; until then a new
+ * block is carved. Tags are read lazily, one ULS_IOC_INFO for all the
+ * blocks freed since the last: untagged blocks are the tail of each
+ * first-in first-out list. A larger area's pages are unmapped, which is
+ * safe at once: the module's pin keeps the old pages, and a new mapping
+ * at the address gets new ones.
  */
 #define ULS_MIN_BLOCK 64
 #define ULS_NR_CLASSES 7	/* 64 .. 4096 */
+#define ULS_SEQ_UNKNOWN UINT64_MAX
 
 struct free_block {
 	struct free_block *next;
+	uint64_t seq;		/* reusable once freed_seq >= seq */
 };
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
 	struct free_block *head, *tail;
+	struct free_block *untagged;	/* first block with no seq yet */
 	char *carve;		/* unused rest of the newest page */
 	size_t carve_left;
 } pool[ULS_NR_CLASSES];
+static uint64_t pool_freed_seq;	/* the module's freed_seq, as last read */
 
 static size_t page_size(void)
 {
@@ -151,6 +176,48 @@ static int size_class(size_t size, size_t *block)
 	return c;
 }
 
+/*
+ * Under pool_lock: tag every untagged block with the module's retired_seq
+ * (all of them were unregistered before this call), and learn freed_seq.
+ * A module without the numbers (or none at all: nothing was registered)
+ * makes every block reusable at once.
+ */
+static void pool_read_seqs(void)
+{
+	struct uls_info info;
+	uint64_t seq = 0;
+
+	if (uls_info(&info) || !(info.features & ULS_FEAT_FREED_SEQ))
+		pool_freed_seq = ULS_SEQ_UNKNOWN - 1;
+	else {
+		seq = info.retired_seq;
+		pool_freed_seq = info.freed_seq;
+	}
+	for (int c = 0; c < ULS_NR_CLASSES; c++) {
+		for (struct free_block *f = pool[c].untagged; f; f = f->next)
+			f->seq = seq;
+		pool[c].untagged = NULL;
+	}
+}
+
+/* Under pool_lock: the oldest free block of class @c, if it is reusable. */
+static struct free_block *pool_take(int c)
+{
+	struct free_block *f = pool[c].head;
+
+	if (!f)
+		return NULL;
+	if (f->seq > pool_freed_seq) {
+		pool_read_seqs();
+		if (f->seq > pool_freed_seq)
+			return NULL;
+	}
+	pool[c].head = f->next;
+	if (!pool[c].head)
+		pool[c].tail = NULL;
+	return f;
+}
+
 static void *block_alloc(size_t size, size_t *block)
 {
 	void *p = NULL;
@@ -165,12 +232,8 @@ static void *block_alloc(size_t size, size_t *block)
 
 	c = size_class(size, block);
 	pthread_mutex_lock(&pool_lock);
-	if (pool[c].head) {
-		p = pool[c].head;
-		pool[c].head = pool[c].head->next;
-		if (!pool[c].head)
-			pool[c].tail = NULL;
-	} else {
+	p = pool_take(c);
+	if (!p) {
 		if (pool[c].carve_left < *block) {
 			void *page = mmap(NULL, page_size(),
 					  PROT_READ | PROT_WRITE,
@@ -204,19 +267,25 @@ static void block_free(void *p, size_t block)
 	}
 	c = size_class(block, &unused);
 	f->next = NULL;
+	f->seq = ULS_SEQ_UNKNOWN;
 	pthread_mutex_lock(&pool_lock);
 	if (pool[c].tail)
 		pool[c].tail->next = f;
 	else
 		pool[c].head = f;
 	pool[c].tail = f;
+	if (!pool[c].untagged)
+		pool[c].untagged = f;
 	pthread_mutex_unlock(&pool_lock);
 }
 
 static pthread_key_t area_key;
 static pthread_once_t area_once = PTHREAD_ONCE_INIT;
 
-/* Thread exit: unregister first, so the block is free of BPF when reused. */
+/*
+ * Thread exit: unregister, then free the block into quarantine, so that
+ * its next owner gets it only once BPF can no longer store into it.
+ */
 static void area_release(void *unused)
 {
 	if (self.registered)

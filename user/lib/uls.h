@@ -36,9 +36,17 @@
  * exits or execs, or until the process closes /dev/uls. The memory must
  * stay mapped until then; if it is unmapped, the kernel keeps the pages
  * (and BPF keeps writing them) until the registration ends. Pinned pages
- * count against RLIMIT_MEMLOCK, each page once per process. A BPF program
- * that fetched the pointer just before an unregistration may still finish
- * its stores right after it returns.
+ * count against RLIMIT_MEMLOCK, each page once per process.
+ *
+ * Reusing the memory: a BPF program that fetched the pointer just before
+ * a registration ended may still store into it afterwards, until the
+ * module has freed the registration (tens of milliseconds; as long as a
+ * sleepable program sleeps). So before memory you registered is reused
+ * (freed, handed to other code, or a thread's stack or TLS given to the
+ * next thread), call uls_unregister(), then uls_wait_freed(). Thread exit
+ * is not enough: the kernel wakes pthread_join() before the module sees
+ * the exit, and a new thread may get the dead one's stack and TLS while
+ * BPF still writes into them. uls_area() does all this by itself.
  */
 #ifndef _ULS_USER_H
 #define _ULS_USER_H
@@ -81,6 +89,13 @@ ULS_API void *uls_area(size_t size);
 
 /* What the module offers: ABI version, features, limits, counters. */
 ULS_API int uls_info(struct uls_info *info);
+
+/*
+ * Wait until every registration that ended before this call, anyone's, is
+ * freed: no BPF program can store into its memory any more. Killable
+ * (-EINTR); -EOPNOTSUPP from a module without ULS_FEAT_FREED_SEQ.
+ */
+ULS_API int uls_wait_freed(void);
 
 /*
  * True when the uls module is loaded with its kfuncs, so that BPF programs

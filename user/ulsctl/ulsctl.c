@@ -20,11 +20,12 @@ static int cmd_info(void)
 		return 1;
 	}
 	printf("abi_version      %u\n", info.abi_version);
-	printf("features        %s%s%s%s\n",
+	printf("features        %s%s%s%s%s\n",
 	       info.features & ULS_FEAT_MULTI_PAGE ? " multi-page" : "",
 	       info.features & ULS_FEAT_GET_AT ? " get_at" : "",
 	       info.features & ULS_FEAT_EXIT_EXEC ? " exit-exec" : "",
-	       info.features & ULS_FEAT_CHARGED ? " charged" : "");
+	       info.features & ULS_FEAT_CHARGED ? " charged" : "",
+	       info.features & ULS_FEAT_FREED_SEQ ? " freed-seq" : "");
 	printf("max_len          %llu\n", (unsigned long long)info.max_len);
 	printf("page_size        %llu\n", (unsigned long long)info.page_size);
 	printf("entries          %llu\n", (unsigned long long)info.nr_entries);
@@ -34,6 +35,8 @@ static int cmd_info(void)
 	       (unsigned long long)info.nr_charged_pages);
 	printf("max_pinned_pages %llu\n",
 	       (unsigned long long)info.max_pinned_pages);
+	printf("retired_seq      %llu\n", (unsigned long long)info.retired_seq);
+	printf("freed_seq        %llu\n", (unsigned long long)info.freed_seq);
 	return 0;
 }
 

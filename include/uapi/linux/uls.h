@@ -57,6 +57,8 @@ struct uls_region {
 #define ULS_FEAT_GET_AT		(1ULL << 1) /* bpf_uls_get_at() exists */
 #define ULS_FEAT_EXIT_EXEC	(1ULL << 2) /* exit and exec end registrations */
 #define ULS_FEAT_CHARGED	(1ULL << 3) /* pages charged to RLIMIT_MEMLOCK */
+#define ULS_FEAT_FREED_SEQ	(1ULL << 4) /* retired_seq, freed_seq and
+					       ULS_IOC_WAIT_FREED */
 
 /**
  * struct uls_info - what this module offers
@@ -71,7 +73,12 @@ struct uls_region {
  * @nr_charged_pages: pages charged now, all processes (a page shared by
  *		several registrations of one process counts once)
  * @max_pinned_pages: the cap on @nr_charged_pages (module parameter)
- * @__reserved: zero
+ * @retired_seq: registrations ended so far, all threads: the number of
+ *		the last one to end
+ * @freed_seq:	every registration numbered up to this one is freed: no BPF
+ *		program can reach its memory any more. Memory registered
+ *		before a call that returned @retired_seq N, and unregistered
+ *		before that call, is safe to reuse once @freed_seq >= N.
  */
 struct uls_info {
 	__u32 abi_version;
@@ -83,7 +90,8 @@ struct uls_info {
 	__u64 nr_pinned_pages;
 	__u64 nr_charged_pages;
 	__u64 max_pinned_pages;
-	__u64 __reserved[2];
+	__u64 retired_seq;
+	__u64 freed_seq;
 };
 
 #define ULS_IOC_MAGIC		0xBC
@@ -130,11 +138,22 @@ struct uls_info {
  *
  * ULS_IOC_INFO: fill struct uls_info. Never fails but for EFAULT.
  *
+ * ULS_IOC_WAIT_FREED (a __u64 N): wait until uls_info.freed_seq >= N, that
+ * is until every registration that had ended when ULS_IOC_INFO reported
+ * retired_seq N is freed. Memory that a registration pinned may receive
+ * a BPF program's stores until then (one that fetched the pointer just
+ * before the end may still finish), so this is what to wait for before
+ * the memory is reused: freed, or handed to other code. Usually tens of
+ * milliseconds; as long as any sleepable BPF program sleeps.
+ *   EINVAL	N is greater than retired_seq
+ *   EINTR	a fatal signal arrived
+ *
  * Any other command fails with ENOTTY.
  */
 #define ULS_IOC_REGISTER	_IOW(ULS_IOC_MAGIC, 1, struct uls_region)
 #define ULS_IOC_UNREGISTER	_IO(ULS_IOC_MAGIC, 2)
 #define ULS_IOC_QUERY		_IOR(ULS_IOC_MAGIC, 3, struct uls_region)
 #define ULS_IOC_INFO		_IOR(ULS_IOC_MAGIC, 4, struct uls_info)
+#define ULS_IOC_WAIT_FREED	_IOW(ULS_IOC_MAGIC, 5, __u64)
 
 #endif /* _UAPI_LINUX_ULS_H */
