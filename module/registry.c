@@ -91,6 +91,7 @@ static void uls_reap_fn(struct work_struct *work)
 	llist_for_each_entry_safe(e, tmp, batch, free_node)
 		uls_entry_free(e);
 
+	/* Whoever reads @seq (acquire) finds the batch freed. */
 	smp_store_release(&uls_freed_seq, seq);
 	wake_up_all(&uls_freed_wait);
 }
@@ -213,6 +214,7 @@ int uls_query_current(unsigned long *uaddr, u64 *len)
 void uls_seqs(u64 *retired, u64 *freed)
 {
 	*retired = READ_ONCE(uls_retire_seq);
+	/* Pairs with the release in uls_reap_fn(). */
 	*freed = smp_load_acquire(&uls_freed_seq);
 }
 
@@ -225,10 +227,12 @@ int uls_wait_freed(u64 seq)
 {
 	if (seq > READ_ONCE(uls_retire_seq))
 		return -EINVAL;
+	/* Both pair with the release in uls_reap_fn(). */
 	if (smp_load_acquire(&uls_freed_seq) >= seq)
 		return 0;
 	mod_delayed_work(uls_wq, &uls_reap_work, 0);
 	return wait_event_killable(uls_freed_wait,
+				   /* as above */
 				   smp_load_acquire(&uls_freed_seq) >= seq);
 }
 
