@@ -5,6 +5,7 @@
  *
  *	ok <name>
  *	not ok <name> # <first failure, or how it died>
+ *	skip <name> # <why: what this kernel lacks>
  *
  * to the results channel: the file named by -r or $ULS_RESULTS, else
  * stdout. Whatever a test prints goes to stdout, prefixed with its name.
@@ -39,6 +40,17 @@ void test__fail(void)
 bool test__failed(void)
 {
 	return failed;
+}
+
+/* The exit status of a skipped test, as automake's. */
+#define TEST_SKIPPED 77
+static char skip_reason[512];
+
+void test__skip(const char *why)
+{
+	printf("SKIP: %s\n", why);
+	fflush(NULL);
+	_exit(failed ? 1 : TEST_SKIPPED);
 }
 
 static double now(void)
@@ -79,6 +91,9 @@ static void relay(struct uls_test *t, int in, char *reason, size_t rlen)
 			printf("[%s] %s\n", t->name, line);
 			if (!reason[0] && strstr(line, "FAIL:"))
 				snprintf(reason, rlen, "%.500s", line);
+			if (!skip_reason[0] && !strncmp(line, "SKIP: ", 6))
+				snprintf(skip_reason, sizeof(skip_reason),
+					 "%.500s", line + 6);
 			line = nl + 1;
 		}
 		used = buf + used - line;
@@ -109,6 +124,7 @@ static bool run_one(struct uls_test *t, int default_timeout, FILE *results)
 	int fds[2], status;
 	pid_t pid;
 
+	skip_reason[0] = '\0';
 	if (pipe2(fds, O_CLOEXEC)) {
 		perror("pipe2");
 		exit(2);
@@ -158,6 +174,13 @@ static bool run_one(struct uls_test *t, int default_timeout, FILE *results)
 		snprintf(reason, sizeof(reason), "exit status %d",
 			 WEXITSTATUS(status));
 
+	if (!timed_out && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == TEST_SKIPPED) {
+		fprintf(results, "skip %s # %s\n", t->name, skip_reason);
+		fflush(results);
+		printf("[%s] skipped: %s\n", t->name, skip_reason);
+		return true;
+	}
 	if (!timed_out && WIFEXITED(status) && !WEXITSTATUS(status)) {
 		fprintf(results, "ok %s\n", t->name);
 		fflush(results);

@@ -28,6 +28,12 @@ void test__register(struct uls_test *t);
 int exec_helper(int argc, char **argv);
 void test__fail(void);
 bool test__failed(void);
+/*
+ * End the test as skipped, "skip NAME # @why": only for what the kernel
+ * under test lacks (a config option), never for a result. A test that
+ * failed an ASSERT before stays failed.
+ */
+void test__skip(const char *why) __attribute__((noreturn));
 
 #define ULS_TEST_TIMEOUT(_name, _timeout)				\
 	static void test_##_name(void);					\
