@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "uls.h"
@@ -153,6 +154,22 @@ static struct {
 	size_t carve_left;
 } pool[ULS_NR_CLASSES];
 static uint64_t pool_freed_seq;	/* the module's freed_seq, as last read */
+static uint64_t pool_seqs_read_ns;	/* when, CLOCK_MONOTONIC_COARSE */
+
+/*
+ * The module frees in batches, every 20 ms at most: asking it again within
+ * a millisecond would rarely learn more, and a thread pool starting
+ * threads in a loop would pay a system call for each.
+ */
+#define POOL_REREAD_NS 1000000
+
+static uint64_t coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 static size_t page_size(void)
 {
@@ -193,6 +210,7 @@ static void pool_read_seqs(void)
 		seq = info.retired_seq;
 		pool_freed_seq = info.freed_seq;
 	}
+	pool_seqs_read_ns = coarse_ns();
 	for (int c = 0; c < ULS_NR_CLASSES; c++) {
 		for (struct free_block *f = pool[c].untagged; f; f = f->next)
 			f->seq = seq;
@@ -208,6 +226,10 @@ static struct free_block *pool_take(int c)
 	if (!f)
 		return NULL;
 	if (f->seq > pool_freed_seq) {
+		/* An untagged block must be tagged before it can be taken. */
+		if (f->seq != ULS_SEQ_UNKNOWN &&
+		    coarse_ns() - pool_seqs_read_ns < POOL_REREAD_NS)
+			return NULL;
 		pool_read_seqs();
 		if (f->seq > pool_freed_seq)
 			return NULL;
