@@ -217,19 +217,22 @@ ULS_TEST(stats_counters)
 	ASSERT_EQ(uls_stat("pinned_pages"), 0, "stats/pinned_pages at 0");
 }
 
-/* A process of user @uid that holds a registration of @pages pages. */
+/*
+ * A process of user @uid that holds a registration of @pages pages until
+ * it is killed (a pipe's end of file would not do: the next child forked
+ * holds a copy of its write end).
+ */
 struct user_proc {
 	pid_t pid;
 	int err;			/* of its registration */
-	int hold;			/* closing it ends the process */
 };
 
 static int start_user_proc(struct user_proc *u, uid_t uid, long pages)
 {
-	int report[2], hold[2];
+	int report[2];
 	char c;
 
-	if (pipe(report) || pipe(hold))
+	if (pipe(report))
 		return -errno;
 	u->pid = fork();
 	if (u->pid < 0)
@@ -241,7 +244,6 @@ static int start_user_proc(struct user_proc *u, uid_t uid, long pages)
 		int fd, err;
 
 		close(report[0]);
-		close(hold[1]);
 		memset(buf, 1, pages * page);
 		/* Only the per-user cap may bind: no memlock limit, no caps. */
 		if (setrlimit(RLIMIT_MEMLOCK, &no_limit) || setresgid(uid, uid, uid) ||
@@ -252,13 +254,10 @@ static int start_user_proc(struct user_proc *u, uid_t uid, long pages)
 		c = err;
 		if (write(report[1], &c, 1) != 1)
 			_exit(2);
-		while (read(hold[0], &c, 1) > 0)
-			;
-		_exit(0);
+		for (;;)
+			pause();
 	}
 	close(report[1]);
-	close(hold[0]);
-	u->hold = hold[1];
 	u->err = read(report[0], &c, 1) == 1 ? c : -1;
 	close(report[0]);
 	return 0;
@@ -268,7 +267,7 @@ static void stop_user_proc(struct user_proc *u)
 {
 	if (u->pid <= 0)
 		return;
-	close(u->hold);
+	kill(u->pid, SIGKILL);
 	waitpid(u->pid, NULL, 0);
 	u->pid = 0;
 }
