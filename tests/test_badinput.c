@@ -372,7 +372,7 @@ ULS_TEST(accepted_memory_kinds)
 		buf = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED,
 			   fd, 0);
 		if (ASSERT_NEQ(buf, MAP_FAILED, "mmap memfd"))
-			expect_accepted(buf + 100, page, "memfd");
+			expect_accepted(buf + 96, page, "memfd");
 	}
 	close(fd);
 
