@@ -177,7 +177,7 @@ ULS_TEST(kfunc_max_len)
 		  probe_size_bit(65536), "64 KiB fits");
 	ASSERT_EQ(probe_sizes(k.probe) & probe_size_bit(65537), 0,
 		  "64 KiB + 1 does not");
-	buf[1 + len - 1] = 0x5a;
+	buf[8 + len - 1] = 0x5a;
 	ASSERT_EQ(probe_load_at(k.probe, len - 8, &v), 1, "last word");
 	ASSERT_EQ(v >> 56, 0x5a, "last byte seen by BPF");
 	ASSERT_OK(raw_unregister(k.fd), "unregister");
