@@ -196,14 +196,14 @@ RUN_TOOLS = bpf user tests $(BTFIDS)
 
 # Without KVER, every kernel of the matrix.
 check:
-	tests/setup-host.sh $(if $(ASKED_KVER),$(filter debug,$(ASKED_KVER)),debug)
+	tests/setup-host.sh
 	$(SETUP) $(O)/matrix.list $(ASKED_KVER)
 	$(MAKE) check-run VMLINUX_BTF=$(CORE_BTF)
 
 # The debug tier is the matrix's "debug" kernel: built from source with
 # tests/debug/debug.config, run by `make check` after the others.
 check-debug:
-	tests/setup-host.sh debug
+	tests/setup-host.sh
 	$(SETUP) $(O)/matrix.list debug
 	$(MAKE) check-run VMLINUX_BTF=$(CORE_BTF)
 

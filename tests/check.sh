@@ -13,7 +13,8 @@
 # sched_ext, the scx_uls test runs too.
 # With --kdir, KVER is a kernel built from source in DIR (no package, so
 # no DKMS: tests/debug/kernel.sh): the module is built by Kbuild from a
-# copy of the sources, and DIR's bzImage is booted.
+# copy of the sources, in the --root chroot the tree was built in (with
+# its compiler), and DIR's bzImage is booted.
 # --mem, --timeout: the VM's memory and time limit (run.sh); each --append
 # adds to the kernel command line.
 # With --demo, run the switch-count demo and print its transcript instead;
@@ -42,8 +43,8 @@ while [ $# -gt 2 ]; do
 done
 [ $# -eq 2 ] || usage
 root=${root%/}
-if [ -z "$root" ] && [ -z "$kdir" ]; then
-	echo "check.sh: --root is needed: the tests never use the host's kernels or DKMS" >&2
+if [ -z "$root" ]; then
+	echo "check.sh: --root is needed: the tests never use the host's kernels, compilers for them or DKMS" >&2
 	exit 2
 fi
 kver=$1
@@ -62,21 +63,25 @@ if [ -n "$kdir" ]; then
 	how=kbuild
 	# A copy: the build drops its objects next to the sources, and the
 	# checkout may be in use (and DKMS's copy is DKMS's).
-	echo "check: Kbuild build of uls $version against $kdir"
-	rm -rf "$build/src-$kver"
-	mkdir -p "$build/src-$kver"
+	kdir=$(cd "$kdir" && pwd)
+	src=$(cd "$build" && pwd)/src-$kver
+	echo "check: Kbuild build of uls $version against $kdir, in $root"
+	rm -rf "$src"
+	mkdir -p "$src"
 	tar -c -C "$top" --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 		--exclude='*.mod' --exclude='*.mod.c' \
-		Kbuild dkms.conf module kfuncs include | tar -x -C "$build/src-$kver"
-	# Not make's own flags (-w, the jobserver): Kbuild wants a clean start.
-	if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$kdir" \
-		M="$build/src-$kver" -j"$(nproc)" modules > "$work/kbuild.log" 2>&1; then
+		Kbuild dkms.conf module kfuncs include | tar -x -C "$src"
+	# In the chroot, whose gcc built the tree: both directories appear
+	# there at their paths, the tree read-only (other runs share it).
+	# The chroot's clean environment keeps our make's flags out.
+	if "$top/tests/matrix/chroot-run.sh" --ro-bind "$kdir" --bind "$src" "$root" \
+		make -C "$kdir" M="$src" -j"$(nproc)" modules > "$work/kbuild.log" 2>&1; then
 		res "ok kbuild_module"
 	else
 		tail -n 40 "$work/kbuild.log" >&2
 		res "not ok kbuild_module # see $work/kbuild.log"
 	fi
-	ko=$(ls "$build/src-$kver/uls.ko" 2>/dev/null || true)
+	ko=$(ls "$src/uls.ko" 2>/dev/null || true)
 else
 	how=dkms
 	echo "check: dkms build and install uls/$version for $kver"

@@ -1,14 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# setup-host.sh [debug] [bench]
+# setup-host.sh [bench]
 #
 # Install on this Debian 12 host the build tools that building and testing
 # uls needs, and nothing else: no kernel image or headers, no apt source,
 # no DKMS registration. The kernels the tests boot, their headers and the
 # DKMS builds for them live in the chroots of tests/matrix, in the cache.
-# "debug" adds what building the debug kernel takes (tests/debug/kernel.sh),
-# "bench" what make bench plots with (gnuplot, tests/bench/report.sh).
+# "bench" adds what make bench plots with (gnuplot, tests/bench/report.sh).
+# The debug kernels are built in their chroots (tests/debug/kernel.sh),
+# which get their build tools from tests/matrix/setup.sh.
 # Idempotent: when everything is there already it returns at once.
 set -eu
 
@@ -20,9 +21,8 @@ libelf-dev zlib1g-dev libzstd-dev dwarves kmod xz-utils zstd cpio
 busybox-static qemu-system-x86 debootstrap"
 for profile in "$@"; do
 	case $profile in
-	debug) pkgs="$pkgs bc flex bison lz4" ;;
 	bench) pkgs="$pkgs gnuplot-nox" ;;
-	*) echo "usage: $0 [debug] [bench]" >&2; exit 2 ;;
+	*) echo "usage: $0 [bench]" >&2; exit 2 ;;
 	esac
 done
 

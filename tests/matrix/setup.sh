@@ -6,8 +6,9 @@
 # Make every kernel of kernels.list ready, or only those named (by name or
 # version): its image and headers installed in its suite's chroot
 # (chroot.sh), with DKMS and the module's build tools; or, for a kernel
-# built from source, its source package in the chroot and the tree built
-# (tests/debug/kernel.sh, cached). Nothing is installed on the host.
+# built from source, its source package and build tools in the chroot and
+# the tree built there (tests/debug/kernel.sh, cached). Nothing is
+# installed on the host.
 # Idempotent: what is there is not fetched or built again.
 # Writes one line per kernel to LIST (default stdout): "KVER ROOT NAME
 # [OPTION...]", ROOT being the chroot, the options those of tests/check.sh.
@@ -32,6 +33,11 @@ want=" $* "
 # the BTF (pahole), libbpf, libelf and zlib for uls-btfids.
 chroot_tools="make dkms kmod xz-utils zstd dwarves libc6-dev libbpf-dev
 libelf-dev zlib1g-dev"
+
+# What building a kernel from source takes in its chroot (tests/debug/
+# kernel.sh builds it there, with that chroot's gcc and pahole); python3
+# makes libbpf's helper definitions for resolve_btfids.
+build_tools="gcc make bc flex bison lz4 dwarves libelf-dev python3 xz-utils"
 
 chroot_sh() {
 	"$here/chroot.sh" "$@" </dev/null
@@ -90,11 +96,19 @@ while read -r name c suite pkg rest <&3; do
 		asked "$name" - || continue
 		chroot_ready "$c"
 		# shellcheck disable=SC2086
+		chroot_sh "$c" ensure $build_tools "$pkg"
+		# The config fragments, up to the first option of check.sh.
+		# shellcheck disable=SC2086
 		set -- $rest
-		fragment=$1
-		shift
-		chroot_sh "$c" ensure "$pkg"
-		kdir=$("$top/tests/debug/kernel.sh" "$root" "$pkg" "$top/$fragment" </dev/null)
+		fragments=
+		while [ $# -gt 0 ]; do
+			case $1 in --*) break ;; esac
+			fragments="$fragments $top/$1"
+			shift
+		done
+		[ -n "$fragments" ] || { echo "$me: $name: no config fragment" >&2; exit 1; }
+		# shellcheck disable=SC2086
+		kdir=$("$top/tests/debug/kernel.sh" "$root" "$pkg" $fragments </dev/null)
 		kver=$(cat "$kdir/include/config/kernel.release")
 		line="$kver $root $name --kdir $kdir $*"
 	else
