@@ -9,8 +9,9 @@
 #   make dkms-uninstall        and remove it
 #   make check [KVER=<kernel>] install what is needed, build, and test in
 #                              a VM on every kernel of the matrix (or one)
-#   make check-debug           the same on the debug kernel only (KASAN,
-#                              lockdep, kmemleak; built once, cached)
+#   make check-debug           the same on the debug kernels only (6.1 and
+#                              7.2 with KASAN, lockdep, kmemleak; built
+#                              once, cached)
 #   make demo [KVER=<kernel>]  the same VM, running the switch-count demo
 #   make check-fresh           make demo and make check KVER=6.1 in a new
 #                              debootstrap root (the CI's first step)
@@ -200,11 +201,12 @@ check:
 	$(SETUP) $(O)/matrix.list $(ASKED_KVER)
 	$(MAKE) check-run VMLINUX_BTF=$(CORE_BTF)
 
-# The debug tier is the matrix's "debug" kernel: built from source with
-# tests/debug/debug.config, run by `make check` after the others.
+# The debug tier is the matrix's kernels built from source, "debug" (6.1)
+# and "debug-7.2" (tests/debug), run by `make check` after the others.
+DEBUG_KERNELS ?= debug debug-7.2
 check-debug:
 	tests/setup-host.sh
-	$(SETUP) $(O)/matrix.list debug
+	$(SETUP) $(O)/matrix.list $(DEBUG_KERNELS)
 	$(MAKE) check-run VMLINUX_BTF=$(CORE_BTF)
 
 check-run: $(RUN_TOOLS)
