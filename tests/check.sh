@@ -84,6 +84,11 @@ if [ -n "$kdir" ]; then
 	ko=$(ls "$src/uls.ko" 2>/dev/null || true)
 else
 	how=dkms
+	# One DKMS tree per chroot, and another check (a second worktree,
+	# make bench) may want it for another kernel: hold it from the
+	# install until the module is copied out and uninstalled again.
+	exec 8> "$root.dkms.lock"
+	flock 8
 	echo "check: dkms build and install uls/$version for $kver"
 	if make -s -C "$top" dkms-install KVER="$kver" KROOT="$root" > "$work/dkms.log" 2>&1; then
 		res "ok dkms_build_install"
@@ -106,8 +111,10 @@ case $ko in
 esac
 # Leave nothing registered in the chroot's DKMS: a kernel installed there
 # later would have its postinst build uls.
-[ "$how" != dkms ] ||
+if [ "$how" = dkms ]; then
 	make -s -C "$top" dkms-uninstall KROOT="$root" >> "$work/dkms.log" 2>&1
+	exec 8>&-
+fi
 
 # 2. Its BTF, on the host: without it the kfuncs silently do not exist.
 base=$build/btf/vmlinux-$kver.btf
