@@ -83,7 +83,7 @@ struct uls_entry {
 	};
 	unsigned long uaddr;		/* reported by ULS_IOC_QUERY */
 	struct uls_mm *um;		/* whom the pages are charged to */
-	struct llist_node gone_node;	/* lifecycle.c's queue of the dead */
+	struct llist_node gone_node;	/* on the gone list (registry.c) */
 
 	/* Under uls_registry_lock; emptied by file release or the free. */
 	struct list_head file_node;
@@ -107,7 +107,7 @@ int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len);
 int uls_unregister_current(void);
 int uls_query_current(unsigned long *uaddr, u64 *len);
 void uls_release_file(struct uls_file *uf);
-void uls_drop_gone(struct uls_entry *e);
+void uls_task_gone(struct task_struct *task, s32 why);
 void uls_seqs(u64 *retired, u64 *freed);
 int uls_wait_freed(u64 seq);
 
@@ -171,7 +171,7 @@ static __always_inline struct uls_entry *uls_table_find(const struct task_struct
 /*
  * The live entry of @task, or NULL. An entry whose task exited or exec'd
  * is dead from that moment on, though it leaves the table only when
- * lifecycle.c's work runs.
+ * registry.c's gone work runs.
  */
 static __always_inline struct uls_entry *uls_entry_of(const struct task_struct *task)
 {
@@ -180,10 +180,9 @@ static __always_inline struct uls_entry *uls_entry_of(const struct task_struct *
 	return READ_ONCE(e->room) >= 0 ? e : NULL;
 }
 
-/* lifecycle.c: exit and exec */
+/* lifecycle.c: the exit and exec hooks, which call uls_task_gone() */
 int uls_lifecycle_init(void);
 void uls_lifecycle_exit(void);
-void uls_lifecycle_sync(struct uls_entry *e);
 
 /* stats.c: counters for ULS_IOC_INFO and sysfs */
 enum uls_stat {
