@@ -23,7 +23,6 @@
 
 DEFINE_MUTEX(uls_registry_lock);
 static struct kmem_cache *uls_entry_cache;
-struct workqueue_struct *uls_wq;
 static LLIST_HEAD(uls_retired);
 
 /*
@@ -342,32 +341,18 @@ int uls_registry_init(void)
 {
 	/* Charged to the registering task's memory cgroup, like the pins. */
 	uls_entry_cache = KMEM_CACHE(uls_entry, SLAB_ACCOUNT);
-	if (!uls_entry_cache)
-		return -ENOMEM;
-	uls_wq = alloc_workqueue("uls", WQ_UNBOUND, 0);
-	if (!uls_wq) {
-		kmem_cache_destroy(uls_entry_cache);
-		return -ENOMEM;
-	}
-	uls_account_init();
-	return 0;
+	return uls_entry_cache ? 0 : -ENOMEM;
 }
 
 /*
  * Every file is closed by now (each holds a module reference), so every
  * entry is out of the table; and main.c took the exit and exec probes
  * down first, so nothing queues the gone work again. Let it finish, then
- * free what is retired now, then wait for the table's callbacks of both
- * grace periods.
+ * free every retired entry, now.
  */
 void uls_registry_exit(void)
 {
 	flush_work(&uls_gone_work);
 	flush_delayed_work(&uls_reap_work);
-	rcu_barrier_tasks_trace();
-	rcu_barrier();
-	destroy_workqueue(uls_wq);
-	uls_table_exit();
 	kmem_cache_destroy(uls_entry_cache);
-	uls_account_exit();
 }

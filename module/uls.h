@@ -96,10 +96,12 @@ static inline struct page **uls_entry_pages(struct uls_entry *e)
 	return e->nr_pages == 1 ? &e->page : e->pages;
 }
 
-/* registry.c */
-extern struct mutex uls_registry_lock;
-extern struct workqueue_struct *uls_wq;	/* the module's work, unbound */
+/* main.c: the module's parameters and workqueue */
 extern unsigned long uls_max_len;
+extern struct workqueue_struct *uls_wq;	/* the module's work, unbound */
+
+/* registry.c: the entries and their life, from registration to free */
+extern struct mutex uls_registry_lock;
 
 int uls_registry_init(void);
 void uls_registry_exit(void);
