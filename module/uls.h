@@ -186,26 +186,11 @@ static __always_inline struct uls_entry *uls_entry_of(const struct task_struct *
 int uls_lifecycle_init(void);
 void uls_lifecycle_exit(void);
 
-/* stats.c: counters for ULS_IOC_INFO and sysfs */
+/* stats.c: counters for ULS_IOC_INFO and sysfs, listed in stats.h */
 enum uls_stat {
-	ULS_STAT_ENTRIES,		/* alive, including those being freed */
-	ULS_STAT_PINNED_PAGES,		/* page pins held by entries */
-	ULS_STAT_CHARGED_PAGES,		/* distinct pages charged, all mms */
-	ULS_STAT_REGISTERED,		/* successful registrations, ever */
-	ULS_STAT_UNREGISTERED,
-	ULS_STAT_REPLACED,
-	ULS_STAT_RELEASED,		/* by closing the file */
-	ULS_STAT_EXITED,
-	ULS_STAT_EXECED,
-	ULS_STAT_FAILED_EINVAL,
-	ULS_STAT_FAILED_E2BIG,
-	ULS_STAT_FAILED_EOVERFLOW,
-	ULS_STAT_FAILED_EFAULT,
-	ULS_STAT_FAILED_EPERM,
-	ULS_STAT_FAILED_ENOMEM,
-	ULS_STAT_FAILED_EOPNOTSUPP,
-	ULS_STAT_FAILED_EAGAIN,
-	ULS_STAT_FAILED_OTHER,
+#define ULS_STAT(NAME, ...)		ULS_STAT_##NAME,
+#define ULS_STAT_FAILED(ERRNO, ...)	ULS_STAT_FAILED_##ERRNO,
+#include "stats.h"
 	ULS_STAT_NR,
 };
 
