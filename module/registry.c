@@ -121,32 +121,36 @@ static void uls_reap_fn(struct work_struct *work)
 static DECLARE_DELAYED_WORK(uls_reap_work, uls_reap_fn);
 
 /*
- * Free @e once no BPF program can hold its address any more. Under
- * uls_registry_lock; @e must already be out of the registry.
+ * Free @e once no BPF program can hold its address any more, counted as
+ * ended for @why. Under uls_registry_lock; @e must already be out of the
+ * table.
  */
 static void uls_entry_retire(struct uls_entry *e, enum uls_stat why)
 {
 	lockdep_assert_held(&uls_registry_lock);
 	WRITE_ONCE(uls_retire_seq, uls_retire_seq + 1);
 	uls_account_retired(e);
-	/* It ended when its task exited or exec'd, whoever came to free it. */
-	switch (READ_ONCE(e->room)) {
-	case ULS_ROOM_EXITED:
-		why = ULS_STAT_EXITED;
-		break;
-	case ULS_ROOM_EXECED:
-		why = ULS_STAT_EXECED;
-		break;
-	}
 	uls_stat_add(why, 1);
 	llist_add(&e->free_node, &uls_retired);
 	queue_delayed_work(uls_wq, &uls_reap_work, ULS_REAP_DELAY);
 }
 
-/* Take @e out of the registry; false if someone else did already. */
-static bool uls_entry_claim(struct uls_entry *e)
+/* How an entry marked gone ended: its room says which. */
+static enum uls_stat uls_gone_why(s32 room)
 {
-	return uls_table_remove(e);
+	return room == ULS_ROOM_EXECED ? ULS_STAT_EXECED : ULS_STAT_EXITED;
+}
+
+/*
+ * How @e ended, which its taker took out of the table for @why: when its
+ * task exited or exec'd, if that came first, whoever came to take it.
+ */
+static enum uls_stat uls_entry_why(const struct uls_entry *e,
+				   enum uls_stat why)
+{
+	s32 room = READ_ONCE(e->room);
+
+	return room < 0 ? uls_gone_why(room) : why;
 }
 
 int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len)
@@ -187,7 +191,7 @@ int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len)
 	 * grace periods end.
 	 */
 	if (old)
-		uls_entry_retire(old, ULS_STAT_REPLACED);
+		uls_entry_retire(old, uls_entry_why(old, ULS_STAT_REPLACED));
 	mutex_unlock(&uls_registry_lock);
 	return 0;
 
@@ -209,8 +213,8 @@ int uls_unregister_current(void)
 
 	mutex_lock(&uls_registry_lock);
 	e = uls_entry_of(current);
-	if (e && uls_entry_claim(e)) {
-		uls_entry_retire(e, ULS_STAT_UNREGISTERED);
+	if (e && uls_table_remove(e)) {
+		uls_entry_retire(e, uls_entry_why(e, ULS_STAT_UNREGISTERED));
 		ret = 0;
 	}
 	mutex_unlock(&uls_registry_lock);
@@ -270,8 +274,9 @@ void uls_release_file(struct uls_file *uf)
 	mutex_lock(&uls_registry_lock);
 	list_for_each_entry_safe(e, tmp, &uf->entries, file_node) {
 		list_del_init(&e->file_node);
-		if (uls_entry_claim(e))
-			uls_entry_retire(e, ULS_STAT_RELEASED);
+		if (!uls_table_remove(e))
+			continue;
+		uls_entry_retire(e, uls_entry_why(e, ULS_STAT_RELEASED));
 	}
 	mutex_unlock(&uls_registry_lock);
 }
@@ -288,8 +293,8 @@ static void uls_gone_fn(struct work_struct *work)
 
 	llist_for_each_entry_safe(e, tmp, batch, gone_node) {
 		mutex_lock(&uls_registry_lock);
-		if (uls_entry_claim(e))
-			uls_entry_retire(e, ULS_STAT_EXITED);
+		if (uls_table_remove(e))
+			uls_entry_retire(e, uls_gone_why(READ_ONCE(e->room)));
 		mutex_unlock(&uls_registry_lock);
 	}
 }

@@ -18,7 +18,7 @@ void uls_stat_failed(int err)
 	switch (err) {
 #define ULS_STAT(...)
 #define ULS_STAT_FAILED(ERRNO, ...)					\
-	case -(ERRNO): {							\
+	case -(ERRNO): {						\
 		s = ULS_STAT_FAILED_##ERRNO;				\
 		break;							\
 	}
@@ -38,8 +38,7 @@ static struct device_attribute uls_stat_attrs[ULS_STAT_NR] = {
 #define ULS_STAT(NAME, file)						\
 	[ULS_STAT_##NAME] = __ATTR(file, 0444, uls_stat_show, NULL),
 #define ULS_STAT_FAILED(ERRNO, errno)					\
-	[ULS_STAT_FAILED_##ERRNO] = __ATTR(failed_##errno, 0444,	\
-					   uls_stat_show, NULL),
+	ULS_STAT(FAILED_##ERRNO, failed_##errno)
 #include "stats.h"
 };
 
@@ -60,8 +59,7 @@ static DEVICE_ATTR_RO(table_slots);
 static struct attribute *uls_stats_attrs[] = {
 #define ULS_STAT(NAME, ...)						\
 	[ULS_STAT_##NAME] = &uls_stat_attrs[ULS_STAT_##NAME].attr,
-#define ULS_STAT_FAILED(ERRNO, ...)					\
-	[ULS_STAT_FAILED_##ERRNO] = &uls_stat_attrs[ULS_STAT_FAILED_##ERRNO].attr,
+#define ULS_STAT_FAILED(ERRNO, ...)	ULS_STAT(FAILED_##ERRNO)
 #include "stats.h"
 	[ULS_STAT_NR] = &dev_attr_table_slots.attr,
 	NULL,

@@ -16,9 +16,9 @@
  * registration is freed; the others only grow. The file names are ABI:
  * tests and tools read them.
  */
-ULS_STAT(ENTRIES, entries)		/* alive, including those being freed */
+ULS_STAT(ENTRIES, entries)		/* alive, and those being freed */
 ULS_STAT(PINNED_PAGES, pinned_pages)	/* page pins held by entries */
-ULS_STAT(CHARGED_PAGES, charged_pages)	/* distinct pages charged, all mms */
+ULS_STAT(CHARGED_PAGES, charged_pages)	/* distinct pages, all mms */
 ULS_STAT(REGISTERED, registered)	/* successful registrations, ever */
 ULS_STAT(UNREGISTERED, unregistered)
 ULS_STAT(REPLACED, replaced)

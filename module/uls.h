@@ -189,7 +189,7 @@ void uls_lifecycle_exit(void);
 /* stats.c: counters for ULS_IOC_INFO and sysfs, listed in stats.h */
 enum uls_stat {
 #define ULS_STAT(NAME, ...)		ULS_STAT_##NAME,
-#define ULS_STAT_FAILED(ERRNO, ...)	ULS_STAT_FAILED_##ERRNO,
+#define ULS_STAT_FAILED(ERRNO, ...)	ULS_STAT(FAILED_##ERRNO)
 #include "stats.h"
 	ULS_STAT_NR,
 };
