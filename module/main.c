@@ -88,7 +88,14 @@ static int __init uls_init(void)
 		goto err_account;
 	}
 
-	/* The table (table.c) starts out empty, statically: nothing to do. */
+	/* The table (table.c) starts out empty, statically. */
+#ifdef ULS_DEBUG
+	/* A debug build (make ULS_DEBUG=y) first tests it against a model. */
+	if (!uls_table_selftest()) {
+		ret = -ENOTRECOVERABLE;
+		goto err_table;
+	}
+#endif
 
 	ret = uls_registry_init();
 	if (ret)

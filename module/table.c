@@ -258,3 +258,5 @@ void uls_table_exit(void)
 	if (uls_table != &uls_table0)
 		uls_table_free(uls_table);
 }
+
+#include "selftest/table.c"

@@ -127,6 +127,9 @@ int uls_table_insert(struct uls_entry *e, struct uls_entry **old);
 bool uls_table_remove(struct uls_entry *e);
 unsigned long uls_table_slots(void);
 void uls_table_exit(void);
+#ifdef ULS_DEBUG
+bool uls_table_selftest(void);
+#endif
 
 static __always_inline unsigned long uls_table_hash(const void *task,
 						    unsigned int shift)
