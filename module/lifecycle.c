@@ -6,20 +6,10 @@
  * be found by name with for_each_kernel_tracepoint() and probed with
  * tracepoint_probe_register().
  *
- * A probe may not sleep, and the registry's writers hold a mutex. So a
- * probe only marks the entry gone, which every lookup honors from then on,
- * and queues it, lock-free; a work item takes it out of the registry and
- * retires it.
- *
- * Tracepoint probes ran with preemption disabled until 7.0. Since commit
- * a46023d5616e ("tracing: Guard __DECLARE_TRACE() use of __DO_TRACE_CALL()
- * with SRCU-fast") they run under SRCU-fast, preemptibly, which is no RCU
- * read-side section: the reap's synchronize_rcu() would not wait for a
- * probe holding an entry, or a slot array it is searching. So a probe takes
- * rcu_read_lock() itself, on every kernel.
- * Entries are found by task, so a thread that gets a dead one's pid
- * meanwhile has nothing to do with its entry; the exec'd image of the
- * task itself can register again, and replaces it.
+ * This file only hooks them: each probe tells the registry that its task
+ * is gone (uls_task_gone()), which takes it from there, without sleeping.
+ * The probes touch no entry themselves, so what keeps the registry's
+ * entries alive for them is the registry's business (registry.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -28,54 +18,6 @@
 #include <trace/events/sched.h>
 
 #include "uls.h"
-
-static LLIST_HEAD(uls_gone_list);
-
-static void uls_gone_work_fn(struct work_struct *work)
-{
-	struct llist_node *batch = llist_del_all(&uls_gone_list);
-	struct uls_entry *e, *tmp;
-
-	llist_for_each_entry_safe(e, tmp, batch, gone_node)
-		uls_drop_gone(e);
-}
-
-static DECLARE_WORK(uls_gone_work, uls_gone_work_fn);
-
-/*
- * An entry is freed only after an RCU grace period that began once it left
- * the registry, so one a probe found is alive until the probe returns, and
- * the free of an entry a probe queued waits here for the work to let go.
- */
-void uls_lifecycle_sync(struct uls_entry *e)
-{
-	if (READ_ONCE(e->room) < 0)
-		flush_work(&uls_gone_work);
-}
-
-static void uls_task_gone(struct task_struct *task, s32 why)
-{
-	struct uls_entry *e;
-	s32 room;
-
-	/* Until the entry is queued: the reap frees it only after RCU. */
-	rcu_read_lock();
-	e = uls_table_find(task);
-	/*
-	 * Dead to lookups from here on, and queued once: the first end (exec,
-	 * then perhaps exit) is the one that counts. Not registered (the
-	 * empty slot's stand-in), or gone already: room is negative.
-	 */
-	room = READ_ONCE(e->room);
-	do {
-		if (room < 0)
-			goto out;
-	} while (!try_cmpxchg(&e->room, &room, why));
-	llist_add(&e->gone_node, &uls_gone_list);
-	queue_work(uls_wq, &uls_gone_work);
-out:
-	rcu_read_unlock();
-}
 
 static ULS_TP_EXIT_PROBE(uls_probe_exit)
 {
@@ -122,9 +64,12 @@ void uls_lifecycle_exit(void)
 						    uls_tps[i].probe, NULL));
 		uls_tps[i].registered = false;
 	}
-	/* No probe runs any more, so nothing queues the work again. */
+	/*
+	 * No probe runs any more: none is left in this module's code, and
+	 * none calls uls_task_gone() again, which uls_registry_exit(), next
+	 * in main.c's exit, relies on.
+	 */
 	tracepoint_synchronize_unregister();
-	flush_work(&uls_gone_work);
 }
 
 int uls_lifecycle_init(void)

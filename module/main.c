@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * uls: user-local storage. Module entry points and parameters.
+ * uls: user-local storage. The module's parameters, and its entry points,
+ * which bring its parts up and down in one visible order.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -67,27 +68,59 @@ module_param_cb(max_user_pinned_pages, &uls_max_pinned_ops,
 		&uls_max_user_pinned_pages, 0644);
 MODULE_PARM_DESC(max_user_pinned_pages, "Most pages the processes of one user may have pinned, unless they have CAP_IPC_LOCK (default: a quarter of max_pinned_pages)");
 
+/* The registry's work (the gone and reap work items), unbound. */
+struct workqueue_struct *uls_wq;
+
+/*
+ * Each part of the module is brought up once the parts it uses are, and
+ * taken down, on failure or at exit, in the reverse order.
+ */
 static int __init uls_init(void)
 {
 	int ret;
 
+	/* Limits that the module's parameters left at 0 get their default. */
+	uls_account_init();
+
+	uls_wq = alloc_workqueue("uls", WQ_UNBOUND, 0);
+	if (!uls_wq) {
+		ret = -ENOMEM;
+		goto err_account;
+	}
+
+	/* The table (table.c) starts out empty, statically. */
+#ifdef ULS_DEBUG
+	/* A debug build (make ULS_DEBUG=y) first tests it against a model. */
+	if (!uls_table_selftest()) {
+		ret = -ENOTRECOVERABLE;
+		goto err_table;
+	}
+#endif
+
 	ret = uls_registry_init();
 	if (ret)
-		return ret;
+		goto err_table;
+
 	/*
 	 * The kfuncs first: a module built without BTF is refused here,
 	 * before user space can see a device that BPF could never reach.
+	 * Nothing unregisters them: the kernel drops them with the
+	 * module's BTF when the module goes.
 	 */
 	ret = uls_kfuncs_init();
 	if (ret)
 		goto err_registry;
+
 	/* Exit and exec must be seen before anyone can register. */
 	ret = uls_lifecycle_init();
 	if (ret)
 		goto err_registry;
+
+	/* /dev/uls, and its counters in sysfs (stats.c). */
 	ret = uls_dev_init();
 	if (ret)
 		goto err_lifecycle;
+
 	pr_info("user-local storage ready, ABI %d\n", ULS_ABI_VERSION);
 	return 0;
 
@@ -95,14 +128,28 @@ err_lifecycle:
 	uls_lifecycle_exit();
 err_registry:
 	uls_registry_exit();
+err_table:
+	uls_table_exit();
+	destroy_workqueue(uls_wq);
+err_account:
+	uls_account_exit();
 	return ret;
 }
 
 static void __exit uls_exit(void)
 {
+	/* No new file, so no new registration; open files hold the module. */
 	uls_dev_exit();
+	/* No probe calls uls_task_gone() any more. */
 	uls_lifecycle_exit();
+	/* Every entry retired, and freed after its grace periods. */
 	uls_registry_exit();
+	/* Nothing looks in the table any more: free it. */
+	uls_table_exit();
+	/* The registry's work is done. */
+	destroy_workqueue(uls_wq);
+	/* Every page uncharged. */
+	uls_account_exit();
 }
 
 module_init(uls_init);

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The registry: one entry per registered thread, found by its task in
- * table.c's table, which the kfuncs read locklessly.
+ * table.c's table, which the kfuncs read locklessly; and the life of each
+ * entry, from its registration until it is freed.
  *
- * Writers (register, unregister, file release, the exit and exec work and
- * the free work) serialize on uls_registry_lock, which also protects each
- * file's list of entries and the page accounting. An entry that leaves the
- * table is freed only after an RCU-tasks-trace grace period (sleepable BPF
- * programs) and then an RCU grace period (all other BPF programs, and the
- * exit and exec probes), and then from a workqueue, because unmapping and
- * unpinning sleep.
+ * Whoever takes an entry out of the table retires it: a replacing
+ * registration, unregister, the release of its file, or the gone work,
+ * for a task that exited or exec'd. Writers serialize on
+ * uls_registry_lock, which also protects each file's list of entries and
+ * the page accounting. A retired entry is freed only after an
+ * RCU-tasks-trace grace period (sleepable BPF programs) and then an RCU
+ * grace period (all other BPF programs, and uls_task_gone()), and then
+ * from a workqueue, because unmapping and unpinning sleep.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,8 +23,16 @@
 
 DEFINE_MUTEX(uls_registry_lock);
 static struct kmem_cache *uls_entry_cache;
-struct workqueue_struct *uls_wq;
 static LLIST_HEAD(uls_retired);
+
+/*
+ * Entries whose task exited or exec'd: marked gone (room < 0) and queued
+ * by uls_task_gone(), once each, for uls_gone_fn() to take out of the
+ * table.
+ */
+static LLIST_HEAD(uls_gone_list);
+static void uls_gone_fn(struct work_struct *work);
+static DECLARE_WORK(uls_gone_work, uls_gone_fn);
 
 /*
  * Registrations that ended, numbered in order (under uls_registry_lock),
@@ -70,15 +80,27 @@ static void uls_reap_fn(struct work_struct *work)
 		return;
 	/*
 	 * Sleepable BPF programs read under RCU Tasks Trace, the others and
-	 * the exit and exec probes under RCU: once both grace periods have
-	 * passed, nothing holds an entry of the batch.
+	 * uls_task_gone() under RCU: once both grace periods have passed,
+	 * none of them holds an entry of the batch.
 	 */
 	synchronize_rcu_tasks_trace();
 	synchronize_rcu();
 
-	/* The exit and exec work may still hold some in its batch. */
-	llist_for_each_entry(e, batch, free_node)
-		uls_lifecycle_sync(e);
+	/*
+	 * But the gone work may: an entry marked gone that someone else took
+	 * out of the table first is still on its list, or in the batch it is
+	 * working through. uls_task_gone() queued the work inside the RCU
+	 * read-side section that synchronize_rcu() waited for, so the work
+	 * that lets go of every such entry of this batch is queued or
+	 * running: one flush waits for it. (The tracepoints themselves need
+	 * no waiting here: their probes only call uls_task_gone().)
+	 */
+	llist_for_each_entry(e, batch, free_node) {
+		if (READ_ONCE(e->room) < 0) {
+			flush_work(&uls_gone_work);
+			break;
+		}
+	}
 
 	mutex_lock(&uls_registry_lock);
 	llist_for_each_entry(e, batch, free_node) {
@@ -99,32 +121,36 @@ static void uls_reap_fn(struct work_struct *work)
 static DECLARE_DELAYED_WORK(uls_reap_work, uls_reap_fn);
 
 /*
- * Free @e once no BPF program can hold its address any more. Under
- * uls_registry_lock; @e must already be out of the registry.
+ * Free @e once no BPF program can hold its address any more, counted as
+ * ended for @why. Under uls_registry_lock; @e must already be out of the
+ * table.
  */
 static void uls_entry_retire(struct uls_entry *e, enum uls_stat why)
 {
 	lockdep_assert_held(&uls_registry_lock);
 	WRITE_ONCE(uls_retire_seq, uls_retire_seq + 1);
 	uls_account_retired(e);
-	/* It ended when its task exited or exec'd, whoever came to free it. */
-	switch (READ_ONCE(e->room)) {
-	case ULS_ROOM_EXITED:
-		why = ULS_STAT_EXITED;
-		break;
-	case ULS_ROOM_EXECED:
-		why = ULS_STAT_EXECED;
-		break;
-	}
 	uls_stat_add(why, 1);
 	llist_add(&e->free_node, &uls_retired);
 	queue_delayed_work(uls_wq, &uls_reap_work, ULS_REAP_DELAY);
 }
 
-/* Take @e out of the registry; false if someone else did already. */
-static bool uls_entry_claim(struct uls_entry *e)
+/* How an entry marked gone ended: its room says which. */
+static enum uls_stat uls_gone_why(s32 room)
 {
-	return uls_table_remove(e);
+	return room == ULS_ROOM_EXECED ? ULS_STAT_EXECED : ULS_STAT_EXITED;
+}
+
+/*
+ * How @e ended, which its taker took out of the table for @why: when its
+ * task exited or exec'd, if that came first, whoever came to take it.
+ */
+static enum uls_stat uls_entry_why(const struct uls_entry *e,
+				   enum uls_stat why)
+{
+	s32 room = READ_ONCE(e->room);
+
+	return room < 0 ? uls_gone_why(room) : why;
 }
 
 int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len)
@@ -160,12 +186,12 @@ int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len)
 	uls_stat_add(ULS_STAT_REGISTERED, 1);
 	/*
 	 * The thread's previous registration, or the one its old image made
-	 * before an exec that lifecycle.c's work has not dropped yet, is now
+	 * before an exec that the gone work has not taken out yet, is now
 	 * unreachable; readers that already hold it keep it alive until the
 	 * grace periods end.
 	 */
 	if (old)
-		uls_entry_retire(old, ULS_STAT_REPLACED);
+		uls_entry_retire(old, uls_entry_why(old, ULS_STAT_REPLACED));
 	mutex_unlock(&uls_registry_lock);
 	return 0;
 
@@ -187,8 +213,8 @@ int uls_unregister_current(void)
 
 	mutex_lock(&uls_registry_lock);
 	e = uls_entry_of(current);
-	if (e && uls_entry_claim(e)) {
-		uls_entry_retire(e, ULS_STAT_UNREGISTERED);
+	if (e && uls_table_remove(e)) {
+		uls_entry_retire(e, uls_entry_why(e, ULS_STAT_UNREGISTERED));
 		ret = 0;
 	}
 	mutex_unlock(&uls_registry_lock);
@@ -248,48 +274,90 @@ void uls_release_file(struct uls_file *uf)
 	mutex_lock(&uls_registry_lock);
 	list_for_each_entry_safe(e, tmp, &uf->entries, file_node) {
 		list_del_init(&e->file_node);
-		if (uls_entry_claim(e))
-			uls_entry_retire(e, ULS_STAT_RELEASED);
+		if (!uls_table_remove(e))
+			continue;
+		uls_entry_retire(e, uls_entry_why(e, ULS_STAT_RELEASED));
 	}
 	mutex_unlock(&uls_registry_lock);
 }
 
-/* Process context: the task of @e exited or exec'd (lifecycle.c). */
-void uls_drop_gone(struct uls_entry *e)
+/*
+ * The task of each entry on the gone list exited or exec'd: take those
+ * still in the table out. uls_reap_fn() frees none of them before this is
+ * done with it, whoever retired it.
+ */
+static void uls_gone_fn(struct work_struct *work)
 {
-	mutex_lock(&uls_registry_lock);
-	if (uls_entry_claim(e))
-		uls_entry_retire(e, ULS_STAT_EXITED);
-	mutex_unlock(&uls_registry_lock);
+	struct llist_node *batch = llist_del_all(&uls_gone_list);
+	struct uls_entry *e, *tmp;
+
+	llist_for_each_entry_safe(e, tmp, batch, gone_node) {
+		mutex_lock(&uls_registry_lock);
+		if (uls_table_remove(e))
+			uls_entry_retire(e, uls_gone_why(READ_ONCE(e->room)));
+		mutex_unlock(&uls_registry_lock);
+	}
+}
+
+/*
+ * @task exited (@why is ULS_ROOM_EXITED) or exec'd (ULS_ROOM_EXECED):
+ * lifecycle.c's tracepoint probes say so. Its entry, if it has one, is
+ * dead to every lookup from here on. A probe may not sleep, and the
+ * registry's writers hold a mutex: so only mark the entry, lock-free, and
+ * queue it for the gone work.
+ *
+ * Entries are found by task, so a thread that gets a dead one's pid
+ * meanwhile has nothing to do with its entry; the exec'd image of the task
+ * itself can register again, and replaces it.
+ *
+ * Tracepoint probes ran with preemption disabled until 7.0. Since commit
+ * a46023d5616e ("tracing: Guard __DECLARE_TRACE() use of __DO_TRACE_CALL()
+ * with SRCU-fast") they run under SRCU-fast, preemptibly, which is no RCU
+ * read-side section: the reap's synchronize_rcu() would not wait for a
+ * probe holding an entry, or a slot array it is searching. So this takes
+ * rcu_read_lock() itself, on every kernel, around everything it does with
+ * them: that makes it one of the readers the reap and the table's frees
+ * wait for, and no other wait for the probes is needed before a free.
+ */
+void uls_task_gone(struct task_struct *task, s32 why)
+{
+	struct uls_entry *e;
+	s32 room;
+
+	rcu_read_lock();
+	e = uls_table_find(task);
+	/*
+	 * Dead to lookups from here on, and queued once: the first end (exec,
+	 * then perhaps exit) is the one that counts. Not registered (the
+	 * empty slot's stand-in), or gone already: room is negative.
+	 */
+	room = READ_ONCE(e->room);
+	do {
+		if (room < 0)
+			goto out;
+	} while (!try_cmpxchg(&e->room, &room, why));
+	llist_add(&e->gone_node, &uls_gone_list);
+	queue_work(uls_wq, &uls_gone_work);
+out:
+	rcu_read_unlock();
 }
 
 int uls_registry_init(void)
 {
 	/* Charged to the registering task's memory cgroup, like the pins. */
 	uls_entry_cache = KMEM_CACHE(uls_entry, SLAB_ACCOUNT);
-	if (!uls_entry_cache)
-		return -ENOMEM;
-	uls_wq = alloc_workqueue("uls", WQ_UNBOUND, 0);
-	if (!uls_wq) {
-		kmem_cache_destroy(uls_entry_cache);
-		return -ENOMEM;
-	}
-	uls_account_init();
-	return 0;
+	return uls_entry_cache ? 0 : -ENOMEM;
 }
 
 /*
  * Every file is closed by now (each holds a module reference), so every
- * entry is retired, and the exit and exec probes are gone: free what is
- * left now, then wait for the table's callbacks of both grace periods.
+ * entry is out of the table; and main.c took the exit and exec probes
+ * down first, so nothing queues the gone work again. Let it finish, then
+ * free every retired entry, now.
  */
 void uls_registry_exit(void)
 {
+	flush_work(&uls_gone_work);
 	flush_delayed_work(&uls_reap_work);
-	rcu_barrier_tasks_trace();
-	rcu_barrier();
-	destroy_workqueue(uls_wq);
-	uls_table_exit();
 	kmem_cache_destroy(uls_entry_cache);
-	uls_account_exit();
 }

@@ -244,10 +244,19 @@ unsigned long uls_table_slots(void)
 		       (READ_ONCE(uls_table_word) & ULS_TABLE_SHIFT_MASK));
 }
 
-/* Module exit: every entry is gone, and so is every reader. */
+/*
+ * Module exit: every entry is gone, and so is every reader. The slot
+ * arrays replaced earlier are freed by callbacks, this module's code,
+ * after both grace periods (the first callback queues the second): wait
+ * for them, then free the current one.
+ */
 void uls_table_exit(void)
 {
+	rcu_barrier_tasks_trace();
+	rcu_barrier();
 	WARN_ON(uls_table->used);
 	if (uls_table != &uls_table0)
 		uls_table_free(uls_table);
 }
+
+#include "selftest/table.c"

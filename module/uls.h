@@ -83,7 +83,7 @@ struct uls_entry {
 	};
 	unsigned long uaddr;		/* reported by ULS_IOC_QUERY */
 	struct uls_mm *um;		/* whom the pages are charged to */
-	struct llist_node gone_node;	/* lifecycle.c's queue of the dead */
+	struct llist_node gone_node;	/* on the gone list (registry.c) */
 
 	/* Under uls_registry_lock; emptied by file release or the free. */
 	struct list_head file_node;
@@ -96,10 +96,12 @@ static inline struct page **uls_entry_pages(struct uls_entry *e)
 	return e->nr_pages == 1 ? &e->page : e->pages;
 }
 
-/* registry.c */
-extern struct mutex uls_registry_lock;
-extern struct workqueue_struct *uls_wq;	/* the module's work, unbound */
+/* main.c: the module's parameters and workqueue */
 extern unsigned long uls_max_len;
+extern struct workqueue_struct *uls_wq;	/* the module's work, unbound */
+
+/* registry.c: the entries and their life, from registration to free */
+extern struct mutex uls_registry_lock;
 
 int uls_registry_init(void);
 void uls_registry_exit(void);
@@ -107,7 +109,7 @@ int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len);
 int uls_unregister_current(void);
 int uls_query_current(unsigned long *uaddr, u64 *len);
 void uls_release_file(struct uls_file *uf);
-void uls_drop_gone(struct uls_entry *e);
+void uls_task_gone(struct task_struct *task, s32 why);
 void uls_seqs(u64 *retired, u64 *freed);
 int uls_wait_freed(u64 seq);
 
@@ -125,6 +127,9 @@ int uls_table_insert(struct uls_entry *e, struct uls_entry **old);
 bool uls_table_remove(struct uls_entry *e);
 unsigned long uls_table_slots(void);
 void uls_table_exit(void);
+#ifdef ULS_DEBUG
+bool uls_table_selftest(void);
+#endif
 
 static __always_inline unsigned long uls_table_hash(const void *task,
 						    unsigned int shift)
@@ -171,7 +176,7 @@ static __always_inline struct uls_entry *uls_table_find(const struct task_struct
 /*
  * The live entry of @task, or NULL. An entry whose task exited or exec'd
  * is dead from that moment on, though it leaves the table only when
- * lifecycle.c's work runs.
+ * registry.c's gone work runs.
  */
 static __always_inline struct uls_entry *uls_entry_of(const struct task_struct *task)
 {
@@ -180,31 +185,15 @@ static __always_inline struct uls_entry *uls_entry_of(const struct task_struct *
 	return READ_ONCE(e->room) >= 0 ? e : NULL;
 }
 
-/* lifecycle.c: exit and exec */
+/* lifecycle.c: the exit and exec hooks, which call uls_task_gone() */
 int uls_lifecycle_init(void);
 void uls_lifecycle_exit(void);
-void uls_lifecycle_sync(struct uls_entry *e);
 
-/* stats.c: counters for ULS_IOC_INFO and sysfs */
+/* stats.c: counters for ULS_IOC_INFO and sysfs, listed in stats.h */
 enum uls_stat {
-	ULS_STAT_ENTRIES,		/* alive, including those being freed */
-	ULS_STAT_PINNED_PAGES,		/* page pins held by entries */
-	ULS_STAT_CHARGED_PAGES,		/* distinct pages charged, all mms */
-	ULS_STAT_REGISTERED,		/* successful registrations, ever */
-	ULS_STAT_UNREGISTERED,
-	ULS_STAT_REPLACED,
-	ULS_STAT_RELEASED,		/* by closing the file */
-	ULS_STAT_EXITED,
-	ULS_STAT_EXECED,
-	ULS_STAT_FAILED_EINVAL,
-	ULS_STAT_FAILED_E2BIG,
-	ULS_STAT_FAILED_EOVERFLOW,
-	ULS_STAT_FAILED_EFAULT,
-	ULS_STAT_FAILED_EPERM,
-	ULS_STAT_FAILED_ENOMEM,
-	ULS_STAT_FAILED_EOPNOTSUPP,
-	ULS_STAT_FAILED_EAGAIN,
-	ULS_STAT_FAILED_OTHER,
+#define ULS_STAT(NAME, ...)		ULS_STAT_##NAME,
+#define ULS_STAT_FAILED(ERRNO, ...)	ULS_STAT(FAILED_##ERRNO)
+#include "stats.h"
 	ULS_STAT_NR,
 };
 

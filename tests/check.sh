@@ -14,7 +14,8 @@
 # With --kdir, KVER is a kernel built from source in DIR (no package, so
 # no DKMS: tests/debug/kernel.sh): the module is built by Kbuild from a
 # copy of the sources, in the --root chroot the tree was built in (with
-# its compiler), and DIR's bzImage is booted.
+# its compiler), as a debug build (ULS_DEBUG=y: it runs its self-tests at
+# load, and the guest reports them), and DIR's bzImage is booted.
 # --mem, --timeout: the VM's memory and time limit (run.sh); each --append
 # adds to the kernel command line.
 # With --demo, run the switch-count demo and print its transcript instead;
@@ -74,14 +75,18 @@ if [ -n "$kdir" ]; then
 	# In the chroot, whose gcc built the tree: both directories appear
 	# there at their paths, the tree read-only (other runs share it).
 	# The chroot's clean environment keeps our make's flags out.
+	# A debug build, for a debug kernel: the guest's run-check expects
+	# its self-tests' lines in the kernel log when it finds the marker.
 	if "$top/tests/matrix/chroot-run.sh" --ro-bind "$kdir" --bind "$src" "$root" \
-		make -C "$kdir" M="$src" -j"$(nproc)" modules > "$work/kbuild.log" 2>&1; then
+		make -C "$kdir" M="$src" ULS_DEBUG=y -j"$(nproc)" modules \
+		> "$work/kbuild.log" 2>&1; then
 		res "ok kbuild_module"
 	else
 		tail -n 40 "$work/kbuild.log" >&2
 		res "not ok kbuild_module # see $work/kbuild.log"
 	fi
 	ko=$(ls "$src/uls.ko" 2>/dev/null || true)
+	: > "$work/payload/guest/debug-build"
 else
 	how=dkms
 	# One DKMS tree per chroot, and another check (a second worktree,
