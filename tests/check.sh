@@ -19,7 +19,7 @@
 # adds to the kernel command line.
 # With --demo, run the switch-count demo and print its transcript instead;
 # with --bench, run the benchmarks (uls_bench) and write their results and
-# plots to OUT (tests/bench/report.sh).
+# plots to OUT (tests/bench/report.py).
 set -eu
 
 usage() {
@@ -215,7 +215,7 @@ if [ $demo = 1 ]; then
 fi
 if [ -n "$bench" ]; then
 	grep -h '^not ok' "$host_results" "$work/vm.results" >&2 || true
-	"$top/tests/bench/report.sh" "$work/vm.results" "$bench" "$kver" ||
+	"$top/tests/bench/report.py" "$work/vm.results" "$bench" "$kver" ||
 		exit 1
 	cp "$work/vm.results" "$bench/bench.results"
 	! grep -q '^not ok' "$host_results" "$work/vm.results" &&
