@@ -36,7 +36,8 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
 O ?= build
 override O := $(abspath $(O))
-# O is also kbuild's output directory: keep ours out of the kernel's make.
+# O is also kbuild's output directory: keep ours out of the kernel's make
+# (the runs below hand it to their sub-make themselves).
 MAKEOVERRIDES := $(filter-out O=%,$(MAKEOVERRIDES))
 ULS_CACHE ?= $(HOME)/.cache/uls
 export ULS_CACHE
@@ -201,7 +202,7 @@ RUN_TOOLS = bpf user tests $(BTFIDS)
 check:
 	tests/setup-host.sh
 	$(SETUP) $(O)/matrix.list $(ASKED_KVER)
-	$(MAKE) check-run VMLINUX_BTF=$(CORE_BTF)
+	$(MAKE) check-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
 
 # The debug tier is the matrix's kernels built from source, "debug" (6.1)
 # and "debug-7.2" (tests/debug), run by `make check` after the others.
@@ -209,7 +210,7 @@ DEBUG_KERNELS ?= debug debug-7.2
 check-debug:
 	tests/setup-host.sh
 	$(SETUP) $(O)/matrix.list $(DEBUG_KERNELS)
-	$(MAKE) check-run VMLINUX_BTF=$(CORE_BTF)
+	$(MAKE) check-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
 
 check-run: $(RUN_TOOLS)
 	tests/matrix/run.sh $(O) $(O)/matrix.list
@@ -221,7 +222,7 @@ BENCH_OUT := $(O)/bench
 bench:
 	tests/setup-host.sh bench
 	$(SETUP) $(O)/bench.list $(or $(ASKED_KVER),$(BENCH_KERNELS))
-	$(MAKE) bench-run VMLINUX_BTF=$(CORE_BTF)
+	$(MAKE) bench-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
 
 bench-run: $(RUN_TOOLS)
 	tests/bench/run.sh $(O) $(O)/bench.list $(BENCH_OUT)
@@ -234,7 +235,7 @@ DEMO_KERNEL ?= 6.1
 demo:
 	tests/setup-host.sh
 	$(SETUP) $(O)/demo.list $(or $(ASKED_KVER),$(DEMO_KERNEL))
-	$(MAKE) demo-run VMLINUX_BTF=$(CORE_BTF)
+	$(MAKE) demo-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
 
 demo-run: $(RUN_TOOLS)
 	while read -r kver root name opts; do \
