@@ -17,7 +17,9 @@
 #                              debootstrap root (the CI's first step)
 #   make bench [KVER=<kernel>] the benchmarks, in the VM of 6.1 and 7.2 (or
 #                              one kernel): results and plots under
-#                              bench/results/<kernel>/
+#                              $(O)/bench/<kernel>/
+#   make bench-publish         copy them to bench/results/<kernel>/, the
+#                              figures the README shows
 #   make install               libuls, ulsctl and the headers
 
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
@@ -34,7 +36,8 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
 O ?= build
 override O := $(abspath $(O))
-# O is also kbuild's output directory: keep ours out of the kernel's make.
+# O is also kbuild's output directory: keep ours out of the kernel's make
+# (the runs below hand it to their sub-make themselves).
 MAKEOVERRIDES := $(filter-out O=%,$(MAKEOVERRIDES))
 ULS_CACHE ?= $(HOME)/.cache/uls
 export ULS_CACHE
@@ -53,7 +56,7 @@ Q := $(if $(V),,@)
 msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(O)/%,%,$(2))'
 
 .PHONY: all module clean-module bpf user tests check check-debug check-run demo \
-	demo-run bench bench-run check-fresh FORCE \
+	demo-run bench bench-run bench-publish check-fresh FORCE \
 	dkms-install dkms-uninstall install clean
 all: module bpf user tests
 
@@ -199,7 +202,7 @@ RUN_TOOLS = bpf user tests $(BTFIDS)
 check:
 	tests/setup-host.sh
 	$(SETUP) $(O)/matrix.list $(ASKED_KVER)
-	$(MAKE) check-run VMLINUX_BTF=$(CORE_BTF)
+	$(MAKE) check-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
 
 # The debug tier is the matrix's kernels built from source, "debug" (6.1)
 # and "debug-7.2" (tests/debug), run by `make check` after the others.
@@ -207,27 +210,32 @@ DEBUG_KERNELS ?= debug debug-7.2
 check-debug:
 	tests/setup-host.sh
 	$(SETUP) $(O)/matrix.list $(DEBUG_KERNELS)
-	$(MAKE) check-run VMLINUX_BTF=$(CORE_BTF)
+	$(MAKE) check-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
 
 check-run: $(RUN_TOOLS)
 	tests/matrix/run.sh $(O) $(O)/matrix.list
 
-# Without KVER, the oldest and the newest kernel of the matrix.
+# Without KVER, the oldest and the newest kernel of the matrix. A run
+# writes under $(O) only: the figures in git change with bench-publish.
 BENCH_KERNELS ?= 6.1 7.2
+BENCH_OUT := $(O)/bench
 bench:
 	tests/setup-host.sh bench
 	$(SETUP) $(O)/bench.list $(or $(ASKED_KVER),$(BENCH_KERNELS))
-	$(MAKE) bench-run VMLINUX_BTF=$(CORE_BTF)
+	$(MAKE) bench-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
 
 bench-run: $(RUN_TOOLS)
-	tests/bench/run.sh $(O) $(O)/bench.list
+	tests/bench/run.sh $(O) $(O)/bench.list $(BENCH_OUT)
+
+bench-publish:
+	tests/bench/publish.sh $(BENCH_OUT) bench/results
 
 # Without KVER, Debian 12's own kernel.
 DEMO_KERNEL ?= 6.1
 demo:
 	tests/setup-host.sh
 	$(SETUP) $(O)/demo.list $(or $(ASKED_KVER),$(DEMO_KERNEL))
-	$(MAKE) demo-run VMLINUX_BTF=$(CORE_BTF)
+	$(MAKE) demo-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
 
 demo-run: $(RUN_TOOLS)
 	while read -r kver root name opts; do \

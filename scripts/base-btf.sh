@@ -13,7 +13,9 @@
 #   4. /usr/lib/debug/boot/vmlinux-KVER   debug symbols package
 #
 # The source used is named on stderr.  OUT must start with the BTF magic
-# 0xeB9F; it is written atomically (temp file + mv).
+# 0xeB9F; it is written atomically (temp file + mv).  From an ELF vmlinux,
+# "uls-btfids extract-btf" takes the .BTF section: ULS_BTFIDS if set, else
+# one built into a temp dir (btfids/get.sh) when first needed.
 #
 # With ULS_KROOT set to a directory (a chroot holding the kernel's packages),
 # the paths above are looked up under it, and the running kernel is not.
@@ -53,30 +55,23 @@ has_btf_magic() {
 	[ "$magic" = 9feb ] || [ "$magic" = eb9f ]
 }
 
-# elf_btf ELF DEST: copy the .BTF section of ELF to DEST as raw bytes.
-# "objcopy -O binary" only emits SHF_ALLOC sections: in a BTF-only vmlinux
-# .BTF may not be alloc, so mark it (only then: on a full vmlinux it would
-# move the section's load address and pad the output).
+# elf_btf ELF DEST: copy the .BTF section of ELF to DEST as raw bytes, or
+# say why not in $why.
+btfids=
+why=
 elf_btf() {
-	# shellcheck disable=SC2046
-	set -- "$1" "$2" $(LC_ALL=C readelf -SW "$1" 2>/dev/null | sed -n \
-		's/^ *\[ *[0-9]*\] \.BTF  *[A-Z_]*  *[0-9a-f]*  *[0-9a-f]*  *\([0-9a-f]*\)  *[0-9a-f]*  *\([A-Za-z]*\)  *[0-9].*/\1 \2/p')
-	[ $# -ge 3 ] || { echo "no .BTF section"; return 1; }
-	size=$((0x$3))
-	case ${4:-} in
-	*A*) setflags= ;;
-	*) setflags="--set-section-flags .BTF=alloc,readonly" ;;
-	esac
-	# shellcheck disable=SC2086
-	objcopy -O binary --only-section=.BTF $setflags "$1" "$2" 2>"$work/objcopy.err" || {
-		echo "objcopy failed: $(head -n 1 "$work/objcopy.err")"
-		return 1
-	}
-	got=$(wc -c <"$2")
-	[ "$got" -eq "$size" ] || {
-		echo "objcopy wrote $got bytes, .BTF has $size"
-		return 1
-	}
+	if [ -z "$btfids" ]; then
+		btfids=$("$here/btfids/get.sh" "$work" 2>"$work/btfids.err") || {
+			btfids=
+			why=$(tail -n 1 "$work/btfids.err")
+			return 1
+		}
+	fi
+	"$btfids" extract-btf "$1" "$2" 2>"$work/btfids.err" && return 0
+	why=$(tail -n 1 "$work/btfids.err")
+	why=${why#uls-btfids: ERROR: }
+	why=${why#"$1: "}
+	return 1
 }
 
 # try SOURCE-DESCRIPTION: $raw holds the candidate; accept it if valid.
@@ -98,10 +93,10 @@ raw=$work/btf
 try_elf() {
 	if [ ! -e "$1" ]; then
 		note "$1: not present"
-	elif msg=$(elf_btf "$1" "$raw"); then
+	elif elf_btf "$1" "$raw"; then
 		accept "$1"
 	else
-		note "$1: $msg"
+		note "$1: $why"
 	fi
 }
 
@@ -130,10 +125,10 @@ f=$root/boot/vmlinuz-$kver
 	f=$root/usr/lib/modules/$kver/vmlinuz
 if [ -e "$f" ]; then
 	if "$here/extract-vmlinux.sh" "$f" "$work/vmlinux" 2>"$work/extract.err"; then
-		if msg=$(elf_btf "$work/vmlinux" "$raw"); then
+		if elf_btf "$work/vmlinux" "$raw"; then
 			accept "$f"
 		else
-			note "$f: $msg"
+			note "$f: $why"
 		fi
 		rm -f "$work/vmlinux"
 	else

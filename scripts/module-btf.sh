@@ -68,19 +68,11 @@ has_section() {
 		sed -n 's/^ *\[ *[0-9]*\] \([^ ]*\) .*/\1/p' | grep -qxF "$2"
 }
 
-# uls-btfids: given, or built from the source next to this script
-if [ -n "${ULS_BTFIDS:-}" ]; then
-	btfids=$ULS_BTFIDS
-	[ -x "$btfids" ] || fail "cannot be checked: ULS_BTFIDS=$btfids is not executable"
-else
-	btfids=$work/uls-btfids
-	# a clean sub-make: do not inherit Kbuild's MAKEFLAGS (O=, -j fds)
-	if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
-		make -s -C "$here/btfids" O="$work" >"$work/build.log" 2>&1; then
-		cat "$work/build.log" >&2
-		fail "cannot be checked: building uls-btfids failed (needs gcc, make, libbpf-dev, libelf-dev, zlib1g-dev)"
-	fi
-fi
+# uls-btfids: given, or built from the source next to this script; and
+# base-btf.sh takes the same.
+btfids=$("$here/btfids/get.sh" "$work") || fail "cannot be checked: no uls-btfids"
+ULS_BTFIDS=$btfids
+export ULS_BTFIDS
 
 base=
 # get_base WHAT-FAILS: set $base to the raw base BTF of $kver (cached if

@@ -20,7 +20,7 @@
 # adds to the kernel command line.
 # With --demo, run the switch-count demo and print its transcript instead;
 # with --bench, run the benchmarks (uls_bench) and write their results and
-# plots to OUT (tests/bench/report.sh).
+# plots to OUT (tests/bench/report.py).
 set -eu
 
 usage() {
@@ -123,14 +123,14 @@ fi
 
 # 2. Its BTF, on the host: without it the kfuncs silently do not exist.
 base=$build/btf/vmlinux-$kver.btf
+btfids=$build/scripts/uls-btfids
 if [ -n "$kdir" ]; then
-	# Always from the tree: another config keeps the same KVER. .BTF is
-	# an allocated section of a full vmlinux, so -O binary copies it.
+	# Always from the tree: another config keeps the same KVER.
 	mkdir -p "$build/btf"
-	objcopy -O binary --only-section=.BTF "$kdir/vmlinux" "$base"
+	"$btfids" extract-btf "$kdir/vmlinux" "$base"
 elif [ ! -s "$base" ]; then
 	mkdir -p "$build/btf"
-	ULS_KROOT=$root "$top/scripts/base-btf.sh" "$kver" "$base"
+	ULS_BTFIDS=$btfids ULS_KROOT=$root "$top/scripts/base-btf.sh" "$kver" "$base"
 fi
 if readelf -S "$work/payload/uls.ko" | grep -q ' \.BTF ' &&
    readelf -S "$work/payload/uls.ko" | grep -q ' \.BTF_ids '; then
@@ -140,7 +140,7 @@ else
 fi
 # ULS_CHECK_FUNCS: the kfunc names, from the Makefile (kfuncs/kfuncs.c).
 # shellcheck disable=SC2046
-if "$build/scripts/uls-btfids" check --base "$base" "$work/payload/uls.ko" \
+if "$btfids" check --base "$base" "$work/payload/uls.ko" \
 	$(for f in ${ULS_CHECK_FUNCS:?run through make}; do echo --func "$f"; done) \
 	> "$work/btf-check.log" 2>&1; then
 	res "ok ${how}_module_btf_ids_resolved"
@@ -220,7 +220,7 @@ if [ $demo = 1 ]; then
 fi
 if [ -n "$bench" ]; then
 	grep -h '^not ok' "$host_results" "$work/vm.results" >&2 || true
-	"$top/tests/bench/report.sh" "$work/vm.results" "$bench" "$kver" ||
+	"$top/tests/bench/report.py" "$work/vm.results" "$bench" "$kver" ||
 		exit 1
 	cp "$work/vm.results" "$bench/bench.results"
 	! grep -q '^not ok' "$host_results" "$work/vm.results" &&

@@ -7,7 +7,8 @@
 # uls needs, and nothing else: no kernel image or headers, no apt source,
 # no DKMS registration. The kernels the tests boot, their headers and the
 # DKMS builds for them live in the chroots of tests/matrix, in the cache.
-# "bench" adds what make bench plots with (gnuplot, tests/bench/report.sh).
+# "bench" adds what make bench reports and plots with (python3 and gnuplot,
+# tests/bench/report.py).
 # The debug kernels are built in their chroots (tests/debug/kernel.sh),
 # which get their build tools from tests/matrix/setup.sh.
 # Idempotent: when everything is there already it returns at once.
@@ -21,7 +22,7 @@ libelf-dev zlib1g-dev libzstd-dev dwarves kmod xz-utils zstd cpio
 busybox-static qemu-system-x86 debootstrap"
 for profile in "$@"; do
 	case $profile in
-	bench) pkgs="$pkgs gnuplot-nox" ;;
+	bench) pkgs="$pkgs python3 gnuplot-nox" ;;
 	*) echo "usage: $0 [bench]" >&2; exit 2 ;;
 	esac
 done

@@ -4,6 +4,7 @@
  *
  *   uls-btfids resolve [--base BASE.btf] MODULE.ko
  *   uls-btfids check   [--base BASE.btf] MODULE.ko [--func NAME]...
+ *   uls-btfids extract-btf VMLINUX OUT
  *
  * A small stand-in for the kernel's tools/bpf/resolve_btfids, for kernel
  * headers that ship neither vmlinux nor resolve_btfids.  The layout of
@@ -32,6 +33,10 @@
  * every id is non-zero and names a type of the right kind and name, every
  * set has the cnt its symbol size implies and is sorted, and each --func
  * NAME is a FUNC in some set8.
+ *
+ * "extract-btf" writes the .BTF section of a kernel's ELF vmlinux to OUT:
+ * the base BTF that /sys/kernel/btf/vmlinux shows while that kernel runs,
+ * for a kernel that does not (scripts/base-btf.sh).
  */
 #define _GNU_SOURCE
 #include <byteswap.h>
@@ -45,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/btf.h>
@@ -214,15 +220,11 @@ static int add_sym(struct module *m, const char *name, const GElf_Sym *sym,
 	return 0;
 }
 
-/* Find .BTF, .BTF.base, .BTF_ids and the __BTF_ID__ symbols. */
-static int module_open(struct module *m, const char *path, bool rdwr)
+/* Open @path as an ELF file: m->fd, m->elf, m->swap and its @shstrndx. */
+static int elf_open(struct module *m, const char *path, bool rdwr,
+		    Elf_Cmd cmd, size_t *shstrndx)
 {
-	Elf_Scn *scn = NULL, *symscn = NULL;
-	GElf_Shdr sh, symsh = {}, idsh = {};
-	size_t shstrndx, ids_ndx = 0;
 	GElf_Ehdr ehdr;
-	Elf_Data *data;
-	int i, n, err;
 
 	m->path = path;
 	m->fd = open(path, rdwr ? O_RDWR : O_RDONLY);
@@ -231,13 +233,32 @@ static int module_open(struct module *m, const char *path, bool rdwr)
 		return -1;
 	}
 	elf_version(EV_CURRENT);
-	m->elf = elf_begin(m->fd, ELF_C_READ, NULL);
-	if (!m->elf || elf_kind(m->elf) != ELF_K_ELF ||
-	    !gelf_getehdr(m->elf, &ehdr) || elf_getshdrstrndx(m->elf, &shstrndx)) {
-		error("%s: not an ELF file: %s", path, elf_errmsg(-1));
+	m->elf = elf_begin(m->fd, cmd, NULL);
+	if (m->elf && elf_kind(m->elf) != ELF_K_ELF) {
+		error("%s: not an ELF file", path);
+		return -1;
+	}
+	if (!m->elf || !gelf_getehdr(m->elf, &ehdr) ||
+	    elf_getshdrstrndx(m->elf, shstrndx)) {
+		error("%s: cannot read its ELF headers: %s", path,
+		      elf_errmsg(-1));
 		return -1;
 	}
 	m->swap = ehdr.e_ident[EI_DATA] != ELFDATANATIVE;
+	return 0;
+}
+
+/* Find .BTF, .BTF.base, .BTF_ids and the __BTF_ID__ symbols. */
+static int module_open(struct module *m, const char *path, bool rdwr)
+{
+	Elf_Scn *scn = NULL, *symscn = NULL;
+	GElf_Shdr sh, symsh = {}, idsh = {};
+	size_t shstrndx, ids_ndx = 0;
+	Elf_Data *data;
+	int i, n, err;
+
+	if (elf_open(m, path, rdwr, ELF_C_READ, &shstrndx))
+		return -1;
 
 	while ((scn = elf_nextscn(m->elf, scn))) {
 		const char *name;
@@ -773,14 +794,123 @@ static int do_check(struct module *m, const char *base_path,
 }
 
 /* ------------------------------------------------------------------ */
+/* extract-btf                                                        */
+/* ------------------------------------------------------------------ */
+
+static int write_file(const char *path, const void *buf, size_t size)
+{
+	const char *p = buf;
+	int fd, err = 0;
+	struct stat st;
+	bool regular;
+	ssize_t wr;
+	size_t done;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0) {
+		error("cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	regular = !fstat(fd, &st) && S_ISREG(st.st_mode);
+	for (done = 0; done < size; done += wr) {
+		wr = write(fd, p + done, size - done);
+		if (wr > 0)
+			continue;
+		if (wr < 0 && errno == EINTR) {
+			wr = 0;
+			continue;
+		}
+		err = wr ? errno : EIO;
+		break;
+	}
+	if (close(fd) && !err)
+		err = errno;
+	if (!err)
+		return 0;
+	error("cannot write %s: %s", path, strerror(err));
+	/* No half a BTF left behind; but OUT may be a device: keep that. */
+	if (regular)
+		unlink(path);
+	return -1;
+}
+
+/*
+ * The bytes go out as they are in the file, in its byte order, as the
+ * kernel's /sys/kernel/btf/vmlinux would show them on that machine:
+ * libbpf reads either order.
+ */
+static int do_extract_btf(const char *path, const char *out)
+{
+	struct module m = { .fd = -1 };
+	Elf_Scn *scn = NULL;
+	size_t shstrndx, nr_scns;
+	Elf_Data *data;
+	GElf_Shdr sh;
+	__u16 magic;
+	int err = -1;
+
+	/* A vmlinux with its DWARF is large: map it, read only .BTF. */
+	if (elf_open(&m, path, false, ELF_C_READ_MMAP, &shstrndx))
+		goto out;
+	while ((scn = elf_nextscn(m.elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		name = elf_strptr(m.elf, shstrndx, sh.sh_name);
+		if (name && !strcmp(name, BTF_SEC))
+			break;
+	}
+	/* libelf reads a section header table cut short as none at all. */
+	if (!scn && (elf_getshdrnum(m.elf, &nr_scns) || !nr_scns)) {
+		error("%s: no section headers (a truncated file?)", path);
+		goto out;
+	}
+	if (!scn) {
+		error("%s: no %s section (a kernel without CONFIG_DEBUG_INFO_BTF?)",
+		      path, BTF_SEC);
+		goto out;
+	}
+	if (sh.sh_type == SHT_NOBITS) {
+		error("%s: %s has no contents in this file (NOBITS: a stripped debug file?)",
+		      path, BTF_SEC);
+		goto out;
+	}
+	/* The kernel reads its .BTF in place: it is never compressed. */
+	if (sh.sh_flags & SHF_COMPRESSED) {
+		error("%s: %s is compressed", path, BTF_SEC);
+		goto out;
+	}
+	data = elf_rawdata(scn, NULL);
+	if (!data || data->d_size != sh.sh_size) {
+		error("%s: cannot read %s: %s", path, BTF_SEC, elf_errmsg(-1));
+		goto out;
+	}
+	magic = 0;
+	if (data->d_size >= sizeof(struct btf_header))
+		memcpy(&magic, data->d_buf, sizeof(magic));
+	if ((m.swap ? bswap_16(magic) : magic) != BTF_MAGIC) {
+		error("%s: %s does not start with a BTF header (magic 0x%x)",
+		      path, BTF_SEC, BTF_MAGIC);
+		goto out;
+	}
+	err = write_file(out, data->d_buf, data->d_size);
+out:
+	module_close(&m);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
 
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: uls-btfids resolve [--base BASE.btf] MODULE.ko\n"
 		"       uls-btfids check   [--base BASE.btf] MODULE.ko [--func NAME]...\n"
+		"       uls-btfids extract-btf VMLINUX OUT\n"
 		"BASE.btf is raw BTF or an ELF with .BTF; it may be omitted when\n"
-		"MODULE.ko has a .BTF.base section.\n");
+		"MODULE.ko has a .BTF.base section. extract-btf writes the .BTF\n"
+		"section of the ELF file VMLINUX to OUT, as raw BTF.\n");
 	exit(2);
 }
 
@@ -794,6 +924,11 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		usage();
 	cmd = argv[1];
+	if (!strcmp(cmd, "extract-btf")) {
+		if (argc != 4 || argv[2][0] == '-' || argv[3][0] == '-')
+			usage();
+		return do_extract_btf(argv[2], argv[3]) ? 1 : 0;
+	}
 	if (strcmp(cmd, "resolve") && strcmp(cmd, "check"))
 		usage();
 	funcs = calloc(argc, sizeof(*funcs));

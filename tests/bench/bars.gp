@@ -2,7 +2,7 @@
 #
 # gnuplot -c bars.gp PNG DATA TITLE SUBTITLE YLABEL LOG WIDTH YMIN YMAX
 #
-# A bar per line of DATA ("X LABEL MEDIAN P25 P75 MIN MAX", as report.sh
+# A bar per line of DATA ("X LABEL MEDIAN P25 P75 MIN MAX", as report.py
 # writes it): the median, with an error bar from p25 to p75 and the
 # median written above it. LOG 1 for a log-scale y axis (YMIN > 0).
 # YMIN and YMAX: the least p25 and the greatest p75, the y range is set

@@ -7,7 +7,7 @@
  * within a round; a ratio is the median of the per-round ratios, and its
  * spread their quartiles.
  *
- * Prints, on stdout, the result lines tests/bench/report.sh reads:
+ * Prints, on stdout, the result lines tests/bench/report.py reads:
  * SAMPLE <metric> <unit> <value> per round, RATIO/BYTES/PAGES <name>
  * <value>, SPREAD <name> <p25> <p75>, INFO <key> <value>, and "not ok
  * <what> # why" for whatever could not be measured. Exit status 1 then.

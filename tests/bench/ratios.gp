@@ -3,7 +3,7 @@
 # gnuplot -c ratios.gp PNG DATA TITLE SUBTITLE WIDTH YMIN YMAX
 #
 # A bar per line of DATA ("X LABEL VALUE LO HI TARGET COLOUR TOP", as
-# report.sh writes it) on a log-scale y axis: the ratio, its spread as an
+# report.py writes it) on a log-scale y axis: the ratio, its spread as an
 # error bar (LO = HI = VALUE when there is none), its target as a short
 # black line (TARGET NaN when there is none), the value written at TOP,
 # the higher of HI and TARGET. COLOUR (an RGB number) says whether the
