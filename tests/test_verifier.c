@@ -127,7 +127,7 @@ static int compile_msg(const char *pattern, regex_t *re)
 	return regcomp(re, buf, REG_EXTENDED | REG_NEWLINE) ? -EINVAL : 0;
 }
 
-/* Each pattern, in order, each found after the one before. */
+/* Each __msg() pattern, in order, each found after the one before. */
 static bool log_matches(const struct tagged_prog *tp, const char *log)
 {
 	for (int i = 0; i < tp->nr_msgs; i++) {
@@ -139,12 +139,9 @@ static bool log_matches(const struct tagged_prog *tp, const char *log)
 			return false;
 		miss = regexec(&re, log, 1, &m, 0);
 		regfree(&re);
-		if (miss) {
-			fprintf(stderr, "not in the log%s: '%s'\n",
-				i ? " after the messages before it" : "",
-				tp->msgs[i]);
+		if (!__ASSERT(!miss, "__msg(\"%s\") not in the verifier's log%s",
+			      tp->msgs[i], i ? " after the one before" : ""))
 			return false;
-		}
 		printf("verifier said: '%.*s'\n", (int)(m.rm_eo - m.rm_so),
 		       log + m.rm_so);
 		log += m.rm_eo;
@@ -196,7 +193,7 @@ static void run_tagged(const struct uls_test *self)
 		goto out;
 	}
 	if (ASSERT_NEQ(err, 0, "the verifier refuses it") &&
-	    !ASSERT_TRUE(log_matches(tp, verifier_log), "verifier message"))
+	    !log_matches(tp, verifier_log))
 		fprintf(stderr, "verifier log:\n%s\n", verifier_log);
 out:
 	bpf_object__close(obj);
