@@ -98,6 +98,32 @@ long t_table_min_slots(void)
 	return err ?: t_stat("table_slots");
 }
 
+bool t_setup(struct t_ctx *c, unsigned int flags)
+{
+	c->fd = -1;
+	c->probe = NULL;
+	if (!ASSERT_OK(t_settle(), "settle"))
+		return false;
+	c->fd = t_dev_open();
+	if (!ASSERT_GE(c->fd, 0, "open " ULS_DEVICE_PATH))
+		return false;
+	if (flags & T_PROBE) {
+		c->probe = t_probe_load();
+		if (!ASSERT_OK_PTR(c->probe, "load probe.bpf.o"))
+			return false;
+	}
+	return true;
+}
+
+void t_teardown(struct t_ctx *c)
+{
+	t_probe_destroy(c->probe);
+	c->probe = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
 int t_counts(__u64 *entries, __u64 *pinned_pages)
 {
 	struct uls_info info;

@@ -46,6 +46,20 @@ long t_max_len(void);
  */
 long t_table_min_slots(void);
 
+/*
+ * The start most tests share, each step ASSERTed: no registration left
+ * anywhere (t_settle(), so that global counters start from their rest),
+ * /dev/uls open, and with T_PROBE probe.bpf.o loaded. False if a step
+ * failed, and the test with it. t_teardown() undoes whatever was done.
+ */
+struct t_ctx {
+	int fd;				/* /dev/uls */
+	struct probe *probe;		/* with T_PROBE */
+};
+#define T_PROBE 1
+bool t_setup(struct t_ctx *c, unsigned int flags);
+void t_teardown(struct t_ctx *c);
+
 /* Live registrations and pinned pages, all processes (ULS_IOC_INFO). */
 int t_counts(__u64 *entries, __u64 *pinned_pages);
 /* t_wait_until() the counts are these (printing them if they never are). */

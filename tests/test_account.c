@@ -123,13 +123,14 @@ ULS_TEST(charge_overlapping_regions)
 {
 	long page = getpagesize(), vmpin = t_vm_pin_kb();
 	char *buf = t_map_pages(3);
-	int fd = t_dev_open();
-	struct overlap a = { .fd = fd, .buf = buf, .off_pages = 0, .nr_pages = 2 };
-	struct overlap b = { .fd = fd, .buf = buf, .off_pages = 1, .nr_pages = 2 };
+	struct overlap a = { .buf = buf, .off_pages = 0, .nr_pages = 2 };
+	struct overlap b = { .buf = buf, .off_pages = 1, .nr_pages = 2 };
 	pthread_t ta, tb;
+	struct t_ctx c;
 
-	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(t_settle(), "settle"))
-		return;
+	if (!t_setup(&c, 0))
+		goto out;
+	a.fd = b.fd = c.fd;
 	memset(buf, 1, 3 * page);
 	overlap_start(&a, &ta);
 	ASSERT_EQ(t_vm_pin_kb(), vmpin + 2 * page / 1024, "A: two pages");
@@ -142,7 +143,8 @@ ULS_TEST(charge_overlapping_regions)
 	overlap_stop(&b, tb);
 	t_wait_until(t_vm_pin_kb() == vmpin, 10000);
 	ASSERT_EQ(t_vm_pin_kb(), vmpin, "nothing charged");
-	close(fd);
+out:
+	t_teardown(&c);
 }
 
 static void register_and_die(void *arg)

@@ -21,22 +21,22 @@ static void expect_refused(const struct uls_region *r, int err,
 	__u64 entries, pinned;
 	long long pins;
 	long vmpin = t_vm_pin_kb();
-	int fd = t_dev_open();
+	struct t_ctx c;
 
-	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(t_settle(), "settle"))
-		return;
+	if (!t_setup(&c, 0))
+		goto out;
 	pins = t_foll_pins_held();
 	if (!ASSERT_OK(t_counts(&entries, &pinned), "counts"))
 		goto out;
-	ASSERT_ERRNO(t_ioc_register_region(fd, r), err, what);
+	ASSERT_ERRNO(t_ioc_register_region(c.fd, r), err, what);
 	printf("%s: refused with errno %d as documented\n", what, err);
-	ASSERT_ERRNO(t_ioc_query(fd, &(struct uls_region){}), ENOENT,
+	ASSERT_ERRNO(t_ioc_query(c.fd, &(struct uls_region){}), ENOENT,
 		     "nothing registered");
 	ASSERT_OK(t_wait_counts(entries, pinned, 0), "entry and page counts unchanged");
 	ASSERT_EQ(t_foll_pins_held(), pins, "every pin undone");
 	ASSERT_EQ(t_vm_pin_kb(), vmpin, "VmPin unchanged");
 out:
-	close(fd);
+	t_teardown(&c);
 }
 
 /* Memory uls accepts: pinned and charged, then all of it given back. */
@@ -44,19 +44,20 @@ static void expect_accepted(void *buf, __u64 len, const char *what)
 {
 	long page = getpagesize(), vmpin = t_vm_pin_kb();
 	long pages = ((uintptr_t)buf % page + len + page - 1) / page;
-	int fd = t_dev_open();
+	struct t_ctx c;
 
-	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(t_settle(), "settle"))
-		return;
-	if (ASSERT_OK(t_ioc_register(fd, buf, len), what)) {
+	if (!t_setup(&c, 0))
+		goto out;
+	if (ASSERT_OK(t_ioc_register(c.fd, buf, len), what)) {
 		printf("%s: accepted\n", what);
 		ASSERT_EQ(t_vm_pin_kb(), vmpin + pages * page / 1024,
 			  "VmPin grows by the pages");
-		ASSERT_OK(t_ioc_unregister(fd), "unregister");
+		ASSERT_OK(t_ioc_unregister(c.fd), "unregister");
 	}
 	ASSERT_OK(t_settle(), "entry freed");
 	ASSERT_EQ(t_vm_pin_kb(), vmpin, "VmPin back");
-	close(fd);
+out:
+	t_teardown(&c);
 }
 
 /* A region as a pointer to a temporary, for the calls below. */
@@ -402,24 +403,23 @@ ULS_TEST(bad_ioctl_number)
 {
 	struct uls_region r = region_in(t_map_pages(1), 64);
 	struct { __u64 addr, len; } short_r = { r.addr, r.len };
-	int fd = t_dev_open();
 	__u64 entries, pinned;
+	struct t_ctx c;
 
-	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(t_settle(), "settle") ||
-	    !ASSERT_OK(t_counts(&entries, &pinned), "counts"))
+	if (!t_setup(&c, 0) || !ASSERT_OK(t_counts(&entries, &pinned), "counts"))
 		goto out;
-	ASSERT_ERRNO(ioctl(fd, _IOW(ULS_IOC_MAGIC, 99, struct uls_region), &r),
+	ASSERT_ERRNO(ioctl(c.fd, _IOW(ULS_IOC_MAGIC, 99, struct uls_region), &r),
 		     ENOTTY, "unknown number");
-	ASSERT_ERRNO(ioctl(fd, _IOW('x', 1, struct uls_region), &r), ENOTTY,
+	ASSERT_ERRNO(ioctl(c.fd, _IOW('x', 1, struct uls_region), &r), ENOTTY,
 		     "other magic");
-	ASSERT_ERRNO(ioctl(fd, _IOR(ULS_IOC_MAGIC, 1, struct uls_region), &r),
+	ASSERT_ERRNO(ioctl(c.fd, _IOR(ULS_IOC_MAGIC, 1, struct uls_region), &r),
 		     ENOTTY, "register with the wrong direction");
 	/* A short struct is a different command: the size is in the number. */
-	ASSERT_ERRNO(ioctl(fd, _IOW(ULS_IOC_MAGIC, 1, short_r), &short_r),
+	ASSERT_ERRNO(ioctl(c.fd, _IOW(ULS_IOC_MAGIC, 1, short_r), &short_r),
 		     ENOTTY, "register with a short struct");
 	ASSERT_OK(t_wait_counts(entries, pinned, 0), "counts unchanged");
 out:
-	close(fd);
+	t_teardown(&c);
 }
 
 /* The struct itself runs off the end of the mapping. */

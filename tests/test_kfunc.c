@@ -12,90 +12,64 @@
 #include "test.h"
 #include "walk.skel.h"
 
-struct kf {
-	int fd;
-	struct probe *probe;
-};
-
-static bool kf_setup(struct kf *k)
-{
-	k->probe = NULL;
-	k->fd = -1;
-	if (!ASSERT_OK(t_settle(), "settle"))
-		return false;
-	k->fd = t_dev_open();
-	if (!ASSERT_GE(k->fd, 0, "open " ULS_DEVICE_PATH))
-		return false;
-	k->probe = t_probe_load();
-	return ASSERT_OK_PTR(k->probe, "load probe.bpf.o");
-}
-
-static void kf_teardown(struct kf *k)
-{
-	if (k->probe)
-		t_probe_destroy(k->probe);
-	if (k->fd >= 0)
-		close(k->fd);
-}
-
 /* A SYSCALL program run with BPF_PROG_TEST_RUN writes, the thread reads. */
 ULS_TEST(syscall_prog_roundtrip)
 {
 	volatile __u64 *cell = t_map_pages(1);
-	struct kf k;
+	struct t_ctx c;
 	__u64 v = 0;
 
-	if (!kf_setup(&k))
+	if (!t_setup(&c, T_PROBE))
 		goto out;
-	if (!ASSERT_OK(t_ioc_register(k.fd, (void *)cell, 8), "register"))
+	if (!ASSERT_OK(t_ioc_register(c.fd, (void *)cell, 8), "register"))
 		goto out;
 	*cell = 0x1234;
-	ASSERT_EQ(t_probe_load_u64(k.probe, &v), 1, "bpf_uls_get found it");
+	ASSERT_EQ(t_probe_load_u64(c.probe, &v), 1, "bpf_uls_get found it");
 	ASSERT_EQ(v, 0x1234, "BPF loads what the thread stored");
-	ASSERT_EQ(t_probe_store_u64(k.probe, 0xabcdef), 1, "store");
+	ASSERT_EQ(t_probe_store_u64(c.probe, 0xabcdef), 1, "store");
 	ASSERT_EQ(*cell, 0xabcdef, "the thread loads what BPF stored");
-	ASSERT_EQ(t_probe_len(k.probe), 8, "bpf_uls_len");
+	ASSERT_EQ(t_probe_len(c.probe), 8, "bpf_uls_len");
 out:
-	kf_teardown(&k);
+	t_teardown(&c);
 }
 
 ULS_TEST(kfunc_unregistered_null)
 {
-	struct kf k;
+	struct t_ctx c;
 	__u64 v;
 
-	if (!kf_setup(&k))
+	if (!t_setup(&c, T_PROBE))
 		goto out;
-	ASSERT_EQ(t_probe_len(k.probe), 0, "bpf_uls_len without registration");
-	ASSERT_EQ(t_probe_load_u64(k.probe, &v), 0, "bpf_uls_get is NULL");
-	ASSERT_EQ(t_probe_load_at(k.probe, 0, &v), 0, "bpf_uls_get_at is NULL");
-	ASSERT_EQ(t_probe_sizes(k.probe), 0, "no size fits");
+	ASSERT_EQ(t_probe_len(c.probe), 0, "bpf_uls_len without registration");
+	ASSERT_EQ(t_probe_load_u64(c.probe, &v), 0, "bpf_uls_get is NULL");
+	ASSERT_EQ(t_probe_load_at(c.probe, 0, &v), 0, "bpf_uls_get_at is NULL");
+	ASSERT_EQ(t_probe_sizes(c.probe), 0, "no size fits");
 out:
-	kf_teardown(&k);
+	t_teardown(&c);
 }
 
 /* NULL exactly when the region is shorter than the requested size. */
 ULS_TEST(kfunc_size_bounds)
 {
 	char *buf = t_map_pages(1);
-	struct kf k;
+	struct t_ctx c;
 	__u64 want, v;
 
-	if (!kf_setup(&k))
+	if (!t_setup(&c, T_PROBE))
 		goto out;
-	if (!ASSERT_OK(t_ioc_register(k.fd, buf + 8, 100), "register 100 bytes"))
+	if (!ASSERT_OK(t_ioc_register(c.fd, buf + 8, 100), "register 100 bytes"))
 		goto out;
 	want = t_probe_size_bit(1) | t_probe_size_bit(8) | t_probe_size_bit(64) |
 	       t_probe_size_bit(100);
-	ASSERT_EQ(t_probe_sizes(k.probe), want, "sizes 1..100 fit, 101.. do not");
-	ASSERT_EQ(t_probe_len(k.probe), 100, "bpf_uls_len");
+	ASSERT_EQ(t_probe_sizes(c.probe), want, "sizes 1..100 fit, 101.. do not");
+	ASSERT_EQ(t_probe_len(c.probe), 100, "bpf_uls_len");
 
-	ASSERT_EQ(t_probe_load_at(k.probe, 92, &v), 1, "get_at(92, 8) fits");
-	ASSERT_EQ(t_probe_load_at(k.probe, 93, &v), 0, "get_at(93, 8) is NULL");
-	ASSERT_EQ(t_probe_load_at(k.probe, 0xffffffffULL, &v), 0,
+	ASSERT_EQ(t_probe_load_at(c.probe, 92, &v), 1, "get_at(92, 8) fits");
+	ASSERT_EQ(t_probe_load_at(c.probe, 93, &v), 0, "get_at(93, 8) is NULL");
+	ASSERT_EQ(t_probe_load_at(c.probe, 0xffffffffULL, &v), 0,
 		  "get_at(4G - 1, 8) is NULL");
 out:
-	kf_teardown(&k);
+	t_teardown(&c);
 }
 
 /*
@@ -108,18 +82,18 @@ ULS_TEST(kfunc_multipage_unaligned)
 	char *buf = t_map_pages(6);
 	size_t start = 4000, len = 3 * page + 100;
 	char *region = buf + start;
-	struct kf k;
+	struct t_ctx c;
 	__u64 v, off, bad = 0;
 
-	if (!kf_setup(&k))
+	if (!t_setup(&c, T_PROBE))
 		goto out;
 	t_fill_pattern(buf, start, 9);
 	t_fill_pattern(region, len, 7);
 	t_fill_pattern(region + len, 64, 9);
-	if (!ASSERT_OK(t_ioc_register(k.fd, region, len), "register"))
+	if (!ASSERT_OK(t_ioc_register(c.fd, region, len), "register"))
 		goto out;
-	ASSERT_EQ(t_probe_len(k.probe), len, "bpf_uls_len");
-	ASSERT_EQ(t_probe_sizes(k.probe),
+	ASSERT_EQ(t_probe_len(c.probe), len, "bpf_uls_len");
+	ASSERT_EQ(t_probe_sizes(c.probe),
 		  t_probe_size_bit(1) | t_probe_size_bit(8) | t_probe_size_bit(64) |
 		  t_probe_size_bit(100) | t_probe_size_bit(101) |
 		  t_probe_size_bit(4095) | t_probe_size_bit(4096) |
@@ -131,7 +105,7 @@ ULS_TEST(kfunc_multipage_unaligned)
 		__u64 want;
 
 		memcpy(&want, region + off, 8);
-		if (t_probe_load_at(k.probe, off, &v) != 1 || v != want)
+		if (t_probe_load_at(c.probe, off, &v) != 1 || v != want)
 			bad++;
 	}
 	ASSERT_EQ(bad, 0, "BPF loads the thread's bytes at every offset");
@@ -140,19 +114,19 @@ ULS_TEST(kfunc_multipage_unaligned)
 	for (off = 0; off + 8 <= len; off += 61) {
 		__u64 got;
 
-		if (t_probe_store_at(k.probe, off, off * 0x100000001ULL) != 1)
+		if (t_probe_store_at(c.probe, off, off * 0x100000001ULL) != 1)
 			bad++;
 		memcpy(&got, region + off, 8);
 		if (got != off * 0x100000001ULL)
 			bad++;
 	}
 	ASSERT_EQ(bad, 0, "the thread loads BPF's stores at every offset");
-	ASSERT_EQ(t_probe_load_at(k.probe, len - 8, &v), 1, "last 8 bytes");
-	ASSERT_EQ(t_probe_load_at(k.probe, len - 7, &v), 0, "one byte past the end");
+	ASSERT_EQ(t_probe_load_at(c.probe, len - 8, &v), 1, "last 8 bytes");
+	ASSERT_EQ(t_probe_load_at(c.probe, len - 7, &v), 0, "one byte past the end");
 	ASSERT_EQ(t_check_pattern(buf, start, 9), 0, "bytes before the region untouched");
 	ASSERT_EQ(t_check_pattern(region + len, 64, 9), 0, "bytes after it untouched");
 out:
-	kf_teardown(&k);
+	t_teardown(&c);
 }
 
 /*
@@ -164,10 +138,10 @@ ULS_TEST(kfunc_max_len)
 	long page = getpagesize(), max_len = t_max_len();
 	__u64 e0, p0, e1, p1, v;
 	size_t len, pages;
-	struct kf k;
+	struct t_ctx c;
 	char *buf;
 
-	if (!kf_setup(&k) || !ASSERT_GT(max_len, 0, "max_len"))
+	if (!t_setup(&c, T_PROBE) || !ASSERT_GT(max_len, 0, "max_len"))
 		goto out;
 	len = max_len;
 	pages = (8 + len + page - 1) / page;
@@ -176,20 +150,20 @@ ULS_TEST(kfunc_max_len)
 	if (!ASSERT_OK_PTR(buf, "mmap") ||
 	    !ASSERT_OK(t_counts(&e0, &p0), "counts"))
 		goto out;
-	if (!ASSERT_OK(t_ioc_register(k.fd, buf + 8, len), "register max_len"))
+	if (!ASSERT_OK(t_ioc_register(c.fd, buf + 8, len), "register max_len"))
 		goto out;
 	ASSERT_OK(t_counts(&e1, &p1), "counts");
 	ASSERT_EQ(e1 - e0, 1, "one entry");
 	ASSERT_EQ(p1 - p0, pages, "every page it spans pinned");
-	ASSERT_EQ(t_probe_sizes(k.probe), t_probe_sizes_within(len),
+	ASSERT_EQ(t_probe_sizes(c.probe), t_probe_sizes_within(len),
 		  "every size up to max_len fits, none above");
 	buf[8 + len - 1] = 0x5a;
-	ASSERT_EQ(t_probe_load_at(k.probe, len - 8, &v), 1, "last word");
+	ASSERT_EQ(t_probe_load_at(c.probe, len - 8, &v), 1, "last word");
 	ASSERT_EQ(v >> 56, 0x5a, "last byte seen by BPF");
-	ASSERT_OK(t_ioc_unregister(k.fd), "unregister");
+	ASSERT_OK(t_ioc_unregister(c.fd), "unregister");
 	ASSERT_OK(t_wait_counts(e0, p0, 5000), "entry and pages freed");
 out:
-	kf_teardown(&k);
+	t_teardown(&c);
 }
 
 /* A second registration replaces the first; the first stops being written. */
@@ -197,27 +171,27 @@ ULS_TEST(kfunc_replace)
 {
 	__u64 *a = t_map_pages(1), *b = t_map_pages(1), v;
 	long long pins;
-	struct kf k;
+	struct t_ctx c;
 
-	if (!kf_setup(&k))
+	if (!t_setup(&c, T_PROBE))
 		goto out;
 	pins = t_foll_pins_held();
-	if (!ASSERT_OK(t_ioc_register(k.fd, a, 64), "register a"))
+	if (!ASSERT_OK(t_ioc_register(c.fd, a, 64), "register a"))
 		goto out;
-	ASSERT_EQ(t_probe_store_u64(k.probe, 1), 1, "store into a");
-	if (!ASSERT_OK(t_ioc_register(k.fd, b, 128), "register b"))
+	ASSERT_EQ(t_probe_store_u64(c.probe, 1), 1, "store into a");
+	if (!ASSERT_OK(t_ioc_register(c.fd, b, 128), "register b"))
 		goto out;
-	ASSERT_EQ(t_probe_len(k.probe), 128, "b's length");
-	ASSERT_EQ(t_probe_store_u64(k.probe, 2), 1, "store into b");
+	ASSERT_EQ(t_probe_len(c.probe), 128, "b's length");
+	ASSERT_EQ(t_probe_store_u64(c.probe, 2), 1, "store into b");
 	ASSERT_EQ(a[0], 1, "a no longer written");
 	ASSERT_EQ(b[0], 2, "b written");
-	ASSERT_OK(t_ioc_unregister(k.fd), "unregister");
-	ASSERT_EQ(t_probe_load_u64(k.probe, &v), 0, "NULL after unregister");
+	ASSERT_OK(t_ioc_unregister(c.fd), "unregister");
+	ASSERT_EQ(t_probe_load_u64(c.probe, &v), 0, "NULL after unregister");
 	/* a and b are unpinned after the grace periods. */
 	t_wait_until(t_foll_pins_held() == pins, 5000);
 	ASSERT_EQ(t_foll_pins_held(), pins, "every pin released");
 out:
-	kf_teardown(&k);
+	t_teardown(&c);
 }
 
 struct other_thread {
@@ -250,14 +224,14 @@ ULS_TEST(kfunc_thread_isolation)
 {
 	volatile __u64 *cell = t_map_pages(1);
 	struct other_thread o = {};
-	struct kf k;
+	struct t_ctx c;
 
-	if (!kf_setup(&k))
+	if (!t_setup(&c, T_PROBE))
 		goto out;
-	if (!ASSERT_OK(t_ioc_register(k.fd, (void *)cell, 24), "register"))
+	if (!ASSERT_OK(t_ioc_register(c.fd, (void *)cell, 24), "register"))
 		goto out;
-	o.probe = k.probe;
-	o.fd = k.fd;
+	o.probe = c.probe;
+	o.fd = c.fd;
 	t_in_thread(other_thread_fn, &o);
 	ASSERT_EQ(o.len, 0, "another thread sees no region of its own");
 	ASSERT_ERRNO(o.query, ENOENT, "another thread's query");
@@ -265,29 +239,29 @@ ULS_TEST(kfunc_thread_isolation)
 	ASSERT_EQ(o.leader_len, 24, "the leader's region through group_leader");
 	ASSERT_EQ(o.found, 1, "store through group_leader");
 	ASSERT_EQ(*cell, 77, "the leader sees the store");
-	ASSERT_EQ(t_probe_len(k.probe), 24, "still registered");
+	ASSERT_EQ(t_probe_len(c.probe), 24, "still registered");
 out:
-	kf_teardown(&k);
+	t_teardown(&c);
 }
 
 /* Closing the file drops what was registered through it, at once. */
 ULS_TEST(release_on_close)
 {
 	__u64 *cell = t_map_pages(1), v, e0, p0;
-	struct kf k;
+	struct t_ctx c;
 
-	if (!kf_setup(&k))
+	if (!t_setup(&c, T_PROBE))
 		goto out;
 	if (!ASSERT_OK(t_counts(&e0, &p0), "counts"))
 		goto out;
-	if (!ASSERT_OK(t_ioc_register(k.fd, cell, 8), "register"))
+	if (!ASSERT_OK(t_ioc_register(c.fd, cell, 8), "register"))
 		goto out;
-	close(k.fd);
-	k.fd = -1;
-	ASSERT_EQ(t_probe_load_u64(k.probe, &v), 0, "NULL once the fd is closed");
+	close(c.fd);
+	c.fd = -1;
+	ASSERT_EQ(t_probe_load_u64(c.probe, &v), 0, "NULL once the fd is closed");
 	ASSERT_OK(t_wait_counts(e0, p0, 5000), "entry and pages freed");
 out:
-	kf_teardown(&k);
+	t_teardown(&c);
 }
 
 /*
@@ -298,24 +272,24 @@ ULS_TEST(release_other_fd)
 {
 	__u64 *a = t_map_pages(1), *b = t_map_pages(1), v;
 	int fd2 = t_dev_open();
-	struct kf k;
+	struct t_ctx c;
 
-	if (!kf_setup(&k) || !ASSERT_GE(fd2, 0, "second open"))
+	if (!t_setup(&c, T_PROBE) || !ASSERT_GE(fd2, 0, "second open"))
 		goto out;
-	if (!ASSERT_OK(t_ioc_register(k.fd, a, 8), "register through fd 1"))
+	if (!ASSERT_OK(t_ioc_register(c.fd, a, 8), "register through fd 1"))
 		goto out;
 	if (!ASSERT_OK(t_ioc_register(fd2, b, 16), "replace through fd 2"))
 		goto out;
-	close(k.fd);
-	k.fd = -1;
-	ASSERT_EQ(t_probe_len(k.probe), 16, "fd 2's registration survives");
+	close(c.fd);
+	c.fd = -1;
+	ASSERT_EQ(t_probe_len(c.probe), 16, "fd 2's registration survives");
 	close(fd2);
 	fd2 = -1;
-	ASSERT_EQ(t_probe_load_u64(k.probe, &v), 0, "gone with fd 2");
+	ASSERT_EQ(t_probe_load_u64(c.probe, &v), 0, "gone with fd 2");
 out:
 	if (fd2 >= 0)
 		close(fd2);
-	kf_teardown(&k);
+	t_teardown(&c);
 }
 
 /* Unregistering returns every pin once the grace periods have passed. */
@@ -323,22 +297,22 @@ ULS_TEST(pins_released)
 {
 	char *buf = t_map_pages(8);
 	long long pins;
-	struct kf k;
+	struct t_ctx c;
 
-	if (!kf_setup(&k))
+	if (!t_setup(&c, T_PROBE))
 		goto out;
 	pins = t_foll_pins_held();
 	for (int i = 0; i < 20; i++) {
-		if (!ASSERT_OK(t_ioc_register(k.fd, buf + i * 96, 4 * 4096 - i),
+		if (!ASSERT_OK(t_ioc_register(c.fd, buf + i * 96, 4 * 4096 - i),
 			       "register"))
 			goto out;
 	}
 	ASSERT_GT(t_foll_pins_held(), pins, "pages pinned");
-	ASSERT_OK(t_ioc_unregister(k.fd), "unregister");
+	ASSERT_OK(t_ioc_unregister(c.fd), "unregister");
 	t_wait_until(t_foll_pins_held() == pins, 5000);
 	ASSERT_EQ(t_foll_pins_held(), pins, "all released");
 out:
-	kf_teardown(&k);
+	t_teardown(&c);
 }
 
 

@@ -147,18 +147,19 @@ static long register_and_exit(void *arg)
 ULS_TEST(exit_frees_entry)
 {
 	long exited = t_stat("exited");
-	int fd = t_dev_open();
+	struct t_ctx c;
 
-	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(t_settle(), "settle"))
-		return;
+	if (!t_setup(&c, 0))
+		goto out;
 	for (int i = 0; i < 16; i++)
-		if (!ASSERT_OK(t_in_thread(register_and_exit, &fd), "register"))
+		if (!ASSERT_OK(t_in_thread(register_and_exit, &c.fd), "register"))
 			break;
 	/* The file stays open: only the exits free the entries. */
 	ASSERT_OK(t_settle(), "entries of exited threads freed");
 	ASSERT_EQ(t_stat("exited"), exited + 16, "stats/exited");
 	ASSERT_OK(t_wait_stat("charged_pages", 0, 10000), "charges returned");
-	close(fd);
+out:
+	t_teardown(&c);
 }
 
 /*
@@ -167,8 +168,8 @@ ULS_TEST(exit_frees_entry)
  * the child does not; a MAP_SHARED region is seen by both.
  */
 struct fork_ctx {
-	struct probe *p;
-	int fd, go[2];
+	struct t_ctx t;
+	int go[2];
 	volatile __u64 *buf;
 	bool shared;
 };
@@ -179,8 +180,9 @@ static void forked_child(void *arg)
 	__u64 v = 0;
 	char c;
 
-	ASSERT_EQ(t_probe_load_u64(f->p, &v), 0, "the child has no registration (BPF)");
-	ASSERT_ERRNO(t_ioc_query(f->fd, &(struct uls_region){}), ENOENT,
+	ASSERT_EQ(t_probe_load_u64(f->t.probe, &v), 0,
+		  "the child has no registration (BPF)");
+	ASSERT_ERRNO(t_ioc_query(f->t.fd, &(struct uls_region){}), ENOENT,
 		     "the child has no registration (ioctl)");
 	if (!ASSERT_EQ(read(f->go[0], &c, 1), 1, "the parent stored"))
 		return;
@@ -192,29 +194,26 @@ static void forked_child(void *arg)
 
 static void fork_test(bool shared)
 {
-	struct fork_ctx f = { .p = t_probe_load(), .fd = t_dev_open(),
-			      .shared = shared };
+	struct fork_ctx f = { .shared = shared };
 	pid_t pid;
 
-	if (!ASSERT_OK_PTR(f.p, "probe") || !ASSERT_GE(f.fd, 0, "open") ||
-	    !ASSERT_OK(pipe(f.go), "pipe"))
+	if (!t_setup(&f.t, T_PROBE) || !ASSERT_OK(pipe(f.go), "pipe"))
 		goto out;
 	f.buf = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE,
 		     (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
 	f.buf[0] = 1;
-	if (!ASSERT_OK(t_ioc_register(f.fd, (void *)f.buf, 64), "register"))
+	if (!ASSERT_OK(t_ioc_register(f.t.fd, (void *)f.buf, 64), "register"))
 		goto out;
 	pid = t_start_child(forked_child, &f);
 	if (!ASSERT_GT(pid, 0, "fork"))
 		goto out;
-	ASSERT_EQ(t_probe_store_u64(f.p, 0x5eed), 1, "BPF store in the parent");
+	ASSERT_EQ(t_probe_store_u64(f.t.probe, 0x5eed), 1, "BPF store in the parent");
 	ASSERT_EQ(f.buf[0], 0x5eed, "the parent sees it");
 	ASSERT_EQ(write(f.go[1], "g", 1), 1, "go");
 	t_wait_child(pid);
-	ASSERT_EQ(t_probe_len(f.p), 64, "the parent still registered");
+	ASSERT_EQ(t_probe_len(f.t.probe), 64, "the parent still registered");
 out:
-	close(f.fd);
-	t_probe_destroy(f.p);
+	t_teardown(&f.t);
 }
 
 ULS_TEST(fork_private)
@@ -236,52 +235,49 @@ ULS_TEST(fork_shared)
 ULS_TEST(unmap_remap_under_registration)
 {
 	long page = getpagesize();
-	struct probe *p = t_probe_load();
 	long long pins = 0;
 	volatile __u64 *buf;
+	struct t_ctx c;
 	__u64 v = 0;
-	int fd = t_dev_open();
 
-	if (!ASSERT_OK_PTR(p, "probe") || !ASSERT_GE(fd, 0, "open") ||
-	    !ASSERT_OK(t_settle(), "settle"))
+	if (!t_setup(&c, T_PROBE))
 		goto out;
 	pins = t_foll_pins_held();
 	buf = t_map_pages(1);
 	buf[0] = 7;
-	if (!ASSERT_OK(t_ioc_register(fd, (void *)buf, 64), "register"))
+	if (!ASSERT_OK(t_ioc_register(c.fd, (void *)buf, 64), "register"))
 		goto out;
 
 	/* mprotect: same pages on both sides. */
 	ASSERT_OK(mprotect((void *)buf, page, PROT_NONE), "PROT_NONE");
-	ASSERT_EQ(t_probe_store_u64(p, 8), 1, "BPF store under PROT_NONE");
+	ASSERT_EQ(t_probe_store_u64(c.probe, 8), 1, "BPF store under PROT_NONE");
 	ASSERT_OK(mprotect((void *)buf, page, PROT_READ | PROT_WRITE), "RW");
 	ASSERT_EQ(buf[0], 8, "thread sees the store after mprotect");
 
 	/* MADV_DONTNEED: the thread gets a fresh zero page, BPF the old one. */
 	ASSERT_OK(madvise((void *)buf, page, MADV_DONTNEED), "MADV_DONTNEED");
 	ASSERT_EQ(buf[0], 0, "thread sees a fresh page");
-	ASSERT_EQ(t_probe_load_u64(p, &v), 1, "BPF load");
+	ASSERT_EQ(t_probe_load_u64(c.probe, &v), 1, "BPF load");
 	ASSERT_EQ(v, 8, "BPF still sees the pinned page");
 
 	/* munmap, then a new mapping at the same address. */
 	ASSERT_OK(munmap((void *)buf, page), "munmap");
-	ASSERT_EQ(t_probe_store_u64(p, 9), 1, "BPF store after munmap");
+	ASSERT_EQ(t_probe_store_u64(c.probe, 9), 1, "BPF store after munmap");
 	buf = mmap((void *)buf, page, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	if (!ASSERT_NEQ(buf, MAP_FAILED, "remap"))
 		goto out;
 	buf[0] = 10;
-	ASSERT_EQ(t_probe_load_u64(p, &v), 1, "BPF load after remap");
+	ASSERT_EQ(t_probe_load_u64(c.probe, &v), 1, "BPF load after remap");
 	ASSERT_EQ(v, 9, "BPF still on the old pages");
-	ASSERT_OK(t_ioc_register(fd, (void *)buf, 64), "register again");
-	ASSERT_EQ(t_probe_load_u64(p, &v), 1, "BPF load");
+	ASSERT_OK(t_ioc_register(c.fd, (void *)buf, 64), "register again");
+	ASSERT_EQ(t_probe_load_u64(c.probe, &v), 1, "BPF load");
 	ASSERT_EQ(v, 10, "now on the new page");
-	ASSERT_OK(t_ioc_unregister(fd), "unregister");
+	ASSERT_OK(t_ioc_unregister(c.fd), "unregister");
 	ASSERT_OK(t_settle(), "freed");
 	ASSERT_EQ(t_foll_pins_held(), pins, "old and new pages unpinned");
 out:
-	close(fd);
-	t_probe_destroy(p);
+	t_teardown(&c);
 }
 
 ULS_TEST(reregister_loop)
@@ -291,28 +287,29 @@ ULS_TEST(reregister_loop)
 	long long pins;
 	long vmpin = t_vm_pin_kb();
 	struct uls_region q;
-	int fd = t_dev_open();
+	struct t_ctx c;
 
-	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(t_settle(), "settle"))
-		return;
+	if (!t_setup(&c, 0))
+		goto out;
 	pins = t_foll_pins_held();
 	memset(bufs, 0, 8 * page);
 	for (int i = 0; i < 2000; i++) {
 		char *addr = bufs + ((i * 1237) % (6 * page) & ~7L);
 		__u64 len = 1 + (i * 7919) % (2 * page);
 
-		if (!ASSERT_OK(t_ioc_register(fd, addr, len), "register") ||
-		    !ASSERT_OK(t_ioc_query(fd, &q), "query") ||
+		if (!ASSERT_OK(t_ioc_register(c.fd, addr, len), "register") ||
+		    !ASSERT_OK(t_ioc_query(c.fd, &q), "query") ||
 		    !ASSERT_EQ(q.addr, (uintptr_t)addr, "query addr"))
 			break;
-		if (i % 3 == 0 && !ASSERT_OK(t_ioc_unregister(fd), "unregister"))
+		if (i % 3 == 0 && !ASSERT_OK(t_ioc_unregister(c.fd), "unregister"))
 			break;
 	}
-	t_ioc_unregister(fd);
+	t_ioc_unregister(c.fd);
 	ASSERT_OK(t_settle(), "all freed");
 	ASSERT_EQ(t_foll_pins_held(), pins, "pins back");
 	ASSERT_EQ(t_vm_pin_kb(), vmpin, "VmPin back");
-	close(fd);
+out:
+	t_teardown(&c);
 }
 
 #define NR_HOLDERS 8
@@ -343,23 +340,22 @@ ULS_TEST(close_fd_threads_alive)
 	pthread_barrier_t registered, closed;
 	struct holder h[NR_HOLDERS];
 	pthread_t t[NR_HOLDERS];
-	struct probe *p = t_probe_load();
 	long released = t_stat("released");
-	int fd = t_dev_open();
+	struct t_ctx c;
 
-	if (!ASSERT_OK_PTR(p, "probe") || !ASSERT_GE(fd, 0, "open") ||
-	    !ASSERT_OK(t_settle(), "settle"))
-		return;
+	if (!t_setup(&c, T_PROBE))
+		goto out;
 	pthread_barrier_init(&registered, NULL, NR_HOLDERS + 1);
 	pthread_barrier_init(&closed, NULL, NR_HOLDERS + 1);
 	for (int i = 0; i < NR_HOLDERS; i++) {
-		h[i] = (struct holder){ .fd = fd, .registered = &registered,
-					.closed = &closed, .p = p };
+		h[i] = (struct holder){ .fd = c.fd, .registered = &registered,
+					.closed = &closed, .p = c.probe };
 		pthread_create(&t[i], NULL, hold_region, &h[i]);
 	}
 	pthread_barrier_wait(&registered);
 	ASSERT_OK(t_wait_counts(NR_HOLDERS, NR_HOLDERS, 0), "all registered");
-	close(fd);
+	close(c.fd);
+	c.fd = -1;
 	ASSERT_OK(t_settle(), "closing the fd freed them");
 	ASSERT_EQ(t_stat("released"), released + NR_HOLDERS, "stats/released");
 	pthread_barrier_wait(&closed);
@@ -367,35 +363,33 @@ ULS_TEST(close_fd_threads_alive)
 		pthread_join(t[i], NULL);
 		ASSERT_EQ(h[i].seen_after, 0, "BPF finds nothing after close");
 	}
-	t_probe_destroy(p);
+out:
+	t_teardown(&c);
 }
 
 struct reuse {
-	int fd;
-	pid_t target;
-	struct probe *p;
-	int verdict;			/* 0 not reused, 1 checked, <0 failed */
+	struct t_ctx t;
+	pid_t target;			/* the registered thread's tid */
+	bool reused;			/* a later thread got it */
+	/* What that thread saw: before it registered, then of its own. */
+	int bpf_found, query, registered, own_found;
+	__u64 own_value;
 };
 
 static void *reuse_check(void *arg)
 {
 	struct reuse *r = arg;
-	char *mine;
-	__u64 v = 0;
+	__u64 v = 0, *mine;
 
 	if (t_gettid() != r->target)
 		return NULL;
-	r->verdict = -1;
-	if (t_probe_load_u64(r->p, &v) != 0 ||
-	    t_ioc_query(r->fd, &(struct uls_region){}) != -ENOENT)
-		return NULL;
-	r->verdict = -2;
+	r->reused = true;
+	r->bpf_found = t_probe_load_u64(r->t.probe, &v);
+	r->query = t_ioc_query(r->t.fd, &(struct uls_region){});
 	mine = t_map_pages(1);
-	*(__u64 *)mine = 0x600d;
-	if (t_ioc_register(r->fd, mine, 64) || t_probe_load_u64(r->p, &v) != 1 ||
-	    v != 0x600d)
-		return NULL;
-	r->verdict = 1;
+	*mine = 0x600d;
+	r->registered = t_ioc_register(r->t.fd, mine, 64);
+	r->own_found = t_probe_load_u64(r->t.probe, &r->own_value);
 	return NULL;
 }
 
@@ -405,7 +399,7 @@ static void *register_exit_tid(void *arg)
 
 	r->target = t_gettid();
 	if (r->target >= 300 && r->target < 1024)
-		t_ioc_register(r->fd, t_map_pages(1), 64);
+		t_ioc_register(r->t.fd, t_map_pages(1), 64);
 	return NULL;
 }
 
@@ -415,23 +409,23 @@ static void *register_exit_tid(void *arg)
  */
 ULS_TEST_TIMEOUT(pid_reuse, 300)
 {
-	struct reuse r = { .p = t_probe_load(), .fd = t_dev_open() };
+	struct reuse r = {};
 	long old_max = -1;
 	char val[32];
 	FILE *f;
 	int tries;
 
-	if (!ASSERT_OK_PTR(r.p, "probe") || !ASSERT_GE(r.fd, 0, "open"))
-		return;
+	if (!t_setup(&r.t, T_PROBE))
+		goto out;
 	f = fopen("/proc/sys/kernel/pid_max", "r+");
 	if (!ASSERT_OK_PTR(f, "pid_max") ||
 	    !ASSERT_EQ(fscanf(f, "%ld", &old_max), 1, "read pid_max"))
-		return;
+		goto out;
 	fclose(f);
 	f = fopen("/proc/sys/kernel/pid_max", "w");
 	fprintf(f, "1024\n");
 	if (!ASSERT_OK(fclose(f), "pid_max = 1024"))
-		return;
+		goto out;
 
 	pthread_t t;
 
@@ -441,19 +435,25 @@ ULS_TEST_TIMEOUT(pid_reuse, 300)
 		pthread_join(t, NULL);
 	} while (r.target < 300 || r.target >= 1024);
 	printf("registered thread had tid %d\n", r.target);
-	for (tries = 0; tries < 5000 && !r.verdict; tries++) {
+	for (tries = 0; tries < 5000 && !r.reused; tries++) {
 		pthread_create(&t, NULL, reuse_check, &r);
 		pthread_join(t, NULL);
 	}
 	printf("tid %d came back after %d threads\n", r.target, tries);
-	ASSERT_EQ(r.verdict, 1, "reused tid: nothing, then its own region (-1: saw the old one, -2: own failed)");
+	if (ASSERT_TRUE(r.reused, "the tid came back")) {
+		ASSERT_EQ(r.bpf_found, 0, "the new thread finds no region through BPF");
+		ASSERT_ERRNO(r.query, ENOENT, "nor by the ioctl");
+		ASSERT_OK(r.registered, "it registers");
+		ASSERT_EQ(r.own_found, 1, "BPF finds its region");
+		ASSERT_EQ(r.own_value, 0x600d, "its own");
+	}
 
 	snprintf(val, sizeof(val), "%ld\n", old_max);
 	f = fopen("/proc/sys/kernel/pid_max", "w");
 	fputs(val, f);
 	ASSERT_OK(fclose(f), "pid_max restored");
-	close(r.fd);
-	t_probe_destroy(r.p);
+out:
+	t_teardown(&r.t);
 	ASSERT_OK(t_settle(), "freed");
 }
 
@@ -560,8 +560,7 @@ static int recv_fd(int sock)
  * copy of the file leaves the entries made through the other.
  */
 struct scm_ctx {
-	struct probe *p;
-	int fd;				/* the sender's */
+	struct t_ctx t;			/* the sender's */
 	int sv[2];
 };
 
@@ -574,7 +573,7 @@ static void scm_receiver(void *arg)
 	int rfd;
 	char c;
 
-	close(x->fd);
+	close(x->t.fd);
 	rfd = recv_fd(x->sv[1]);
 	if (!ASSERT_GE(rfd, 0, "receive the fd"))
 		return;
@@ -588,12 +587,12 @@ static void scm_receiver(void *arg)
 		return;
 	ASSERT_EQ(t_vm_pin_kb(), vmpin + getpagesize() / 1024,
 		  "charged to the receiver");
-	ASSERT_EQ(t_probe_load_u64(x->p, &v), 1, "receiver's BPF view");
+	ASSERT_EQ(t_probe_load_u64(x->t.probe, &v), 1, "receiver's BPF view");
 	ASSERT_EQ(v, 0xc41d, "its own memory");
 	if (!ASSERT_EQ(write(x->sv[1], "r", 1), 1, "registered") ||
 	    !ASSERT_EQ(read(x->sv[1], &c, 1), 1, "the sender closed"))
 		return;
-	ASSERT_EQ(t_probe_load_u64(x->p, &v), 1,
+	ASSERT_EQ(t_probe_load_u64(x->t.probe, &v), 1,
 		  "the sender closed its copy: the receiver's is still registered");
 	ASSERT_EQ(v, 0xc41d, "still its own memory");
 	close(rfd);
@@ -601,33 +600,34 @@ static void scm_receiver(void *arg)
 
 ULS_TEST(scm_rights)
 {
-	struct scm_ctx x = { .p = t_probe_load(), .fd = t_dev_open() };
 	volatile __u64 *mine = t_map_pages(1);
+	struct scm_ctx x;
 	__u64 v = 0;
 	pid_t pid;
 	char c;
 
-	if (!ASSERT_OK_PTR(x.p, "probe") || !ASSERT_GE(x.fd, 0, "open") ||
-	    !ASSERT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, x.sv), "socketpair") ||
-	    !ASSERT_OK(t_settle(), "settle"))
-		return;
+	if (!t_setup(&x.t, T_PROBE) ||
+	    !ASSERT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, x.sv), "socketpair"))
+		goto out;
 	pid = t_start_child(scm_receiver, &x);
 	if (!ASSERT_GT(pid, 0, "fork"))
-		return;
+		goto out;
 	mine[0] = 0x9a7e;
-	ASSERT_OK(t_ioc_register(x.fd, (void *)mine, 64), "sender registers");
-	ASSERT_OK(send_fd(x.sv[0], x.fd), "send the fd");
+	ASSERT_OK(t_ioc_register(x.t.fd, (void *)mine, 64), "sender registers");
+	ASSERT_OK(send_fd(x.sv[0], x.t.fd), "send the fd");
 	ASSERT_EQ(read(x.sv[0], &c, 1), 1, "receiver registered");
 	ASSERT_OK(t_wait_counts(2, 2, 0), "two entries, one file");
-	ASSERT_EQ(t_probe_load_u64(x.p, &v), 1, "sender's BPF view");
+	ASSERT_EQ(t_probe_load_u64(x.t.probe, &v), 1, "sender's BPF view");
 	ASSERT_EQ(v, 0x9a7e, "sender sees its own memory");
 	/* Closing this copy: the receiver's copy keeps the file, and both. */
-	close(x.fd);
+	close(x.t.fd);
+	x.t.fd = -1;
 	ASSERT_OK(t_wait_counts(2, 2, 0), "entries survive one close");
 	ASSERT_EQ(write(x.sv[0], "c", 1), 1, "tell the receiver");
 	t_wait_child(pid);
 	ASSERT_OK(t_settle(), "last close and exit free them");
-	t_probe_destroy(x.p);
+out:
+	t_teardown(&x.t);
 }
 
 #define NR_EXITERS 64

@@ -42,7 +42,7 @@ struct worker {
 	long failed, corrupt;
 };
 
-static int dev_fd;
+static struct t_ctx dev;		/* /dev/uls, shared by the workers */
 static atomic_bool stop;
 static long page;
 
@@ -72,7 +72,7 @@ static int register_random(struct worker *w)
 
 	if (off + len > BUF_PAGES * page)
 		len = BUF_PAGES * page - off;
-	return t_ioc_register(dev_fd, w->buf + off, len);
+	return t_ioc_register(dev.fd, w->buf + off, len);
 }
 
 /* A child that registers, from its leader or another thread, then execs. */
@@ -147,7 +147,7 @@ static void *worker_main(void *arg)
 				err = register_random(w);
 			break;
 		case OP_UNREGISTER:
-			err = t_ioc_unregister(dev_fd);
+			err = t_ioc_unregister(dev.fd);
 			if (err == -ENOENT)
 				err = 0;
 			break;
@@ -192,8 +192,7 @@ ULS_TEST_TIMEOUT(stress_lifecycle, 400)
 	double deadline;
 
 	page = getpagesize();
-	dev_fd = t_dev_open();
-	if (!ASSERT_GE(dev_fd, 0, "open") || !ASSERT_OK(t_settle(), "settle"))
+	if (!t_setup(&dev, 0))
 		return;
 	pins = t_foll_pins_held();
 	skel = stress__open_and_load();
@@ -253,7 +252,7 @@ ULS_TEST_TIMEOUT(stress_lifecycle, 400)
 		  "bpf_uls_len() never above max_len, exits included");
 	ASSERT_GT(ops[OP_EXEC], 0, "execs happened");
 	/* Every thread that exited, and every exec'd child, freed its entry. */
-	close(dev_fd);
+	t_teardown(&dev);
 	ASSERT_OK(t_settle(), "entries and pinned pages back to 0");
 	ASSERT_OK(t_wait_stat("charged_pages", 0, 10000), "charged pages back to 0");
 	ASSERT_EQ(t_foll_pins_held(), pins, "pins back");
