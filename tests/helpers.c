@@ -359,6 +359,7 @@ pid_t t_start_child(void (*fn)(void *), void *arg)
 	if (pid < 0)
 		return -errno;
 	if (!pid) {
+		test__start_child();
 		fn(arg);
 		fflush(NULL);
 		_exit(test__failed() ? 1 : 0);

@@ -49,6 +49,11 @@ bool test__failed(void)
 	return failed;
 }
 
+void test__start_child(void)
+{
+	failed = false;
+}
+
 /* The exit status of a skipped test, as automake's. */
 #define TEST_SKIPPED 77
 static char skip_reason[512];

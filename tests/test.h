@@ -37,6 +37,8 @@ void test__register(struct uls_test *t);
 int exec_helper(int argc, char **argv);
 void test__fail(void);
 bool test__failed(void);
+/* In a process the test forked (t_start_child()): its own verdict, clean. */
+void test__start_child(void);
 /*
  * End the test as skipped, "ok N - NAME # SKIP @why": only for what the
  * kernel under test lacks (a config option, a verifier feature), never for
