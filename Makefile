@@ -9,6 +9,8 @@
 #   make dkms-uninstall        and remove it
 #   make check [KVER=<kernel>] install what is needed, build, and test in
 #                              a VM on every kernel of the matrix (or one)
+#   make check ... TESTS=a,b   only the tests a and b (uls_test -l, and the
+#                              steps of tests/guest/run-check)
 #   make check-debug           the same on the debug kernels only (6.1 and
 #                              7.2 with KASAN, lockdep, kmemleak; built
 #                              once, cached)
@@ -212,8 +214,11 @@ check-debug:
 	$(SETUP) $(O)/matrix.list $(DEBUG_KERNELS)
 	$(MAKE) check-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
 
+# TESTS on the command line: only those tests, in each VM (check.sh).
+ASKED_TESTS = $(if $(filter command line,$(origin TESTS)),$(TESTS))
+
 check-run: $(RUN_TOOLS)
-	tests/matrix/run.sh $(O) $(O)/matrix.list
+	ULS_TESTS='$(ASKED_TESTS)' tests/matrix/run.sh $(O) $(O)/matrix.list
 
 # Without KVER, the oldest and the newest kernel of the matrix. A run
 # writes under $(O) only: the figures in git change with bench-publish.

@@ -18,6 +18,9 @@
 # load, and the guest reports them), and DIR's bzImage is booted.
 # --mem, --timeout: the VM's memory and time limit (run.sh); each --append
 # adds to the kernel command line.
+# $ULS_TESTS (make check TESTS=NAME,NAME...): the guest runs only those
+# tests (tests/guest/run-check); an unknown name ends the check before
+# anything is built for the kernel.
 # With --demo, run the switch-count demo and print its transcript instead;
 # with --bench, run the benchmarks (uls_bench) and write their results and
 # plots to OUT (tests/bench/report.py).
@@ -58,6 +61,25 @@ mkdir -p "$work/payload/bin" "$work/payload/guest"
 host_results=$work/host.results
 : > "$host_results"
 res() { echo "$*" >> "$host_results"; }
+
+# The names the guest will take, asked before anything else is done.
+tests=${ULS_TESTS:-}
+if [ -n "$tests" ] && [ $demo = 0 ] && [ -z "$bench" ]; then
+	known=$(ULS_TEST_BIN=$build/tests/uls_test "$top/tests/guest/run-check" --list)
+	for name in $(echo "$tests" | tr ',' ' '); do
+		if ! echo "$known" | grep -qx "$name"; then
+			echo "check: TESTS: no test is named '$name'; the tests are:" >&2
+			echo "$known" | sed 's/^/  /' >&2
+			echo "0 passed, 1 failed"
+			exit 2
+		fi
+	done
+	echo "check: only $tests"
+	# NAME=value on the command line reaches the guest's environment.
+	append="$append ULS_TESTS=$tests"
+else
+	tests=
+fi
 
 # 1. The module, through DKMS; or by Kbuild for a kernel built from source.
 if [ -n "$kdir" ]; then
@@ -153,7 +175,9 @@ fi
 config=$root/boot/config-$kver
 [ -e "$config" ] || config=$root/usr/lib/modules/$kver/config
 [ -z "$kdir" ] || config=$kdir/.config
-if grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$config" 2>/dev/null && [ $demo = 0 ] &&
+if [ -n "$tests" ] && ! echo ",$tests," | grep -q ',scx_uls,'; then
+	echo "check: not building scx_uls: TESTS does not name it"
+elif grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$config" 2>/dev/null && [ $demo = 0 ] &&
    [ -z "$bench" ]; then
 	echo "check: $kver has sched_ext: building the scx_uls test"
 	if "$top/tests/sched_ext/build.sh" "$kver" "$base" \
@@ -185,7 +209,7 @@ done | awk '!seen[$0]++' | while read -r ko_path; do
 	echo "$name" >> "$mods/order"
 done
 cp "$build/tests/uls_test" "$build/tests/uls_bench" "$build/user/switchcount" \
-	"$work/payload/bin/"
+	"$top/tests/vm/tap-join" "$work/payload/bin/"
 if [ $demo = 1 ]; then
 	cp "$top/tests/guest/run-demo" "$work/payload/guest/run"
 elif [ -n "$bench" ]; then

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The module's counters and parameters in sysfs, and the process's pinned
- * memory: what the tests and the benchmarks read.
+ * memory: what the tests and the benchmarks read. No helpers.h here: the
+ * benchmark links this file alone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,34 +11,38 @@
 #include <unistd.h>
 
 #include "counters.h"
+#include "wait.h"
 
-static long read_long(const char *path)
-{
-	long v = -1;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
-long read_param(const char *name)
+static long read_long(const char *dir, const char *name)
 {
 	char path[128];
+	long v;
+	FILE *f;
+	int ret;
 
-	snprintf(path, sizeof(path), "/sys/module/uls/parameters/%s", name);
-	return read_long(path);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	ret = fscanf(f, "%ld", &v);
+	fclose(f);
+	return ret == 1 ? v : -EINVAL;
 }
 
-int write_param(const char *name, const char *val)
+#define PARAMS "/sys/module/uls/parameters"
+#define STATS "/sys/class/misc/uls/stats"
+
+long t_param(const char *name)
+{
+	return read_long(PARAMS, name);
+}
+
+int t_set_param(const char *name, const char *val)
 {
 	char path[128];
 	int fd, ret = 0;
 
-	snprintf(path, sizeof(path), "/sys/module/uls/parameters/%s", name);
+	snprintf(path, sizeof(path), PARAMS "/%s", name);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -47,38 +52,29 @@ int write_param(const char *name, const char *val)
 	return ret;
 }
 
-long uls_stat(const char *name)
+long t_stat(const char *name)
 {
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/class/misc/uls/stats/%s", name);
-	return read_long(path);
+	return read_long(STATS, name);
 }
 
-int wait_stat(const char *name, long value, int timeout_ms)
+int t_wait_stat(const char *name, long value, int timeout_ms)
 {
 	long v;
 
-	for (int waited = 0;; waited += 10) {
-		v = uls_stat(name);
-		if (v == value)
-			return 0;
-		if (waited >= timeout_ms) {
-			fprintf(stderr, "stats/%s: %ld, want %ld\n", name, v, value);
-			return -ETIMEDOUT;
-		}
-		usleep(10000);
-	}
+	if (!t_wait_until((v = t_stat(name)) == value, timeout_ms))
+		return 0;
+	fprintf(stderr, "stats/%s: %ld, want %ld\n", name, v, value);
+	return -ETIMEDOUT;
 }
 
-long vm_pin_kb(void)
+long t_vm_pin_kb(void)
 {
 	char line[256];
-	long v = -1;
-	FILE *f = fopen("/proc/self/status", "r");
+	long v = -ENOENT;
+	FILE *f = fopen("/proc/self/status", "re");
 
 	if (!f)
-		return -1;
+		return -errno;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "VmPin: %ld kB", &v) == 1)
 			break;

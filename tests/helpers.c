@@ -23,7 +23,12 @@
 #include "probe.skel.h"
 #include "test.h"
 
-int dev_open(void)
+int t_gettid(void)
+{
+	return syscall(SYS_gettid);
+}
+
+int t_dev_open(void)
 {
 	int fd = open(ULS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 
@@ -35,154 +40,95 @@ static int xioctl(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) ? -errno : 0;
 }
 
-int raw_register_region(int fd, const struct uls_region *r)
+int t_ioc_register_region(int fd, const struct uls_region *r)
 {
 	return xioctl(fd, ULS_IOC_REGISTER, (void *)r);
 }
 
-int raw_register(int fd, const void *addr, __u64 len)
+int t_ioc_register(int fd, const void *addr, __u64 len)
 {
 	struct uls_region r = { .addr = (uintptr_t)addr, .len = len };
 
-	return raw_register_region(fd, &r);
+	return t_ioc_register_region(fd, &r);
 }
 
-int raw_unregister(int fd)
+int t_ioc_unregister(int fd)
 {
 	return xioctl(fd, ULS_IOC_UNREGISTER, NULL);
 }
 
-int raw_query(int fd, struct uls_region *r)
+int t_ioc_query(int fd, struct uls_region *r)
 {
 	return xioctl(fd, ULS_IOC_QUERY, r);
 }
 
-int raw_info(int fd, struct uls_info *info)
+int t_ioc_info(int fd, struct uls_info *info)
 {
 	return xioctl(fd, ULS_IOC_INFO, info);
 }
 
-void *map_pages(size_t pages)
+/* ULS_IOC_INFO through a file of its own. */
+static int info_now(struct uls_info *info)
 {
-	void *p = mmap(NULL, pages * getpagesize(), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-struct probe *probe_load(void)
-{
-	return probe__open_and_load();
-}
-
-void probe_destroy(struct probe *p)
-{
-	probe__destroy(p);
-}
-
-int run_prog(const struct bpf_program *prog, void *ctx, size_t size,
-	     int *retval)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = ctx,
-		    .ctx_size_in = size);
-
-	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
-		return -errno;
-	*retval = opts.retval;
-	return 0;
-}
-
-int probe_run(struct probe *p, const char *name, struct probe_ctx *c)
-{
-	struct bpf_program *prog;
-	int err, retval;
-
-	prog = bpf_object__find_program_by_name(p->obj, name);
-	if (!prog)
-		return -ENOENT;
-	err = run_prog(prog, c, sizeof(*c), &retval);
-	if (err)
-		return err;
-	return retval ? -EIO : 0;
-}
-
-__u64 probe_len(struct probe *p)
-{
-	struct probe_ctx c = {};
-
-	if (probe_run(p, "probe_len", &c))
-		return (__u64)-1;
-	return c.len;
-}
-
-static int probe_access(struct probe *p, const char *name, __u64 off,
-			__u64 *val, int store)
-{
-	struct probe_ctx c = { .offset = off, .store = store };
-	int err;
-
-	if (store)
-		c.value = *val;
-	err = probe_run(p, name, &c);
-	if (err)
-		return err;
-	if (!store && c.found)
-		*val = c.value;
-	return c.found;
-}
-
-int probe_load_u64(struct probe *p, __u64 *val)
-{
-	return probe_access(p, "probe_get", 0, val, 0);
-}
-
-int probe_store_u64(struct probe *p, __u64 val)
-{
-	return probe_access(p, "probe_get", 0, &val, 1);
-}
-
-int probe_load_at(struct probe *p, __u64 off, __u64 *val)
-{
-	return probe_access(p, "probe_get_at", off, val, 0);
-}
-
-int probe_store_at(struct probe *p, __u64 off, __u64 val)
-{
-	return probe_access(p, "probe_get_at", off, &val, 1);
-}
-
-__u64 probe_sizes(struct probe *p)
-{
-	struct probe_ctx c = {};
-
-	if (probe_run(p, "probe_sizes", &c))
-		return (__u64)-1;
-	return c.sizes_ok;
-}
-
-__u64 probe_size_bit(__u64 size)
-{
-	static const __u64 sizes[] = {
-#define PROBE_ONE(sz) sz,
-		PROBE_SIZES(PROBE_ONE)
-#undef PROBE_ONE
-	};
-
-	for (int i = 0; i < PROBE_NR_SIZES; i++)
-		if (sizes[i] == size)
-			return 1ULL << i;
-	abort();
-}
-
-int uls_counts(__u64 *entries, __u64 *pinned_pages)
-{
-	struct uls_info info;
-	int fd = dev_open(), err;
+	int fd = t_dev_open(), err;
 
 	if (fd < 0)
 		return fd;
-	err = raw_info(fd, &info);
+	err = t_ioc_info(fd, info);
 	close(fd);
+	return err;
+}
+
+long t_max_len(void)
+{
+	struct uls_info info;
+	int err = info_now(&info);
+
+	return err ?: (long)info.max_len;
+}
+
+long t_table_min_slots(void)
+{
+	const char *at_load = getenv("ULS_TABLE_MIN_SLOTS");
+	int err;
+
+	if (at_load && *at_load)
+		return strtol(at_load, NULL, 0);
+	err = t_settle();
+	return err ?: t_stat("table_slots");
+}
+
+bool t_setup(struct t_ctx *c, unsigned int flags)
+{
+	c->fd = -1;
+	c->probe = NULL;
+	if (!ASSERT_OK(t_settle(), "settle"))
+		return false;
+	c->fd = t_dev_open();
+	if (!ASSERT_GE(c->fd, 0, "open " ULS_DEVICE_PATH))
+		return false;
+	if (flags & T_PROBE) {
+		c->probe = t_probe_load();
+		if (!ASSERT_OK_PTR(c->probe, "load probe.bpf.o"))
+			return false;
+	}
+	return true;
+}
+
+void t_teardown(struct t_ctx *c)
+{
+	t_probe_destroy(c->probe);
+	c->probe = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+int t_counts(__u64 *entries, __u64 *pinned_pages)
+{
+	struct uls_info info;
+	int err = info_now(&info);
+
 	if (err)
 		return err;
 	*entries = info.nr_entries;
@@ -190,34 +136,28 @@ int uls_counts(__u64 *entries, __u64 *pinned_pages)
 	return 0;
 }
 
-int wait_counts(__u64 entries, __u64 pinned_pages, int timeout_ms)
+int t_wait_counts(__u64 entries, __u64 pinned_pages, int timeout_ms)
 {
-	__u64 e, pp;
-	int err;
+	__u64 e = 0, pp = 0;
+	int err = 0, ret;
 
-	for (int waited = 0;; waited += 10) {
-		err = uls_counts(&e, &pp);
-		if (err)
-			return err;
-		if (e == entries && pp == pinned_pages)
-			return 0;
-		if (waited >= timeout_ms) {
-			fprintf(stderr, "counts: entries %llu (want %llu), pinned pages %llu (want %llu)\n",
-				(unsigned long long)e, (unsigned long long)entries,
-				(unsigned long long)pp,
-				(unsigned long long)pinned_pages);
-			return -ETIMEDOUT;
-		}
-		msleep(10);
-	}
+	ret = t_wait_until((err = t_counts(&e, &pp)) ||
+			   (e == entries && pp == pinned_pages), timeout_ms);
+	if (err)
+		return err;
+	if (ret)
+		fprintf(stderr, "counts: entries %llu (want %llu), pinned pages %llu (want %llu)\n",
+			(unsigned long long)e, (unsigned long long)entries,
+			(unsigned long long)pp, (unsigned long long)pinned_pages);
+	return ret;
 }
 
-int settle(void)
+int t_settle(void)
 {
-	return wait_counts(0, 0, 10000);
+	return t_wait_counts(0, 0, 10000);
 }
 
-long long foll_pins_held(void)
+long long t_foll_pins_held(void)
 {
 	long long acquired = -1, released = -1, v;
 	char name[64];
@@ -231,9 +171,9 @@ long long foll_pins_held(void)
 			perror("stat_refresh");
 		close(fd);
 	}
-	f = fopen("/proc/vmstat", "r");
+	f = fopen("/proc/vmstat", "re");
 	if (!f)
-		return -1;
+		return -errno;
 	while (fscanf(f, "%63s %lld", name, &v) == 2) {
 		if (!strcmp(name, "nr_foll_pin_acquired"))
 			acquired = v;
@@ -242,117 +182,29 @@ long long foll_pins_held(void)
 	}
 	fclose(f);
 	if (acquired < 0 || released < 0)
-		return -1;
+		return -ENOENT;
 	return acquired - released;
 }
 
-struct thread_call {
-	long (*fn)(void *);
-	void *arg;
-	long ret;
-};
-
-static void *thread_main(void *arg)
+void *t_map_pages(size_t pages)
 {
-	struct thread_call *c = arg;
+	void *p = mmap(NULL, pages * getpagesize(), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	c->ret = c->fn(c->arg);
-	return NULL;
+	return p == MAP_FAILED ? NULL : p;
 }
 
-long in_thread(long (*fn)(void *), void *arg)
+int t_run_prog(const struct bpf_program *prog, void *ctx, size_t size)
 {
-	struct thread_call c = { .fn = fn, .arg = arg };
-	pthread_t t;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = ctx,
+		    .ctx_size_in = size);
 
-	if (pthread_create(&t, NULL, thread_main, &c))
-		return -EAGAIN;
-	pthread_join(t, NULL);
-	return c.ret;
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
+		return -errno;
+	return opts.retval;
 }
 
-static unsigned char pattern_byte(size_t i, unsigned int seed)
-{
-	return (unsigned char)((i * 2654435761u) >> 13 ^ seed);
-}
-
-void fill_pattern(void *buf, size_t len, unsigned int seed)
-{
-	unsigned char *b = buf;
-
-	for (size_t i = 0; i < len; i++)
-		b[i] = pattern_byte(i, seed);
-}
-
-/* Bytes of @buf that differ from the pattern's bytes from @first on. */
-size_t check_pattern_at(const void *buf, size_t len, size_t first,
-			unsigned int seed)
-{
-	const unsigned char *b = buf;
-	size_t bad = 0;
-
-	for (size_t i = 0; i < len; i++)
-		bad += b[i] != pattern_byte(first + i, seed);
-	return bad;
-}
-
-size_t check_pattern(const void *buf, size_t len, unsigned int seed)
-{
-	return check_pattern_at(buf, len, 0, seed);
-}
-
-int sys_gettid(void)
-{
-	return syscall(SYS_gettid);
-}
-
-double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-void msleep(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-static char refused_log[1 << 20];
-
-void expect_load_refused(struct bpf_object *obj, const char *prog_name,
-			 const char *const msgs[])
-{
-	struct bpf_program *prog, *p;
-	bool matched = false;
-
-	prog = bpf_object__find_program_by_name(obj, prog_name);
-	if (!ASSERT_OK_PTR(prog, prog_name))
-		return;
-	bpf_object__for_each_program(p, obj)
-		bpf_program__set_autoload(p, p == prog);
-	refused_log[0] = '\0';
-	bpf_program__set_log_buf(prog, refused_log, sizeof(refused_log));
-	if (!ASSERT_NEQ(bpf_object__load(obj), 0, "load must fail"))
-		return;
-	for (int i = 0; msgs[i] && !matched; i++) {
-		matched = strstr(refused_log, msgs[i]) != NULL;
-		if (matched)
-			printf("%s refused: '%s'\n", prog_name, msgs[i]);
-	}
-	if (!ASSERT_TRUE(matched, "verifier message")) {
-		fprintf(stderr, "%s: expected one of:", prog_name);
-		for (int i = 0; msgs[i]; i++)
-			fprintf(stderr, " '%s'", msgs[i]);
-		fprintf(stderr, "\nverifier log:\n%s\n", refused_log);
-	}
-}
-
-int kernel_has_enum_value(const char *type, const char *value)
+int t_kernel_has_enum_value(const char *type, const char *value)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 	const struct btf_type *t;
@@ -373,7 +225,203 @@ int kernel_has_enum_value(const char *type, const char *value)
 	return found;
 }
 
-int limit_memlock(unsigned long bytes)
+struct probe *t_probe_load(void)
+{
+	return probe__open_and_load();
+}
+
+void t_probe_destroy(struct probe *p)
+{
+	probe__destroy(p);
+}
+
+int t_probe_run(struct probe *p, const char *name, struct probe_ctx *c)
+{
+	struct bpf_program *prog;
+	int ret;
+
+	prog = bpf_object__find_program_by_name(p->obj, name);
+	if (!prog)
+		return -ENOENT;
+	ret = t_run_prog(prog, c, sizeof(*c));
+	if (ret < 0)
+		return ret;
+	return ret ? -EIO : 0;
+}
+
+long t_probe_len(struct probe *p)
+{
+	struct probe_ctx c = {};
+	int err = t_probe_run(p, "probe_len", &c);
+
+	return err ?: (long)c.len;
+}
+
+static int probe_access(struct probe *p, const char *name, __u64 off,
+			__u64 *val, int store)
+{
+	struct probe_ctx c = { .offset = off, .store = store };
+	int err;
+
+	if (store)
+		c.value = *val;
+	err = t_probe_run(p, name, &c);
+	if (err)
+		return err;
+	if (!store && c.found)
+		*val = c.value;
+	return c.found;
+}
+
+int t_probe_load_u64(struct probe *p, __u64 *val)
+{
+	return probe_access(p, "probe_get", 0, val, 0);
+}
+
+int t_probe_store_u64(struct probe *p, __u64 val)
+{
+	return probe_access(p, "probe_get", 0, &val, 1);
+}
+
+int t_probe_load_at(struct probe *p, __u64 off, __u64 *val)
+{
+	return probe_access(p, "probe_get_at", off, val, 0);
+}
+
+int t_probe_store_at(struct probe *p, __u64 off, __u64 val)
+{
+	return probe_access(p, "probe_get_at", off, &val, 1);
+}
+
+long t_probe_sizes(struct probe *p)
+{
+	struct probe_ctx c = {};
+	int err = t_probe_run(p, "probe_sizes", &c);
+
+	return err ?: (long)c.sizes_ok;
+}
+
+static const __u64 probe_sizes[] = {
+#define PROBE_ONE(sz) sz,
+	PROBE_SIZES(PROBE_ONE)
+#undef PROBE_ONE
+};
+
+__u64 t_probe_size_bit(__u64 size)
+{
+	for (int i = 0; i < PROBE_NR_SIZES; i++)
+		if (probe_sizes[i] == size)
+			return 1ULL << i;
+	abort();
+}
+
+__u64 t_probe_sizes_within(__u64 len)
+{
+	__u64 bits = 0;
+
+	for (int i = 0; i < PROBE_NR_SIZES; i++)
+		if (probe_sizes[i] <= len)
+			bits |= 1ULL << i;
+	return bits;
+}
+
+struct thread_call {
+	long (*fn)(void *);
+	void *arg;
+	long ret;
+};
+
+static void *thread_main(void *arg)
+{
+	struct thread_call *c = arg;
+
+	c->ret = c->fn(c->arg);
+	return NULL;
+}
+
+long t_in_thread(long (*fn)(void *), void *arg)
+{
+	struct thread_call c = { .fn = fn, .arg = arg };
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, thread_main, &c))
+		return -EAGAIN;
+	pthread_join(t, NULL);
+	return c.ret;
+}
+
+pid_t t_start_child(void (*fn)(void *), void *arg)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		test__start_child();
+		fn(arg);
+		fflush(NULL);
+		_exit(test__failed() ? 1 : 0);
+	}
+	return pid;
+}
+
+int t_wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		return 0;
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "child %d: FAIL: killed by signal %d (%s)\n", pid,
+			WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		fprintf(stderr, "child %d: FAIL: exit status %d (its FAIL lines above)\n",
+			pid, WEXITSTATUS(status));
+	test__fail();
+	return -ECHILD;
+}
+
+int t_in_child(void (*fn)(void *), void *arg)
+{
+	pid_t pid = t_start_child(fn, arg);
+
+	return pid < 0 ? pid : t_wait_child(pid);
+}
+
+static unsigned char pattern_byte(size_t i, unsigned int seed)
+{
+	return (unsigned char)((i * 2654435761u) >> 13 ^ seed);
+}
+
+void t_fill_pattern(void *buf, size_t len, unsigned int seed)
+{
+	unsigned char *b = buf;
+
+	for (size_t i = 0; i < len; i++)
+		b[i] = pattern_byte(i, seed);
+}
+
+size_t t_check_pattern_at(const void *buf, size_t len, size_t first,
+			  unsigned int seed)
+{
+	const unsigned char *b = buf;
+	size_t bad = 0;
+
+	for (size_t i = 0; i < len; i++)
+		bad += b[i] != pattern_byte(first + i, seed);
+	return bad;
+}
+
+size_t t_check_pattern(const void *buf, size_t len, unsigned int seed)
+{
+	return t_check_pattern_at(buf, len, 0, seed);
+}
+
+int t_limit_memlock(unsigned long bytes)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
@@ -390,30 +438,7 @@ int limit_memlock(unsigned long bytes)
 	return setrlimit(RLIMIT_MEMLOCK, &rl) ? -errno : 0;
 }
 
-int in_child(void (*fn)(void *), void *arg)
-{
-	int status;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		fn(arg);
-		fflush(NULL);
-		_exit(test__failed() ? 1 : 0);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -errno;
-	if (WIFSIGNALED(status)) {
-		fprintf(stderr, "child killed by signal %d\n", WTERMSIG(status));
-		return 128 + WTERMSIG(status);
-	}
-	return WEXITSTATUS(status);
-}
-
-int uffd_bait(char **page)
+int t_uffd_bait(char **page)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
@@ -437,7 +462,7 @@ int uffd_bait(char **page)
 	return uffd;
 }
 
-int uffd_wait_fault(int uffd)
+int t_uffd_wait_fault(int uffd)
 {
 	struct uffd_msg msg;
 
@@ -446,7 +471,7 @@ int uffd_wait_fault(int uffd)
 	return msg.event == UFFD_EVENT_PAGEFAULT ? 0 : -EPROTO;
 }
 
-int uffd_answer(int uffd, char *page)
+int t_uffd_answer(int uffd, char *page)
 {
 	struct uffdio_zeropage zero = {
 		.range = { .start = (uintptr_t)page, .len = getpagesize() },

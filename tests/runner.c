@@ -1,17 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * uls_test: runs the tests registered with ULS_TEST(), each in a process
- * of its own, and writes one result line per test:
+ * of its own, and writes their results as TAP (what prove and other TAP
+ * consumers read):
  *
- *	ok <name>
- *	not ok <name> # <first failure, or how it died>
- *	skip <name> # <why: what this kernel lacks>
+ *	1..<number of tests to run>
+ *	ok 1 - <name>
+ *	not ok 2 - <name>
+ *	# <name>: <first failure, or how it died>
+ *	ok 3 - <name> # SKIP <why: what this kernel lacks>
  *
  * to the results channel: the file named by -r or $ULS_RESULTS, else
- * stdout. Whatever a test prints goes to stdout, prefixed with its name.
+ * stdout. Whatever a test prints goes to stdout, prefixed with its name;
+ * the last line there is "N passed, N failed" (", N skipped" when any).
  *
  * usage: uls_test [-l] [-r FILE] [-t SECONDS] [-x NAME]... [NAME...]
  *        uls_test --exec-helper REPORT_FD HOLD_FD (see test_lifecycle.c)
+ * NAME: a test's name, or several separated by commas. An unknown name is
+ * an error that lists the known ones.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -25,6 +31,7 @@
 
 static struct uls_test *tests, **tests_tail = &tests;
 static bool failed;
+static FILE *results;
 
 void test__register(struct uls_test *t)
 {
@@ -40,6 +47,11 @@ void test__fail(void)
 bool test__failed(void)
 {
 	return failed;
+}
+
+void test__start_child(void)
+{
+	failed = false;
 }
 
 /* The exit status of a skipped test, as automake's. */
@@ -64,12 +76,18 @@ static double now(void)
 static void run_child(struct uls_test *t, int out)
 {
 	setpgid(0, 0);
+	/* Results are the runner's to write: no test can add a line. */
+	if (results != stdout)
+		fclose(results);
 	dup2(out, STDOUT_FILENO);
 	dup2(out, STDERR_FILENO);
 	close(out);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	t->fn();
+	if (t->run)
+		t->run(t);
+	else
+		t->fn();
 	fflush(NULL);
 	_exit(test__failed() ? 1 : 0);
 }
@@ -110,12 +128,14 @@ static void relay(struct uls_test *t, int in, char *reason, size_t rlen)
 	fflush(stdout);
 }
 
+enum outcome { PASSED, FAILED, SKIPPED };
+
 /*
  * The child is the leader of its own process group, so a timeout kills
  * whatever it forked too. A grandchild that outlives the test and keeps
  * the output pipe open is killed the same way once the test is done.
  */
-static bool run_one(struct uls_test *t, int default_timeout, FILE *results)
+static enum outcome run_one(struct uls_test *t, int nr, int default_timeout)
 {
 	int timeout = t->timeout_s ? t->timeout_s : default_timeout;
 	char reason[512] = "";
@@ -176,44 +196,77 @@ static bool run_one(struct uls_test *t, int default_timeout, FILE *results)
 
 	if (!timed_out && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == TEST_SKIPPED) {
-		fprintf(results, "skip %s # %s\n", t->name, skip_reason);
+		fprintf(results, "ok %d - %s # SKIP %s\n", nr, t->name,
+			skip_reason);
 		fflush(results);
 		printf("[%s] skipped: %s\n", t->name, skip_reason);
-		return true;
+		return SKIPPED;
 	}
 	if (!timed_out && WIFEXITED(status) && !WEXITSTATUS(status)) {
-		fprintf(results, "ok %s\n", t->name);
+		fprintf(results, "ok %d - %s\n", nr, t->name);
 		fflush(results);
 		printf("[%s] ok (%.1f s)\n", t->name, now() - start);
-		return true;
+		return PASSED;
 	}
-	fprintf(results, "not ok %s # %s\n", t->name, reason);
+	/* The reason on a line of its own: TAP reads "# SKIP" on a result. */
+	fprintf(results, "not ok %d - %s\n# %s: %s\n", nr, t->name, t->name,
+		reason);
 	fflush(results);
 	printf("[%s] NOT OK (%.1f s): %s\n", t->name, now() - start, reason);
-	return false;
+	return FAILED;
 }
 
-static bool listed(const char *name, char **names, int n)
+static struct uls_test *find_test(const char *name)
 {
-	for (int i = 0; i < n; i++)
-		if (!strcmp(names[i], name))
-			return true;
-	return false;
+	for (struct uls_test *t = tests; t; t = t->next)
+		if (!strcmp(t->name, name))
+			return t;
+	return NULL;
+}
+
+/*
+ * Mark the tests @arg names ("a,b,c"): false, and the known names
+ * printed, if one is unknown.
+ */
+static bool mark(char *arg, bool *marks)
+{
+	for (char *name = strtok(arg, ","); name; name = strtok(NULL, ",")) {
+		struct uls_test *t = find_test(name);
+		int i = 0;
+
+		if (!t) {
+			fprintf(stderr, "uls_test: no test is named '%s'; the tests are:\n",
+				name);
+			for (t = tests; t; t = t->next)
+				fprintf(stderr, "  %s\n", t->name);
+			return false;
+		}
+		for (struct uls_test *u = tests; u != t; u = u->next)
+			i++;
+		marks[i] = true;
+	}
+	return true;
 }
 
 int main(int argc, char **argv)
 {
 	const char *results_path = getenv("ULS_RESULTS");
-	char *excluded[64];
-	int nr_excluded = 0, timeout = 120, opt, nr_failed = 0, nr_run = 0;
-	bool list = false;
-	FILE *results = stdout;
+	int nr_tests = 0, timeout = 120, opt, nr = 0, i;
+	int counts[3] = { 0 };	/* by enum outcome */
+	bool list = false, any_named = false;
+	bool *named, *excluded;
 	struct uls_test *t;
 
 	/* What test_lifecycle.c's exec tests exec into. */
 	if (argc >= 2 && !strcmp(argv[1], "--exec-helper"))
 		return exec_helper(argc - 2, argv + 2);
 
+	for (t = tests; t; t = t->next)
+		nr_tests++;
+	named = calloc(nr_tests, sizeof(*named));
+	excluded = calloc(nr_tests, sizeof(*excluded));
+	if (!named || !excluded)
+		return 2;
 	while ((opt = getopt(argc, argv, "lr:t:x:")) != -1) {
 		switch (opt) {
 		case 'l':
@@ -226,8 +279,8 @@ int main(int argc, char **argv)
 			timeout = atoi(optarg);
 			break;
 		case 'x':
-			if (nr_excluded < 64)
-				excluded[nr_excluded++] = optarg;
+			if (!mark(optarg, excluded))
+				return 2;
 			break;
 		default:
 			fprintf(stderr, "usage: %s [-l] [-r FILE] [-t SECONDS] [-x NAME]... [NAME...]\n",
@@ -235,29 +288,42 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	for (i = optind; i < argc; i++)
+		if (!mark(argv[i], named))
+			return 2;
+	any_named = optind < argc;
+
+	/* What is to run: the plan counts it. */
+	for (i = 0; i < nr_tests; i++) {
+		named[i] = (named[i] || !any_named) && !excluded[i];
+		nr += named[i];
+	}
+	if (list) {
+		for (t = tests, i = 0; t; t = t->next, i++)
+			if (named[i])
+				printf("%s\n", t->name);
+		return 0;
+	}
+
+	results = stdout;
 	if (results_path && *results_path) {
-		results = fopen(results_path, "a");
+		results = fopen(results_path, "ae");
 		if (!results) {
 			perror(results_path);
 			return 2;
 		}
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	fprintf(results, "1..%d\n", nr);
+	fflush(results);
 
-	for (t = tests; t; t = t->next) {
-		if (optind < argc && !listed(t->name, argv + optind, argc - optind))
-			continue;
-		if (listed(t->name, excluded, nr_excluded))
-			continue;
-		if (list) {
-			printf("%s\n", t->name);
-			continue;
-		}
-		nr_run++;
-		if (!run_one(t, timeout, results))
-			nr_failed++;
-	}
-	if (!list)
-		printf("uls_test: %d run, %d failed\n", nr_run, nr_failed);
-	return nr_failed ? 1 : 0;
+	nr = 0;
+	for (t = tests, i = 0; t; t = t->next, i++)
+		if (named[i])
+			counts[run_one(t, ++nr, timeout)]++;
+	printf("%d passed, %d failed", counts[PASSED], counts[FAILED]);
+	if (counts[SKIPPED])
+		printf(", %d skipped", counts[SKIPPED]);
+	printf("\n");
+	return counts[FAILED] ? 1 : 0;
 }

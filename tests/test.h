@@ -8,6 +8,9 @@
  *
  *	if (!ASSERT_OK(err, "register"))
  *		goto cleanup;
+ *
+ * A process the test forks reports the same way: t_in_child() (helpers.h)
+ * runs it, and its failed ASSERT_*() fail the test.
  */
 #ifndef ULS_TEST_H
 #define ULS_TEST_H
@@ -20,18 +23,26 @@
 struct uls_test {
 	const char *name;
 	void (*fn)(void);
+	/*
+	 * Instead of @fn, for tests made at run time (one per tagged BPF
+	 * program, test_verifier.c): called with the test itself.
+	 */
+	void (*run)(const struct uls_test *self);
 	int timeout_s;			/* 0: the runner's default */
 	struct uls_test *next;
 };
 
+/* From a constructor: tests run in the order they are registered. */
 void test__register(struct uls_test *t);
 int exec_helper(int argc, char **argv);
 void test__fail(void);
 bool test__failed(void);
+/* In a process the test forked (t_start_child()): its own verdict, clean. */
+void test__start_child(void);
 /*
- * End the test as skipped, "skip NAME # @why": only for what the kernel
- * under test lacks (a config option), never for a result. A test that
- * failed an ASSERT before stays failed.
+ * End the test as skipped, "ok N - NAME # SKIP @why": only for what the
+ * kernel under test lacks (a config option, a verifier feature), never for
+ * a result. A test that failed an ASSERT before stays failed.
  */
 void test__skip(const char *why) __attribute__((noreturn));
 

@@ -25,17 +25,6 @@
 #include "stall.skel.h"
 #include "progs/stall.h"
 
-static int wait_vm_pin(long kb)
-{
-	for (int waited = 0; waited < 10000; waited += 10) {
-		if (vm_pin_kb() == kb)
-			return 0;
-		msleep(10);
-	}
-	fprintf(stderr, "VmPin %ld kB, want %ld kB\n", vm_pin_kb(), kb);
-	return -ETIMEDOUT;
-}
-
 #define NR_AREAS 64
 
 static pthread_barrier_t areas_ready, areas_done;
@@ -54,13 +43,13 @@ static void *take_area(void *arg)
  */
 static void areas_child(void *arg)
 {
-	long page = getpagesize(), vmpin = vm_pin_kb();
-	long charged = uls_stat("charged_pages");
+	long page = getpagesize(), vmpin = t_vm_pin_kb();
+	long charged = t_stat("charged_pages");
 	void *areas[NR_AREAS];
 	pthread_t t[NR_AREAS];
 	__u64 entries, pinned;
 
-	if (!ASSERT_OK(limit_memlock(page), "memlock limit: one page"))
+	if (!ASSERT_OK(t_limit_memlock(page), "memlock limit: one page"))
 		return;
 	pthread_barrier_init(&areas_ready, NULL, NR_AREAS + 1);
 	pthread_barrier_init(&areas_done, NULL, NR_AREAS + 1);
@@ -69,26 +58,27 @@ static void areas_child(void *arg)
 	pthread_barrier_wait(&areas_ready);
 	for (int i = 0; i < NR_AREAS; i++)
 		ASSERT_OK_PTR(areas[i], "uls_area(64) within the limit");
-	ASSERT_EQ(vm_pin_kb(), vmpin + page / 1024, "VmPin: one page");
-	ASSERT_EQ(uls_stat("charged_pages"), charged + 1, "stats/charged_pages");
-	if (ASSERT_OK(uls_counts(&entries, &pinned), "counts")) {
+	ASSERT_EQ(t_vm_pin_kb(), vmpin + page / 1024, "VmPin: one page");
+	ASSERT_EQ(t_stat("charged_pages"), charged + 1, "stats/charged_pages");
+	if (ASSERT_OK(t_counts(&entries, &pinned), "counts")) {
 		ASSERT_EQ(entries, NR_AREAS, "entries");
 		ASSERT_EQ(pinned, NR_AREAS, "one pin per registration");
 	}
 	printf("PAGES pinned_per_64_threads %ld\n",
-	       (vm_pin_kb() - vmpin) * 1024 / page);
+	       (t_vm_pin_kb() - vmpin) * 1024 / page);
 	pthread_barrier_wait(&areas_done);
 	for (int i = 0; i < NR_AREAS; i++)
 		pthread_join(t[i], NULL);
-	ASSERT_OK(wait_vm_pin(vmpin), "VmPin back once the threads exit");
-	ASSERT_OK(wait_stat("charged_pages", charged, 10000),
+	t_wait_until(t_vm_pin_kb() == vmpin, 10000);
+	ASSERT_EQ(t_vm_pin_kb(), vmpin, "VmPin back once the threads exit");
+	ASSERT_OK(t_wait_stat("charged_pages", charged, 10000),
 		  "charged_pages back");
 }
 
 ULS_TEST(charge_once_per_page)
 {
-	if (ASSERT_OK(settle(), "settle"))
-		ASSERT_EQ(in_child(areas_child, NULL), 0, "child");
+	if (ASSERT_OK(t_settle(), "settle"))
+		t_in_child(areas_child, NULL);
 }
 
 struct overlap {
@@ -104,11 +94,11 @@ static void *register_overlap(void *arg)
 	struct overlap *o = arg;
 	long page = getpagesize();
 
-	o->err = raw_register(o->fd, o->buf + o->off_pages * page,
+	o->err = t_ioc_register(o->fd, o->buf + o->off_pages * page,
 			      o->nr_pages * page);
 	pthread_barrier_wait(&o->go);	/* registered */
 	pthread_barrier_wait(&o->go);	/* told to unregister */
-	raw_unregister(o->fd);
+	t_ioc_unregister(o->fd);
 	pthread_barrier_wait(&o->go);	/* unregistered */
 	return NULL;
 }
@@ -131,38 +121,42 @@ static void overlap_stop(struct overlap *o, pthread_t t)
 /* Two threads pin pages 0-1 and 1-2: three pages charged, not four. */
 ULS_TEST(charge_overlapping_regions)
 {
-	long page = getpagesize(), vmpin = vm_pin_kb();
-	char *buf = map_pages(3);
-	int fd = dev_open();
-	struct overlap a = { .fd = fd, .buf = buf, .off_pages = 0, .nr_pages = 2 };
-	struct overlap b = { .fd = fd, .buf = buf, .off_pages = 1, .nr_pages = 2 };
+	long page = getpagesize(), vmpin = t_vm_pin_kb();
+	char *buf = t_map_pages(3);
+	struct overlap a = { .buf = buf, .off_pages = 0, .nr_pages = 2 };
+	struct overlap b = { .buf = buf, .off_pages = 1, .nr_pages = 2 };
 	pthread_t ta, tb;
+	struct t_ctx c;
 
-	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(settle(), "settle"))
-		return;
+	if (!t_setup(&c, 0))
+		goto out;
+	a.fd = b.fd = c.fd;
 	memset(buf, 1, 3 * page);
 	overlap_start(&a, &ta);
-	ASSERT_EQ(vm_pin_kb(), vmpin + 2 * page / 1024, "A: two pages");
+	ASSERT_EQ(t_vm_pin_kb(), vmpin + 2 * page / 1024, "A: two pages");
 	overlap_start(&b, &tb);
-	ASSERT_EQ(vm_pin_kb(), vmpin + 3 * page / 1024, "A and B: three pages");
+	ASSERT_EQ(t_vm_pin_kb(), vmpin + 3 * page / 1024, "A and B: three pages");
 	overlap_stop(&a, ta);
-	ASSERT_OK(wait_vm_pin(vmpin + 2 * page / 1024),
+	t_wait_until(t_vm_pin_kb() == vmpin + 2 * page / 1024, 10000);
+	ASSERT_EQ(t_vm_pin_kb(), vmpin + 2 * page / 1024,
 		  "A gone: B's two pages stay charged");
 	overlap_stop(&b, tb);
-	ASSERT_OK(wait_vm_pin(vmpin), "nothing charged");
-	close(fd);
+	t_wait_until(t_vm_pin_kb() == vmpin, 10000);
+	ASSERT_EQ(t_vm_pin_kb(), vmpin, "nothing charged");
+out:
+	t_teardown(&c);
 }
 
 static void register_and_die(void *arg)
 {
 	long page = getpagesize();
-	char *buf = map_pages(3);
-	int fd = dev_open();
+	char *buf = t_map_pages(3);
+	int fd = t_dev_open();
 
 	memset(buf, 1, 3 * page);
-	if (!ASSERT_OK(raw_register(fd, buf, 3 * page), "register"))
+	if (!ASSERT_OK(t_ioc_register(fd, buf, 3 * page), "register"))
 		return;
-	ASSERT_EQ(uls_stat("charged_pages"), *(long *)arg + 3, "charged");
+	ASSERT_EQ(t_stat("charged_pages"), *(long *)arg + 3, "charged");
 	/* Exit with the registration alive: exit and close free it. */
 }
 
@@ -170,13 +164,13 @@ ULS_TEST(charge_returned_after_exit)
 {
 	long charged;
 
-	if (!ASSERT_OK(settle(), "settle"))
+	if (!ASSERT_OK(t_settle(), "settle"))
 		return;
-	charged = uls_stat("charged_pages");
-	ASSERT_EQ(in_child(register_and_die, &charged), 0, "child");
-	ASSERT_OK(wait_stat("charged_pages", charged, 10000),
+	charged = t_stat("charged_pages");
+	t_in_child(register_and_die, &charged);
+	ASSERT_OK(t_wait_stat("charged_pages", charged, 10000),
 		  "the dead process's charge returned");
-	ASSERT_OK(settle(), "freed");
+	ASSERT_OK(t_settle(), "freed");
 }
 
 ULS_TEST(stats_counters)
@@ -188,33 +182,33 @@ ULS_TEST(stats_counters)
 		"failed_efault", "failed_eperm", "failed_enomem",
 		"failed_eopnotsupp", "failed_other",
 	};
-	long reg = uls_stat("registered"), unreg = uls_stat("unregistered");
-	long repl = uls_stat("replaced"), einval = uls_stat("failed_einval");
-	long efault = uls_stat("failed_efault");
-	long e2big = uls_stat("failed_e2big");
-	char *buf = map_pages(1);
-	int fd = dev_open();
+	long reg = t_stat("registered"), unreg = t_stat("unregistered");
+	long repl = t_stat("replaced"), einval = t_stat("failed_einval");
+	long efault = t_stat("failed_efault");
+	long e2big = t_stat("failed_e2big");
+	char *buf = t_map_pages(1);
+	int fd = t_dev_open();
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		ASSERT_GE(uls_stat(names[i]), 0, names[i]);
+		ASSERT_GE(t_stat(names[i]), 0, names[i]);
 	if (!ASSERT_GE(fd, 0, "open"))
 		return;
-	ASSERT_OK(raw_register(fd, buf, 64), "register");
-	ASSERT_OK(raw_register(fd, buf + 64, 64), "replace");
-	ASSERT_OK(raw_unregister(fd), "unregister");
-	ASSERT_ERRNO(raw_register(fd, buf, 0), EINVAL, "len 0");
-	ASSERT_ERRNO(raw_register(fd, NULL, 64), EFAULT, "NULL");
-	ASSERT_ERRNO(raw_register(fd, buf, 1 << 30), E2BIG, "1 GiB");
-	ASSERT_EQ(uls_stat("registered"), reg + 2, "registered");
-	ASSERT_EQ(uls_stat("replaced"), repl + 1, "replaced");
-	ASSERT_EQ(uls_stat("unregistered"), unreg + 1, "unregistered");
-	ASSERT_EQ(uls_stat("failed_einval"), einval + 1, "failed_einval");
-	ASSERT_EQ(uls_stat("failed_efault"), efault + 1, "failed_efault");
-	ASSERT_EQ(uls_stat("failed_e2big"), e2big + 1, "failed_e2big");
+	ASSERT_OK(t_ioc_register(fd, buf, 64), "register");
+	ASSERT_OK(t_ioc_register(fd, buf + 64, 64), "replace");
+	ASSERT_OK(t_ioc_unregister(fd), "unregister");
+	ASSERT_ERRNO(t_ioc_register(fd, buf, 0), EINVAL, "len 0");
+	ASSERT_ERRNO(t_ioc_register(fd, NULL, 64), EFAULT, "NULL");
+	ASSERT_ERRNO(t_ioc_register(fd, buf, 1 << 30), E2BIG, "1 GiB");
+	ASSERT_EQ(t_stat("registered"), reg + 2, "registered");
+	ASSERT_EQ(t_stat("replaced"), repl + 1, "replaced");
+	ASSERT_EQ(t_stat("unregistered"), unreg + 1, "unregistered");
+	ASSERT_EQ(t_stat("failed_einval"), einval + 1, "failed_einval");
+	ASSERT_EQ(t_stat("failed_efault"), efault + 1, "failed_efault");
+	ASSERT_EQ(t_stat("failed_e2big"), e2big + 1, "failed_e2big");
 	close(fd);
-	ASSERT_OK(settle(), "freed");
-	ASSERT_EQ(uls_stat("entries"), 0, "stats/entries at 0");
-	ASSERT_EQ(uls_stat("pinned_pages"), 0, "stats/pinned_pages at 0");
+	ASSERT_OK(t_settle(), "freed");
+	ASSERT_EQ(t_stat("entries"), 0, "stats/entries at 0");
+	ASSERT_EQ(t_stat("pinned_pages"), 0, "stats/pinned_pages at 0");
 }
 
 /*
@@ -224,42 +218,50 @@ ULS_TEST(stats_counters)
  */
 struct user_proc {
 	pid_t pid;
+	uid_t uid;
+	long pages;
+	int report[2];
 	int err;			/* of its registration */
 };
 
+static void user_proc_main(void *arg)
+{
+	struct user_proc *u = arg;
+	struct rlimit no_limit = { RLIM_INFINITY, RLIM_INFINITY };
+	long page = getpagesize();
+	char *buf = t_map_pages(u->pages), err;
+	int fd;
+
+	close(u->report[0]);
+	memset(buf, 1, u->pages * page);
+	/* Only the per-user cap may bind: no memlock limit, no caps. */
+	if (!ASSERT_OK(setrlimit(RLIMIT_MEMLOCK, &no_limit), "no memlock limit") ||
+	    !ASSERT_OK(setresgid(u->uid, u->uid, u->uid), "setresgid") ||
+	    !ASSERT_OK(setresuid(u->uid, u->uid, u->uid), "setresuid"))
+		return;
+	fd = t_dev_open();
+	err = fd < 0 ? -fd : -t_ioc_register(fd, buf, u->pages * page);
+	if (!ASSERT_EQ(write(u->report[1], &err, 1), 1, "report"))
+		return;
+	for (;;)
+		pause();
+}
+
 static int start_user_proc(struct user_proc *u, uid_t uid, long pages)
 {
-	int report[2];
-	char c;
+	char err;
 
-	if (pipe(report))
+	u->uid = uid;
+	u->pages = pages;
+	if (pipe(u->report))
 		return -errno;
-	u->pid = fork();
+	u->pid = t_start_child(user_proc_main, u);
 	if (u->pid < 0)
-		return -errno;
-	if (!u->pid) {
-		struct rlimit no_limit = { RLIM_INFINITY, RLIM_INFINITY };
-		long page = getpagesize();
-		char *buf = map_pages(pages);
-		int fd, err;
-
-		close(report[0]);
-		memset(buf, 1, pages * page);
-		/* Only the per-user cap may bind: no memlock limit, no caps. */
-		if (setrlimit(RLIMIT_MEMLOCK, &no_limit) || setresgid(uid, uid, uid) ||
-		    setresuid(uid, uid, uid))
-			_exit(1);
-		fd = dev_open();
-		err = fd < 0 ? -fd : -raw_register(fd, buf, pages * page);
-		c = err;
-		if (write(report[1], &c, 1) != 1)
-			_exit(2);
-		for (;;)
-			pause();
-	}
-	close(report[1]);
-	u->err = read(report[0], &c, 1) == 1 ? c : -1;
-	close(report[0]);
+		return u->pid;
+	close(u->report[1]);
+	/* No report: the process failed, and says why. */
+	u->err = read(u->report[0], &err, 1) == 1 ? err : -1;
+	close(u->report[0]);
 	return 0;
 }
 
@@ -282,22 +284,22 @@ static void stop_user_proc(struct user_proc *u)
  */
 ULS_TEST(per_user_cap)
 {
-	long global = read_param("max_pinned_pages");
-	long per_user = read_param("max_user_pinned_pages");
+	long global = t_param("max_pinned_pages");
+	long per_user = t_param("max_user_pinned_pages");
 	struct user_proc a[3] = {}, b = {};
 	char val[32];
-	char *buf = map_pages(10);
+	char *buf = t_map_pages(10);
 	long c0;
 	int fd;
 
 	if (!ASSERT_GT(per_user, 0, "max_user_pinned_pages") ||
-	    !ASSERT_OK(settle(), "settle"))
+	    !ASSERT_OK(t_settle(), "settle"))
 		return;
 	memset(buf, 1, 10 * getpagesize());
-	c0 = uls_stat("charged_pages");
+	c0 = t_stat("charged_pages");
 	snprintf(val, sizeof(val), "%ld", c0 + 12);
-	if (!ASSERT_OK(write_param("max_pinned_pages", val), "global cap 12") ||
-	    !ASSERT_OK(write_param("max_user_pinned_pages", "8"), "user cap 8"))
+	if (!ASSERT_OK(t_set_param("max_pinned_pages", val), "global cap 12") ||
+	    !ASSERT_OK(t_set_param("max_user_pinned_pages", "8"), "user cap 8"))
 		goto out;
 
 	ASSERT_OK(start_user_proc(&a[0], 60001, 4), "uid A, process 1");
@@ -308,16 +310,16 @@ ULS_TEST(per_user_cap)
 	ASSERT_EQ(a[2].err, ENOMEM, "A's ninth page: ENOMEM");
 	ASSERT_OK(start_user_proc(&b, 60002, 4), "uid B");
 	ASSERT_EQ(b.err, 0, "B still registers 4 pages");
-	ASSERT_EQ(uls_stat("charged_pages") - c0, 12, "8 of A's, 4 of B's");
+	ASSERT_EQ(t_stat("charged_pages") - c0, 12, "8 of A's, 4 of B's");
 	stop_user_proc(&b);
 	for (int i = 0; i < 3; i++)
 		stop_user_proc(&a[i]);
-	ASSERT_OK(wait_stat("charged_pages", c0, 10000), "all given back");
+	ASSERT_OK(t_wait_stat("charged_pages", c0, 10000), "all given back");
 
 	/* Root's user has a share of 8 too, but CAP_IPC_LOCK lifts it. */
-	fd = dev_open();
+	fd = t_dev_open();
 	if (ASSERT_GE(fd, 0, "open")) {
-		ASSERT_OK(raw_register(fd, buf, 10 * getpagesize()),
+		ASSERT_OK(t_ioc_register(fd, buf, 10 * getpagesize()),
 			  "root: 10 pages, over the user cap, within the global one");
 		close(fd);
 	}
@@ -326,10 +328,10 @@ out:
 		stop_user_proc(&a[i]);
 	stop_user_proc(&b);
 	snprintf(val, sizeof(val), "%ld", global);
-	ASSERT_OK(write_param("max_pinned_pages", val), "restore the global cap");
+	ASSERT_OK(t_set_param("max_pinned_pages", val), "restore the global cap");
 	snprintf(val, sizeof(val), "%ld", per_user);
-	ASSERT_OK(write_param("max_user_pinned_pages", val), "restore the user cap");
-	ASSERT_OK(settle(), "all freed");
+	ASSERT_OK(t_set_param("max_user_pinned_pages", val), "restore the user cap");
+	ASSERT_OK(t_settle(), "all freed");
 }
 
 /* What the module allows one user to have waiting (ULS_MAX_USER_RETIRED). */
@@ -361,14 +363,14 @@ ULS_TEST_TIMEOUT(retired_backlog_bounded, 600)
 	long max_entries = 0, max_pinned = 0;
 	long ok = 0, eagain = 0, other = 0, calls = 0;
 	struct stall *skel = NULL;
-	char *bait, *buf = map_pages(1);
+	char *bait, *buf = t_map_pages(1);
 	time_t deadline = time(NULL) + BACKLOG_SECONDS;
 	pthread_t sleeper;
 	int uffd, fd = -1;
 
-	if (!ASSERT_OK(settle(), "settle"))
+	if (!ASSERT_OK(t_settle(), "settle"))
 		return;
-	uffd = uffd_bait(&bait);
+	uffd = t_uffd_bait(&bait);
 	if (uffd == -ENOSYS)
 		test__skip("no userfaultfd (CONFIG_USERFAULTFD) in this kernel");
 	if (!ASSERT_GE(uffd, 0, "userfaultfd"))
@@ -377,17 +379,17 @@ ULS_TEST_TIMEOUT(retired_backlog_bounded, 600)
 	if (!ASSERT_OK_PTR(skel, "load stall.bpf.o") ||
 	    !ASSERT_OK(stall__attach(skel), "attach"))
 		goto out;
-	fd = dev_open();
+	fd = t_dev_open();
 	if (!ASSERT_GE(fd, 0, "open"))
 		goto out;
 
 	/* The program is asleep in the fault once the fault is reported. */
 	pthread_create(&sleeper, NULL, stall_ioctl, bait);
-	if (!ASSERT_OK(uffd_wait_fault(uffd), "the program sleeps in the fault"))
+	if (!ASSERT_OK(t_uffd_wait_fault(uffd), "the program sleeps in the fault"))
 		goto answer;
 
 	while (calls < BACKLOG_CALLS && time(NULL) < deadline) {
-		int err = raw_register(fd, buf, 64);
+		int err = t_ioc_register(fd, buf, 64);
 
 		calls++;
 		if (!err)
@@ -397,7 +399,7 @@ ULS_TEST_TIMEOUT(retired_backlog_bounded, 600)
 		else
 			other++;
 		if (calls % 4096 == 0) {
-			long e = uls_stat("entries"), p = uls_stat("pinned_pages");
+			long e = t_stat("entries"), p = t_stat("pinned_pages");
 
 			max_entries = e > max_entries ? e : max_entries;
 			max_pinned = p > max_pinned ? p : max_pinned;
@@ -413,15 +415,15 @@ ULS_TEST_TIMEOUT(retired_backlog_bounded, 600)
 	ASSERT_LE(ok, MAX_USER_RETIRED + 1, "registrations made in the stall");
 	ASSERT_LE(max_entries, MAX_USER_RETIRED + 1, "stats/entries bounded");
 	ASSERT_LE(max_pinned, MAX_USER_RETIRED + 1, "stats/pinned_pages bounded");
-	ASSERT_GT(uls_stat("failed_eagain"), 0, "stats/failed_eagain");
+	ASSERT_GT(t_stat("failed_eagain"), 0, "stats/failed_eagain");
 
 answer:
-	ASSERT_OK(uffd_answer(uffd, bait), "answer the fault");
+	ASSERT_OK(t_uffd_answer(uffd, bait), "answer the fault");
 	pthread_join(sleeper, NULL);
 	ASSERT_EQ(skel->bss->stalls, 1, "the program ran to its end");
 	close(fd);
 	fd = -1;
-	ASSERT_OK(settle(), "everything freed once the program returned");
+	ASSERT_OK(t_settle(), "everything freed once the program returned");
 out:
 	if (fd >= 0)
 		close(fd);

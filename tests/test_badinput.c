@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -20,43 +20,44 @@ static void expect_refused(const struct uls_region *r, int err,
 {
 	__u64 entries, pinned;
 	long long pins;
-	long vmpin = vm_pin_kb();
-	int fd = dev_open();
+	long vmpin = t_vm_pin_kb();
+	struct t_ctx c;
 
-	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(settle(), "settle"))
-		return;
-	pins = foll_pins_held();
-	if (!ASSERT_OK(uls_counts(&entries, &pinned), "counts"))
+	if (!t_setup(&c, 0))
 		goto out;
-	ASSERT_ERRNO(raw_register_region(fd, r), err, what);
+	pins = t_foll_pins_held();
+	if (!ASSERT_OK(t_counts(&entries, &pinned), "counts"))
+		goto out;
+	ASSERT_ERRNO(t_ioc_register_region(c.fd, r), err, what);
 	printf("%s: refused with errno %d as documented\n", what, err);
-	ASSERT_ERRNO(raw_query(fd, &(struct uls_region){}), ENOENT,
+	ASSERT_ERRNO(t_ioc_query(c.fd, &(struct uls_region){}), ENOENT,
 		     "nothing registered");
-	ASSERT_OK(wait_counts(entries, pinned, 0), "entry and page counts unchanged");
-	ASSERT_EQ(foll_pins_held(), pins, "every pin undone");
-	ASSERT_EQ(vm_pin_kb(), vmpin, "VmPin unchanged");
+	ASSERT_OK(t_wait_counts(entries, pinned, 0), "entry and page counts unchanged");
+	ASSERT_EQ(t_foll_pins_held(), pins, "every pin undone");
+	ASSERT_EQ(t_vm_pin_kb(), vmpin, "VmPin unchanged");
 out:
-	close(fd);
+	t_teardown(&c);
 }
 
 /* Memory uls accepts: pinned and charged, then all of it given back. */
 static void expect_accepted(void *buf, __u64 len, const char *what)
 {
-	long page = getpagesize(), vmpin = vm_pin_kb();
+	long page = getpagesize(), vmpin = t_vm_pin_kb();
 	long pages = ((uintptr_t)buf % page + len + page - 1) / page;
-	int fd = dev_open();
+	struct t_ctx c;
 
-	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(settle(), "settle"))
-		return;
-	if (ASSERT_OK(raw_register(fd, buf, len), what)) {
+	if (!t_setup(&c, 0))
+		goto out;
+	if (ASSERT_OK(t_ioc_register(c.fd, buf, len), what)) {
 		printf("%s: accepted\n", what);
-		ASSERT_EQ(vm_pin_kb(), vmpin + pages * page / 1024,
+		ASSERT_EQ(t_vm_pin_kb(), vmpin + pages * page / 1024,
 			  "VmPin grows by the pages");
-		ASSERT_OK(raw_unregister(fd), "unregister");
+		ASSERT_OK(t_ioc_unregister(c.fd), "unregister");
 	}
-	ASSERT_OK(settle(), "entry freed");
-	ASSERT_EQ(vm_pin_kb(), vmpin, "VmPin back");
-	close(fd);
+	ASSERT_OK(t_settle(), "entry freed");
+	ASSERT_EQ(t_vm_pin_kb(), vmpin, "VmPin back");
+out:
+	t_teardown(&c);
 }
 
 /* A region as a pointer to a temporary, for the calls below. */
@@ -70,7 +71,7 @@ static struct uls_region region_in(void *buf, __u64 len)
 
 ULS_TEST(bad_flags)
 {
-	struct uls_region r = region_in(map_pages(1), 64);
+	struct uls_region r = region_in(t_map_pages(1), 64);
 
 	r.flags = 1;
 	expect_refused(&r, EINVAL, "flags bit 0");
@@ -80,7 +81,7 @@ ULS_TEST(bad_flags)
 
 ULS_TEST(bad_reserved)
 {
-	struct uls_region r = region_in(map_pages(1), 64);
+	struct uls_region r = region_in(t_map_pages(1), 64);
 
 	r.__reserved0 = 1;
 	expect_refused(&r, EINVAL, "__reserved0");
@@ -94,16 +95,20 @@ ULS_TEST(bad_reserved)
 
 ULS_TEST(bad_len_zero)
 {
-	struct uls_region r = region_in(map_pages(1), 0);
+	struct uls_region r = region_in(t_map_pages(1), 0);
 
 	expect_refused(&r, EINVAL, "len 0");
 }
 
 ULS_TEST(bad_len_over_max)
 {
-	long page = getpagesize();
-	struct uls_region r = region_in(map_pages(20), 16 * page + 1);
+	long max_len = t_max_len(), page = getpagesize();
+	struct uls_region r;
 
+	if (!ASSERT_GT(max_len, 0, "max_len"))
+		return;
+	/* Mapped all through: the length alone is what is wrong. */
+	r = region_in(t_map_pages(max_len / page + 2), max_len + 1);
 	expect_refused(&r, E2BIG, "len max_len + 1");
 	r.len = ~0ULL;
 	expect_refused(&r, E2BIG, "len ~0");
@@ -116,7 +121,7 @@ ULS_TEST(bad_len_over_max)
  */
 ULS_TEST(bad_unaligned)
 {
-	char *buf = map_pages(2);
+	char *buf = t_map_pages(2);
 	struct uls_region r;
 
 	for (int off = 1; off < 8; off++) {
@@ -154,7 +159,7 @@ ULS_TEST(bad_kernel_addr)
 
 ULS_TEST(bad_unmapped)
 {
-	char *buf = map_pages(1);
+	char *buf = t_map_pages(1);
 	struct uls_region r = region_in(buf, 64);
 
 	munmap(buf, getpagesize());
@@ -178,7 +183,7 @@ ULS_TEST(bad_readonly)
 ULS_TEST(bad_hole_partial_pin)
 {
 	long page = getpagesize();
-	char *buf = map_pages(4);
+	char *buf = t_map_pages(4);
 	struct uls_region r = region_in(buf + 96, 3 * page);
 
 	memset(buf, 1, 4 * page);	/* fault in: the fast path pins them */
@@ -189,7 +194,7 @@ ULS_TEST(bad_hole_partial_pin)
 ULS_TEST(bad_partly_readonly)
 {
 	long page = getpagesize();
-	char *buf = map_pages(2);
+	char *buf = t_map_pages(2);
 	struct uls_region r = region_in(buf + page - 8, 16);
 
 	memset(buf, 1, 2 * page);
@@ -199,7 +204,7 @@ ULS_TEST(bad_partly_readonly)
 
 ULS_TEST(bad_null_arg)
 {
-	int fd = dev_open();
+	int fd = t_dev_open();
 
 	if (!ASSERT_GE(fd, 0, "open"))
 		return;
@@ -213,20 +218,20 @@ ULS_TEST(bad_null_arg)
 /* A refused registration leaves the previous one in place. */
 ULS_TEST(bad_keeps_previous)
 {
-	char *buf = map_pages(1);
+	char *buf = t_map_pages(1);
 	struct uls_region r = region_in(buf, 64), q;
-	int fd = dev_open();
+	int fd = t_dev_open();
 
 	if (!ASSERT_GE(fd, 0, "open"))
 		return;
-	if (!ASSERT_OK(raw_register_region(fd, &r), "register"))
+	if (!ASSERT_OK(t_ioc_register_region(fd, &r), "register"))
 		goto out;
 	r.len = 0;
-	ASSERT_ERRNO(raw_register_region(fd, &r), EINVAL, "len 0");
+	ASSERT_ERRNO(t_ioc_register_region(fd, &r), EINVAL, "len 0");
 	r.len = 64;
 	r.addr = 0;
-	ASSERT_ERRNO(raw_register_region(fd, &r), EFAULT, "NULL page");
-	if (ASSERT_OK(raw_query(fd, &q), "query"))
+	ASSERT_ERRNO(t_ioc_register_region(fd, &r), EFAULT, "NULL page");
+	if (ASSERT_OK(t_ioc_query(fd, &q), "query"))
 		ASSERT_EQ(q.addr, (uintptr_t)buf, "first registration kept");
 out:
 	close(fd);
@@ -396,35 +401,34 @@ ULS_TEST(accepted_memory_kinds)
 
 ULS_TEST(bad_ioctl_number)
 {
-	struct uls_region r = region_in(map_pages(1), 64);
+	struct uls_region r = region_in(t_map_pages(1), 64);
 	struct { __u64 addr, len; } short_r = { r.addr, r.len };
-	int fd = dev_open();
 	__u64 entries, pinned;
+	struct t_ctx c;
 
-	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(settle(), "settle") ||
-	    !ASSERT_OK(uls_counts(&entries, &pinned), "counts"))
+	if (!t_setup(&c, 0) || !ASSERT_OK(t_counts(&entries, &pinned), "counts"))
 		goto out;
-	ASSERT_ERRNO(ioctl(fd, _IOW(ULS_IOC_MAGIC, 99, struct uls_region), &r),
+	ASSERT_ERRNO(ioctl(c.fd, _IOW(ULS_IOC_MAGIC, 99, struct uls_region), &r),
 		     ENOTTY, "unknown number");
-	ASSERT_ERRNO(ioctl(fd, _IOW('x', 1, struct uls_region), &r), ENOTTY,
+	ASSERT_ERRNO(ioctl(c.fd, _IOW('x', 1, struct uls_region), &r), ENOTTY,
 		     "other magic");
-	ASSERT_ERRNO(ioctl(fd, _IOR(ULS_IOC_MAGIC, 1, struct uls_region), &r),
+	ASSERT_ERRNO(ioctl(c.fd, _IOR(ULS_IOC_MAGIC, 1, struct uls_region), &r),
 		     ENOTTY, "register with the wrong direction");
 	/* A short struct is a different command: the size is in the number. */
-	ASSERT_ERRNO(ioctl(fd, _IOW(ULS_IOC_MAGIC, 1, short_r), &short_r),
+	ASSERT_ERRNO(ioctl(c.fd, _IOW(ULS_IOC_MAGIC, 1, short_r), &short_r),
 		     ENOTTY, "register with a short struct");
-	ASSERT_OK(wait_counts(entries, pinned, 0), "counts unchanged");
+	ASSERT_OK(t_wait_counts(entries, pinned, 0), "counts unchanged");
 out:
-	close(fd);
+	t_teardown(&c);
 }
 
 /* The struct itself runs off the end of the mapping. */
 ULS_TEST(bad_struct_truncated)
 {
 	long page = getpagesize();
-	char *two = map_pages(2);
+	char *two = t_map_pages(2);
 	struct uls_region *r;
-	int fd = dev_open();
+	int fd = t_dev_open();
 
 	if (!ASSERT_GE(fd, 0, "open"))
 		return;
@@ -434,7 +438,7 @@ ULS_TEST(bad_struct_truncated)
 	r->len = 64;
 	ASSERT_ERRNO(ioctl(fd, ULS_IOC_REGISTER, r), EFAULT,
 		     "struct straddling an unmapped page");
-	ASSERT_ERRNO(raw_query(fd, &(struct uls_region){}), ENOENT,
+	ASSERT_ERRNO(t_ioc_query(fd, &(struct uls_region){}), ENOENT,
 		     "nothing registered");
 	close(fd);
 }
@@ -450,9 +454,9 @@ static void memlock_child(void *arg)
 {
 	const struct memlock_case *c = arg;
 	long page = getpagesize();
-	char *buf = map_pages(c->pages + 1);
+	char *buf = t_map_pages(c->pages + 1);
 
-	if (!ASSERT_OK(limit_memlock(c->limit), "drop CAP_IPC_LOCK, set limit"))
+	if (!ASSERT_OK(t_limit_memlock(c->limit), "drop CAP_IPC_LOCK, set limit"))
 		return;
 	memset(buf, 1, (c->pages + 1) * page);
 	if (c->err)
@@ -471,28 +475,27 @@ ULS_TEST(bad_memlock)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		ASSERT_EQ(in_child(memlock_child, (void *)&cases[i]), 0,
-			  cases[i].what);
+		t_in_child(memlock_child, (void *)&cases[i]);
 }
 
 /* The global cap binds root too. */
 ULS_TEST(bad_global_cap)
 {
-	long cap = read_param("max_pinned_pages");
+	long cap = t_param("max_pinned_pages");
 	char val[32];
-	char *buf = map_pages(4);
+	char *buf = t_map_pages(4);
 
-	if (!ASSERT_GT(cap, 0, "max_pinned_pages") || !ASSERT_OK(settle(), "settle"))
+	if (!ASSERT_GT(cap, 0, "max_pinned_pages") || !ASSERT_OK(t_settle(), "settle"))
 		return;
 	memset(buf, 1, 4 * getpagesize());
-	snprintf(val, sizeof(val), "%ld", uls_stat("charged_pages") + 2);
-	if (!ASSERT_OK(write_param("max_pinned_pages", val), "cap at 2 pages"))
+	snprintf(val, sizeof(val), "%ld", t_stat("charged_pages") + 2);
+	if (!ASSERT_OK(t_set_param("max_pinned_pages", val), "cap at 2 pages"))
 		return;
 	expect_refused(REGION(buf, 3 * getpagesize()), ENOMEM,
 		       "3 pages over a global cap of 2");
 	snprintf(val, sizeof(val), "%ld", cap);
-	ASSERT_OK(write_param("max_pinned_pages", val), "restore");
-	ASSERT_ERRNO(write_param("max_pinned_pages", "0"), EINVAL, "0 refused");
+	ASSERT_OK(t_set_param("max_pinned_pages", val), "restore");
+	ASSERT_ERRNO(t_set_param("max_pinned_pages", "0"), EINVAL, "0 refused");
 }
 
 /*
@@ -501,53 +504,67 @@ ULS_TEST(bad_global_cap)
  * can happen is a registration through an fd whose opener, and the mm the
  * opener registered, are gone. It pins and charges the caller.
  */
-static void after_opener(int fd, pid_t opener, int report)
-{
-	char *buf = map_pages(1);
-	long vmpin = vm_pin_kb();
-	char ok;
+struct mm_gone {
+	int fd;
+	pid_t opener;
+	int survivor_pid[2];		/* a pipe: the opener tells the test */
+};
 
-	while (getppid() == opener)
-		msleep(1);
-	ASSERT_ERRNO(raw_query(fd, &(struct uls_region){}), ENOENT,
+static void after_opener(void *arg)
+{
+	struct mm_gone *m = arg;
+	char *buf = t_map_pages(1);
+	long vmpin = t_vm_pin_kb();
+
+	if (!ASSERT_OK(t_wait_until(getppid() != m->opener, 10000),
+		       "the opener is gone"))
+		return;
+	ASSERT_ERRNO(t_ioc_query(m->fd, &(struct uls_region){}), ENOENT,
 		     "the opener's entry is not ours");
-	if (ASSERT_OK(raw_register(fd, buf, 64), "register through the fd")) {
-		ASSERT_EQ(vm_pin_kb(), vmpin + getpagesize() / 1024,
+	if (ASSERT_OK(t_ioc_register(m->fd, buf, 64), "register through the fd")) {
+		ASSERT_EQ(t_vm_pin_kb(), vmpin + getpagesize() / 1024,
 			  "charged to the caller");
-		ASSERT_OK(raw_unregister(fd), "unregister");
+		ASSERT_OK(t_ioc_unregister(m->fd), "unregister");
 	}
-	ok = test__failed() ? 'F' : 'P';
-	if (write(report, &ok, 1) != 1)
-		_exit(1);
-	_exit(0);
+}
+
+/* Registers, leaves the file to a child of its own, and exits. */
+static void opener_main(void *arg)
+{
+	struct mm_gone *m = arg;
+	pid_t survivor;
+
+	m->opener = getpid();
+	m->fd = t_dev_open();
+	if (!ASSERT_GE(m->fd, 0, "open") ||
+	    !ASSERT_OK(t_ioc_register(m->fd, t_map_pages(1), 64),
+		       "the opener registers"))
+		return;
+	survivor = t_start_child(after_opener, m);
+	ASSERT_EQ(write(m->survivor_pid[1], &survivor, sizeof(survivor)),
+		  sizeof(survivor), "tell the test");
 }
 
 ULS_TEST(bad_mm_gone)
 {
-	int p[2], fd, status;
-	char verdict = 0;
-	pid_t opener;
+	struct mm_gone m = {};
+	pid_t opener, survivor;
 
-	if (!ASSERT_OK(pipe(p), "pipe") || !ASSERT_OK(settle(), "settle"))
+	/* The survivor, orphaned, becomes the test's child to wait for. */
+	if (!ASSERT_OK(prctl(PR_SET_CHILD_SUBREAPER, 1), "subreaper") ||
+	    !ASSERT_OK(pipe(m.survivor_pid), "pipe") ||
+	    !ASSERT_OK(t_settle(), "settle"))
 		return;
-	opener = fork();
-	if (!opener) {
-		pid_t me = getpid();
-
-		fd = dev_open();
-		if (fd < 0 || raw_register(fd, map_pages(1), 64))
-			_exit(1);
-		/* The child keeps the file; this process and its mm go. */
-		if (!fork())
-			after_opener(fd, me, p[1]);
-		_exit(0);
-	}
-	close(p[1]);
-	ASSERT_EQ(waitpid(opener, &status, 0), opener, "opener reaped");
-	ASSERT_EQ(status, 0, "opener registered");
-	ASSERT_EQ(read(p[0], &verdict, 1), 1, "verdict");
-	ASSERT_EQ(verdict, 'P', "the survivor's checks");
-	close(p[0]);
-	ASSERT_OK(settle(), "everything freed");
-	ASSERT_OK(wait_stat("charged_pages", 0, 10000), "charges returned");
+	opener = t_start_child(opener_main, &m);
+	if (!ASSERT_GT(opener, 0, "fork the opener"))
+		return;
+	close(m.survivor_pid[1]);
+	t_wait_child(opener);
+	if (ASSERT_EQ(read(m.survivor_pid[0], &survivor, sizeof(survivor)),
+		      sizeof(survivor), "the survivor's pid") &&
+	    ASSERT_GT(survivor, 0, "the survivor forked"))
+		t_wait_child(survivor);
+	close(m.survivor_pid[0]);
+	ASSERT_OK(t_settle(), "everything freed");
+	ASSERT_OK(t_wait_stat("charged_pages", 0, 10000), "charges returned");
 }

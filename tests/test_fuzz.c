@@ -25,7 +25,7 @@
 
 struct fuzz {
 	unsigned long long rng;
-	long page;
+	long page, max_len;
 	int fds[NR_FDS];
 	struct { char *addr; long pages; } maps[NR_MAPS];
 	struct uls_region *arg;		/* the struct the ioctls read */
@@ -89,9 +89,9 @@ static __u64 fuzz_len(struct fuzz *f)
 	case 1:
 		return rnd(f);
 	case 2:
-		return 16 * f->page + pick(f, 3) - 1;	/* around max_len */
+		return f->max_len + pick(f, 3) - 1;
 	case 3:
-		return pick(f, 17 * f->page);
+		return pick(f, f->max_len + f->page);
 	default:
 		return 1 + pick(f, 2 * f->page);
 	}
@@ -263,26 +263,29 @@ ULS_TEST_TIMEOUT(fuzz_ioctl, 600)
 	long target = env_long("ULS_FUZZ_CALLS", 1000000);
 	double bound = env_long("ULS_FUZZ_SECONDS", 240), start, took;
 	long long pins;
-	long vmpin = vm_pin_kb();
+	long vmpin = t_vm_pin_kb();
 
 	/* Baselines once the previous test's frees are done. */
-	if (!ASSERT_OK(settle(), "settle"))
+	if (!ASSERT_OK(t_settle(), "settle"))
 		return;
-	pins = foll_pins_held();
+	pins = t_foll_pins_held();
 	f.rng = seed * 0x9e3779b97f4a7c15ULL + 1;
 	f.page = getpagesize();
+	f.max_len = t_max_len();
+	if (!ASSERT_GT(f.max_len, 0, "max_len"))
+		return;
 	for (int i = 0; i < NR_FDS; i++)
 		f.fds[i] = open(ULS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	/* The struct sits at the end of a page: a long read runs off it. */
-	f.arg = (struct uls_region *)((char *)map_pages(2) + f.page -
+	f.arg = (struct uls_region *)((char *)t_map_pages(2) + f.page -
 				      sizeof(struct uls_region));
 	munmap((char *)f.arg + sizeof(struct uls_region), f.page);
 
-	start = mono_now();
-	while (f.calls < target && mono_now() - start < bound)
+	start = t_now();
+	while (f.calls < target && t_now() - start < bound)
 		for (int i = 0; i < 1000; i++)
 			fuzz_step(&f);
-	took = mono_now() - start;
+	took = t_now() - start;
 
 	for (int i = 0; i < NR_FDS; i++)
 		if (f.fds[i] >= 0)
@@ -297,12 +300,12 @@ ULS_TEST_TIMEOUT(fuzz_ioctl, 600)
 		if (f.errnos[e])
 			printf(" %d:%ld", e, f.errnos[e]);
 	printf("\nregistered %ld, failed einval %ld efault %ld e2big %ld eoverflow %ld eopnotsupp %ld\n",
-	       uls_stat("registered"), uls_stat("failed_einval"),
-	       uls_stat("failed_efault"), uls_stat("failed_e2big"),
-	       uls_stat("failed_eoverflow"), uls_stat("failed_eopnotsupp"));
+	       t_stat("registered"), t_stat("failed_einval"),
+	       t_stat("failed_efault"), t_stat("failed_e2big"),
+	       t_stat("failed_eoverflow"), t_stat("failed_eopnotsupp"));
 	ASSERT_GE(f.calls, target, "calls made within the bound");
-	ASSERT_OK(settle(), "no entry or pinned page left");
-	ASSERT_OK(wait_stat("charged_pages", 0, 10000), "no charge left");
-	ASSERT_EQ(foll_pins_held(), pins, "no pin left");
-	ASSERT_EQ(vm_pin_kb(), vmpin, "VmPin back");
+	ASSERT_OK(t_settle(), "no entry or pinned page left");
+	ASSERT_OK(t_wait_stat("charged_pages", 0, 10000), "no charge left");
+	ASSERT_EQ(t_foll_pins_held(), pins, "no pin left");
+	ASSERT_EQ(t_vm_pin_kb(), vmpin, "VmPin back");
 }

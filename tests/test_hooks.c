@@ -41,17 +41,17 @@ static void rt_trigger(int hook)
 
 static void roundtrip(const char *prog_name, int hook)
 {
-	volatile struct rt_area *a = map_pages(1);
+	volatile struct rt_area *a = t_map_pages(1);
 	struct bpf_program *prog, *p;
 	struct roundtrip *skel;
 	struct bpf_link *link = NULL;
-	int fd = dev_open(), tries;
+	int fd = t_dev_open(), tries;
 
 	skel = roundtrip__open();
 	if (!ASSERT_OK_PTR(skel, "open roundtrip.bpf.o") ||
 	    !ASSERT_GE(fd, 0, "open device"))
 		goto out;
-	skel->bss->target_tid = sys_gettid();
+	skel->bss->target_tid = t_gettid();
 	prog = bpf_object__find_program_by_name(skel->obj, prog_name);
 	if (!ASSERT_OK_PTR(prog, prog_name))
 		goto out;
@@ -69,7 +69,7 @@ static void roundtrip(const char *prog_name, int hook)
 		rt_trigger(hook);
 	ASSERT_GT(skel->bss->null_lookups, 0, "NULL before registration");
 
-	if (!ASSERT_OK(raw_register(fd, (void *)a, sizeof(*a)), "register"))
+	if (!ASSERT_OK(t_ioc_register(fd, (void *)a, sizeof(*a)), "register"))
 		goto out;
 	for (__u64 i = 1; i <= 5; i++) {
 		a->from_user = 1000 + i;
@@ -119,10 +119,10 @@ static void *sw_thread_fn(void *arg)
 	struct sw_thread *t = arg;
 	struct rusage r0, r1;
 
-	t->tid = sys_gettid();
+	t->tid = t_gettid();
 	if (t->registered) {
 		t->area->magic = SW_MAGIC;
-		if (raw_register(t->fd, (void *)t->area, sizeof(*t->area)))
+		if (t_ioc_register(t->fd, (void *)t->area, sizeof(*t->area)))
 			return (void *)1;
 	}
 	/*
@@ -132,7 +132,7 @@ static void *sw_thread_fn(void *arg)
 	 */
 	getrusage(RUSAGE_THREAD, &r0);
 	for (int i = 0; i < SW_SLEEPS; i++)
-		msleep(1);
+		t_msleep(1);
 	getrusage(RUSAGE_THREAD, &r1);
 	t->switches = r1.ru_nvcsw - r0.ru_nvcsw + r1.ru_nivcsw - r0.ru_nivcsw;
 	return NULL;
@@ -141,10 +141,10 @@ static void *sw_thread_fn(void *arg)
 ULS_TEST(sched_switch_prev_next)
 {
 	struct sw_thread th[SW_THREADS + 1] = {};
-	struct sw_area *areas = map_pages(1);
+	struct sw_area *areas = t_map_pages(1);
 	pthread_t pt[SW_THREADS + 1];
 	struct switch_count *skel;
-	int fd = dev_open();
+	int fd = t_dev_open();
 
 	skel = switch_count__open();
 	if (!ASSERT_OK_PTR(skel, "open switch_count.bpf.o") || !ASSERT_GE(fd, 0, "open"))

@@ -5,7 +5,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -16,8 +15,8 @@
 
 ULS_TEST(libuls_register_query)
 {
-	struct probe *p = probe_load();
-	char *buf = map_pages(1);
+	struct probe *p = t_probe_load();
+	char *buf = t_map_pages(1);
 	void *addr;
 	size_t len;
 
@@ -30,12 +29,12 @@ ULS_TEST(libuls_register_query)
 		ASSERT_EQ((uintptr_t)addr, (uintptr_t)(buf + 8), "address");
 		ASSERT_EQ(len, 100, "length");
 	}
-	ASSERT_EQ(probe_len(p), 100, "BPF sees it");
+	ASSERT_EQ(t_probe_len(p), 100, "BPF sees it");
 	ASSERT_OK(uls_unregister(), "uls_unregister");
-	ASSERT_EQ(probe_len(p), 0, "BPF no longer does");
+	ASSERT_EQ(t_probe_len(p), 0, "BPF no longer does");
 	ASSERT_ERRNO(uls_unregister(), ENOENT, "second uls_unregister");
 	ASSERT_ERRNO(uls_register(buf, 0), EINVAL, "length 0");
-	probe_destroy(p);
+	t_probe_destroy(p);
 }
 
 ULS_TEST(libuls_fd_once_cloexec)
@@ -70,7 +69,7 @@ ULS_TEST(libuls_strerror)
 
 ULS_TEST(libuls_area_cached)
 {
-	struct probe *p = probe_load();
+	struct probe *p = t_probe_load();
 	__u64 *a, *b, v = 0;
 
 	if (!ASSERT_OK_PTR(p, "probe"))
@@ -86,18 +85,18 @@ ULS_TEST(libuls_area_cached)
 	errno = 0;
 	ASSERT_NULL(uls_area(65), "larger than the first");
 	ASSERT_EQ(errno, ENOSPC, "errno ENOSPC");
-	ASSERT_EQ(probe_len(p), 64, "registered with its block size");
+	ASSERT_EQ(t_probe_len(p), 64, "registered with its block size");
 	a[0] = 42;
-	ASSERT_EQ(probe_load_u64(p, &v), 1, "BPF finds it");
+	ASSERT_EQ(t_probe_load_u64(p, &v), 1, "BPF finds it");
 	ASSERT_EQ(v, 42, "and loads the thread's store");
 
 	/* uls_register() replaces the area; uls_area() registers it again. */
-	ASSERT_OK(uls_register(map_pages(1), 8), "replace with uls_register");
-	ASSERT_EQ(probe_len(p), 8, "replaced");
+	ASSERT_OK(uls_register(t_map_pages(1), 8), "replace with uls_register");
+	ASSERT_EQ(t_probe_len(p), 8, "replaced");
 	ASSERT_EQ((uintptr_t)uls_area(64), (uintptr_t)a, "uls_area again");
-	ASSERT_EQ(probe_len(p), 64, "area registered again");
+	ASSERT_EQ(t_probe_len(p), 64, "area registered again");
 out:
-	probe_destroy(p);
+	t_probe_destroy(p);
 }
 
 #define PACK_THREADS 16
@@ -114,13 +113,13 @@ static void *pack_thread_fn(void *arg)
 {
 	struct pack_thread *t = arg;
 
-	t->tid = sys_gettid();
+	t->tid = t_gettid();
 	t->area = uls_area(64);
 	if (t->area)
 		t->area[0] = t->tid;
 	/* All alive together: nobody's block is recycled for another. */
 	pthread_barrier_wait(t->barrier);
-	if (probe_load_u64(t->probe, &t->bpf_saw) != 1)
+	if (t_probe_load_u64(t->probe, &t->bpf_saw) != 1)
 		t->bpf_saw = 0;
 	pthread_barrier_wait(t->barrier);
 	return NULL;
@@ -138,7 +137,7 @@ ULS_TEST(libuls_area_packed)
 
 	pthread_barrier_init(&barrier, NULL, PACK_THREADS);
 	for (int i = 0; i < PACK_THREADS; i++) {
-		th[i] = (struct pack_thread){ .probe = probe_load(),
+		th[i] = (struct pack_thread){ .probe = t_probe_load(),
 					      .barrier = &barrier };
 		if (!ASSERT_OK_PTR(th[i].probe, "probe"))
 			return;
@@ -157,7 +156,7 @@ ULS_TEST(libuls_area_packed)
 			ASSERT_NEQ((uintptr_t)th[i].area, (uintptr_t)th[j].area,
 				   "distinct areas");
 		ASSERT_EQ(th[i].bpf_saw, th[i].tid, "BPF sees each thread's own area");
-		probe_destroy(th[i].probe);
+		t_probe_destroy(th[i].probe);
 	}
 	ASSERT_EQ(same_page, PACK_THREADS, "16 areas of 64 bytes in one page");
 }
@@ -178,14 +177,14 @@ ULS_TEST(libuls_area_thread_exit)
 {
 	__u64 e0, p0, *first = NULL, *second = NULL;
 
-	if (!ASSERT_OK(settle(), "settle") ||
-	    !ASSERT_OK(uls_counts(&e0, &p0), "counts"))
+	if (!ASSERT_OK(t_settle(), "settle") ||
+	    !ASSERT_OK(t_counts(&e0, &p0), "counts"))
 		return;
-	ASSERT_OK(in_thread(area_of_new_thread, &first), "first thread");
-	ASSERT_OK(wait_counts(e0, p0, 5000), "unregistered at thread exit");
-	ASSERT_OK(in_thread(area_of_new_thread, &second), "second thread");
+	ASSERT_OK(t_in_thread(area_of_new_thread, &first), "first thread");
+	ASSERT_OK(t_wait_counts(e0, p0, 5000), "unregistered at thread exit");
+	ASSERT_OK(t_in_thread(area_of_new_thread, &second), "second thread");
 	ASSERT_EQ((uintptr_t)second, (uintptr_t)first, "block recycled");
-	ASSERT_OK(wait_counts(e0, p0, 5000), "and unregistered again");
+	ASSERT_OK(t_wait_counts(e0, p0, 5000), "and unregistered again");
 }
 
 static long check_zeroed(void *arg)
@@ -199,8 +198,8 @@ ULS_TEST(libuls_area_recycled_zeroed)
 {
 	__u64 *first = NULL;
 
-	ASSERT_OK(in_thread(area_of_new_thread, &first), "dirty the block");
-	ASSERT_OK(in_thread(check_zeroed, NULL), "next owner gets it zeroed");
+	ASSERT_OK(t_in_thread(area_of_new_thread, &first), "dirty the block");
+	ASSERT_OK(t_in_thread(check_zeroed, NULL), "next owner gets it zeroed");
 }
 
 static long area_unregister_register(void *arg)
@@ -219,15 +218,15 @@ ULS_TEST(libuls_area_registered_by_hand)
 {
 	long unregistered, exited;
 
-	if (!ASSERT_OK(settle(), "settle"))
+	if (!ASSERT_OK(t_settle(), "settle"))
 		return;
-	unregistered = uls_stat("unregistered");
-	exited = uls_stat("exited");
-	ASSERT_OK(in_thread(area_unregister_register, NULL), "thread");
-	ASSERT_OK(settle(), "freed");
-	ASSERT_EQ(uls_stat("unregistered"), unregistered + 2,
+	unregistered = t_stat("unregistered");
+	exited = t_stat("exited");
+	ASSERT_OK(t_in_thread(area_unregister_register, NULL), "thread");
+	ASSERT_OK(t_settle(), "freed");
+	ASSERT_EQ(t_stat("unregistered"), unregistered + 2,
 		  "by hand, then by libuls at thread exit");
-	ASSERT_EQ(uls_stat("exited"), exited, "none left to the exit probe");
+	ASSERT_EQ(t_stat("exited"), exited, "none left to the exit probe");
 }
 
 static pthread_key_t late_key;
@@ -259,50 +258,49 @@ ULS_TEST(libuls_area_in_late_destructor)
 	if (!ASSERT_OK_PTR(uls_area(64), "libuls's key exists") ||
 	    !ASSERT_OK(pthread_key_create(&late_key, late_destructor), "key"))
 		return;
-	ASSERT_OK(in_thread(set_late_key, &verdict), "thread");
+	ASSERT_OK(t_in_thread(set_late_key, &verdict), "thread");
 	ASSERT_EQ(verdict, 0, "a new area, registered (-1: not registered)");
 }
 
 /* fork(): the child starts unregistered, and can register its copy. */
+struct libuls_fork {
+	struct probe *p;
+	volatile __u64 *area;		/* the parent's */
+};
+
+static void libuls_fork_child(void *arg)
+{
+	struct libuls_fork *f = arg;
+	__u64 v = 0;
+
+	ASSERT_EQ(t_probe_len(f->p), 0, "the child sees no region");
+	ASSERT_ERRNO(uls_query(NULL, NULL), ENOENT, "nor does uls_query()");
+	if (!ASSERT_EQ((uintptr_t)uls_area(64), (uintptr_t)f->area,
+		       "uls_area(): the same address, the child's copy"))
+		return;
+	ASSERT_EQ(t_probe_len(f->p), 64, "registered");
+	f->area[0] = 2;
+	ASSERT_EQ(t_probe_load_u64(f->p, &v), 1, "BPF finds it");
+	ASSERT_EQ(v, 2, "and loads the child's store");
+	ASSERT_EQ(t_probe_store_u64(f->p, 3), 1, "BPF stores");
+	ASSERT_EQ(f->area[0], 3, "the child loads BPF's store");
+}
+
 ULS_TEST(libuls_fork)
 {
-	struct probe *p = probe_load();
-	volatile __u64 *a;
-	int status;
-	pid_t pid;
+	struct libuls_fork f = { .p = t_probe_load() };
 
-	if (!ASSERT_OK_PTR(p, "probe"))
+	if (!ASSERT_OK_PTR(f.p, "probe"))
 		return;
-	a = uls_area(64);
-	if (!ASSERT_OK_PTR(a, "uls_area"))
+	f.area = uls_area(64);
+	if (!ASSERT_OK_PTR(f.area, "uls_area"))
 		goto out;
-	a[0] = 1;
-	pid = fork();
-	if (!pid) {
-		__u64 v = 0;
-
-		if (probe_len(p) != 0)
-			_exit(10);	/* the child must see no region */
-		if (uls_query(NULL, NULL) != -ENOENT)
-			_exit(11);
-		if (uls_area(64) != a)
-			_exit(12);	/* same address, the child's copy */
-		if (probe_len(p) != 64)
-			_exit(13);
-		a[0] = 2;
-		if (probe_load_u64(p, &v) != 1 || v != 2)
-			_exit(14);
-		if (probe_store_u64(p, 3) != 1 || a[0] != 3)
-			_exit(15);
-		_exit(0);
-	}
-	waitpid(pid, &status, 0);
-	ASSERT_TRUE(WIFEXITED(status), "child exited");
-	ASSERT_EQ(WEXITSTATUS(status), 0, "child: unregistered, then its own copy");
-	ASSERT_EQ(a[0], 1, "the parent's area untouched by the child");
-	ASSERT_EQ(probe_len(p), 64, "the parent still registered");
+	f.area[0] = 1;
+	t_in_child(libuls_fork_child, &f);
+	ASSERT_EQ(f.area[0], 1, "the parent's area untouched by the child");
+	ASSERT_EQ(t_probe_len(f.p), 64, "the parent still registered");
 out:
-	probe_destroy(p);
+	t_probe_destroy(f.p);
 }
 
 /*
@@ -352,13 +350,13 @@ static void *quarantine_controller(void *arg)
 	__u64 *mine = NULL;
 
 	pthread_create(&sleeper, NULL, quarantine_sleeper, q);
-	if (!ASSERT_OK(uffd_wait_fault(q->uffd), "the program holds M's area"))
+	if (!ASSERT_OK(t_uffd_wait_fault(q->uffd), "the program holds M's area"))
 		exit(1);
 	/* M unregisters its area and frees the block as it exits. */
 	pthread_barrier_wait(&q->exit_now);
 	pthread_join(q->main_thread, NULL);
-	ASSERT_OK(in_thread(new_owner, &mine), "a new thread's area");
-	ASSERT_OK(uffd_answer(q->uffd, q->bait), "answer the fault");
+	ASSERT_OK(t_in_thread(new_owner, &mine), "a new thread's area");
+	ASSERT_OK(t_uffd_answer(q->uffd, q->bait), "answer the fault");
 	pthread_join(sleeper, NULL);
 	ASSERT_EQ(q->skel->bss->no_region, 0, "the program found M's area");
 	ASSERT_EQ(q->skel->bss->stores, 1, "and stored after its sleep");
@@ -376,7 +374,7 @@ static void quarantine_child(void *arg)
 	struct quarantine q = { .main_thread = pthread_self() };
 	pthread_t controller;
 
-	q.uffd = uffd_bait(&q.bait);
+	q.uffd = t_uffd_bait(&q.bait);
 	if (!ASSERT_GE(q.uffd, 0, "userfaultfd"))
 		return;
 	q.skel = stall__open_and_load();
@@ -395,13 +393,13 @@ static void quarantine_child(void *arg)
 ULS_TEST_TIMEOUT(libuls_quarantine, 120)
 {
 	char *bait;
-	int uffd = uffd_bait(&bait);
+	int uffd = t_uffd_bait(&bait);
 
 	if (uffd == -ENOSYS)
 		test__skip("no userfaultfd (CONFIG_USERFAULTFD) in this kernel");
 	if (uffd >= 0)
 		close(uffd);
-	ASSERT_EQ(in_child(quarantine_child, NULL), 0,
-		  "a store meant for the last owner never reaches the next");
-	ASSERT_OK(settle(), "all freed");
+	/* A store meant for the last owner never reaches the next. */
+	t_in_child(quarantine_child, NULL);
+	ASSERT_OK(t_settle(), "all freed");
 }

@@ -18,13 +18,13 @@
 static int run_check_loaded(void)
 {
 	struct loaded *skel = loaded__open_and_load();
-	int err, retval;
+	int ret;
 
 	if (!skel)
 		return -errno;
-	err = run_prog(skel->progs.check_loaded, NULL, 0, &retval);
+	ret = t_run_prog(skel->progs.check_loaded, NULL, 0);
 	loaded__destroy(skel);
-	return err ?: retval;
+	return ret;
 }
 
 static int delete_module(const char *name)
@@ -35,8 +35,8 @@ static int delete_module(const char *name)
 ULS_TEST_TIMEOUT(rmmod_busy_then_clean, 120)
 {
 	const char *ko = getenv("ULS_KO") ?: "/uls.ko";
-	struct probe *p = probe_load();
-	int err, fd, tries;
+	struct probe *p = t_probe_load();
+	int err, fd;
 
 	if (!ASSERT_OK_PTR(p, "load a program that calls the kfuncs"))
 		return;
@@ -45,16 +45,11 @@ ULS_TEST_TIMEOUT(rmmod_busy_then_clean, 120)
 	/* The program holds the module through its BTF. */
 	ASSERT_ERRNO(delete_module("uls"), EWOULDBLOCK, "rmmod while loaded");
 	ASSERT_OK(access("/sys/module/uls", F_OK), "module still there");
-	ASSERT_EQ(probe_len(p), 0, "and its kfuncs still work");
+	ASSERT_EQ(t_probe_len(p), 0, "and its kfuncs still work");
 
-	probe_destroy(p);
+	t_probe_destroy(p);
 	/* Programs are freed after a grace period: retry for a while. */
-	for (tries = 0; tries < 1000; tries++) {
-		err = delete_module("uls");
-		if (err != -EWOULDBLOCK)
-			break;
-		msleep(10);
-	}
+	t_wait_until((err = delete_module("uls")) != -EWOULDBLOCK, 10000);
 	if (!ASSERT_OK(err, "rmmod once the program is gone"))
 		return;
 	ASSERT_ERRNO(access("/sys/module/uls", F_OK), ENOENT, "module gone");

@@ -30,7 +30,7 @@ static void *churn_worker(void *arg)
 {
 	long id = (long)arg;
 	int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	char *page = map_pages(1);
+	char *page = t_map_pages(1);
 
 	while (!atomic_load(&stop)) {
 		if (id == 0) {
@@ -50,18 +50,18 @@ ULS_TEST_TIMEOUT(replace_unregister_race, 120)
 {
 	long page = getpagesize();
 	/* Each buffer: a guard page, then the region's two pages. */
-	char *bufs = map_pages(NR_BUFS * 3);
+	char *bufs = t_map_pages(NR_BUFS * 3);
 	size_t off[NR_BUFS] = { 0, 8, 4088, 2048 };
 	__u64 e0, p0, registrations = 0, unregistrations = 0;
 	pthread_t workers[NR_WORKERS];
-	struct churn *skel;
-	int fd = dev_open(), nw = 0;
+	struct churn *skel = NULL;
+	struct t_ctx c;
 	double deadline;
+	int nw = 0;
 
-	fill_pattern(bufs, NR_BUFS * 3 * page, 3);
-	if (!ASSERT_GE(fd, 0, "open") || !ASSERT_OK(settle(), "settle") ||
-	    !ASSERT_OK(uls_counts(&e0, &p0), "counts"))
-		return;
+	t_fill_pattern(bufs, NR_BUFS * 3 * page, 3);
+	if (!t_setup(&c, 0) || !ASSERT_OK(t_counts(&e0, &p0), "counts"))
+		goto out;
 	skel = churn__open();
 	if (!ASSERT_OK_PTR(skel, "open churn.bpf.o"))
 		goto out;
@@ -83,11 +83,11 @@ ULS_TEST_TIMEOUT(replace_unregister_race, 120)
 			       off[i % NR_BUFS];
 
 		if (i % 5 == 4) {
-			if (!ASSERT_OK(raw_unregister(fd), "unregister"))
+			if (!ASSERT_OK(t_ioc_unregister(c.fd), "unregister"))
 				break;
 			unregistrations++;
 		} else {
-			if (!ASSERT_OK(raw_register(fd, region, page + 16),
+			if (!ASSERT_OK(t_ioc_register(c.fd, region, page + 16),
 				       "register"))
 				break;
 			registrations++;
@@ -98,7 +98,7 @@ ULS_TEST_TIMEOUT(replace_unregister_race, 120)
 	atomic_store(&stop, true);
 	while (nw--)
 		pthread_join(workers[nw], NULL);
-	raw_unregister(fd);
+	t_ioc_unregister(c.fd);
 
 	printf("%llu registrations, %llu unregistrations, %llu BPF stores, %llu NULL lookups, %llu sleepable runs\n",
 	       (unsigned long long)registrations,
@@ -119,19 +119,17 @@ ULS_TEST_TIMEOUT(replace_unregister_race, 120)
 
 		memcpy(&mark, buf + head, 8);
 		ASSERT_EQ(mark, CHURN_MARK, "each buffer was stored into");
-		ASSERT_EQ(check_pattern_at(buf, head, base, 3) +
-			  check_pattern_at(buf + head + 16, 3 * page - head - 16,
+		ASSERT_EQ(t_check_pattern_at(buf, head, base, 3) +
+			  t_check_pattern_at(buf + head + 16, 3 * page - head - 16,
 					   base + head + 16, 3),
 			  0, "no store outside the requested bytes");
 	}
-	close(fd);
-	fd = -1;
-	ASSERT_OK(wait_counts(e0, p0, 10000), "every entry and page freed");
+	t_teardown(&c);
+	ASSERT_OK(t_wait_counts(e0, p0, 10000), "every entry and page freed");
 out:
 	atomic_store(&stop, true);
 	while (nw-- > 0)
 		pthread_join(workers[nw], NULL);
 	churn__destroy(skel);
-	if (fd >= 0)
-		close(fd);
+	t_teardown(&c);
 }

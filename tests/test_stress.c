@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,7 +42,7 @@ struct worker {
 	long failed, corrupt;
 };
 
-static int dev_fd;
+static struct t_ctx dev;		/* /dev/uls, shared by the workers */
 static atomic_bool stop;
 static long page;
 
@@ -59,7 +58,7 @@ static long check_buf(struct worker *w)
 	long bad = 0;
 
 	for (long i = 0; i < BUF_PAGES * page; i += STRESS_STRIDE)
-		bad += check_pattern_at(w->buf + i + STRESS_HEAD,
+		bad += t_check_pattern_at(w->buf + i + STRESS_HEAD,
 					STRESS_STRIDE - STRESS_HEAD,
 					i + STRESS_HEAD, w->idx) != 0;
 	return bad;
@@ -73,7 +72,7 @@ static int register_random(struct worker *w)
 
 	if (off + len > BUF_PAGES * page)
 		len = BUF_PAGES * page - off;
-	return raw_register(dev_fd, w->buf + off, len);
+	return t_ioc_register(dev.fd, w->buf + off, len);
 }
 
 /* A child that registers, from its leader or another thread, then execs. */
@@ -81,46 +80,44 @@ static void *exec_true(void *arg)
 {
 	int fd = *(int *)arg;
 
-	if (raw_register(fd, map_pages(1), 64))
-		_exit(3);
-	execl("/bin/true", "true", NULL);
-	_exit(4);
+	if (ASSERT_OK(t_ioc_register(fd, t_map_pages(1), 64), "register, then exec")) {
+		execl("/bin/true", "true", NULL);
+		ASSERT_OK(-errno, "exec /bin/true");
+	}
+	exit(1);
+}
+
+static void exec_child(void *arg)
+{
+	bool from_thread = *(bool *)arg;
+	/* Not close-on-exec: exec itself must end the entries. */
+	int fd = open(ULS_DEVICE_PATH, O_RDWR);
+	pthread_t t;
+
+	if (!ASSERT_GE(fd, 0, "open"))
+		return;
+	if (!from_thread)
+		exec_true(&fd);
+	if (!ASSERT_OK(t_ioc_register(fd, t_map_pages(1), 64),
+		       "the leader registers"))
+		return;
+	pthread_create(&t, NULL, exec_true, &fd);
+	pause();
 }
 
 static int fork_exec(struct worker *w)
 {
 	bool from_thread = next_rand(&w->seed) & 1;
-	int status;
-	pid_t pid = fork();
+	pid_t pid = t_start_child(exec_child, &from_thread);
 
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		/* Not close-on-exec: exec itself must end the entries. */
-		int fd = open(ULS_DEVICE_PATH, O_RDWR);
-		pthread_t t;
-
-		if (fd < 0)
-			_exit(2);
-		if (!from_thread)
-			exec_true(&fd);
-		if (raw_register(fd, map_pages(1), 64))
-			_exit(5);
-		pthread_create(&t, NULL, exec_true, &fd);
-		pause();
-	}
-	if (waitpid(pid, &status, 0) != pid || status) {
-		fprintf(stderr, "exec child: status %#x\n", status);
-		return -1;
-	}
-	return 0;
+	return pid < 0 ? pid : t_wait_child(pid);
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	char *scratch = map_pages(1);
+	char *scratch = t_map_pages(1);
 
 	for (long n = 0; !atomic_load(&stop); n++) {
 		unsigned int r = next_rand(&w->seed) % 1000;
@@ -150,7 +147,7 @@ static void *worker_main(void *arg)
 				err = register_random(w);
 			break;
 		case OP_UNREGISTER:
-			err = raw_unregister(dev_fd);
+			err = t_ioc_unregister(dev.fd);
 			if (err == -ENOENT)
 				err = 0;
 			break;
@@ -187,22 +184,21 @@ ULS_TEST_TIMEOUT(stress_lifecycle, 400)
 	const char *env = getenv("ULS_STRESS_SECONDS");
 	int seconds = env ? atoi(env) : 60;
 	static struct worker w[NR_WORKERS];
-	long execed = uls_stat("execed"), exited = uls_stat("exited");
+	long execed = t_stat("execed"), exited = t_stat("exited");
 	long long pins;
-	long vmpin = vm_pin_kb(), ops[NR_OPS] = {}, failed = 0, corrupt = 0;
+	long vmpin = t_vm_pin_kb(), ops[NR_OPS] = {}, failed = 0, corrupt = 0;
 	long spawned = 0;
 	struct stress *skel;
 	double deadline;
 
 	page = getpagesize();
-	dev_fd = dev_open();
-	if (!ASSERT_GE(dev_fd, 0, "open") || !ASSERT_OK(settle(), "settle"))
+	if (!t_setup(&dev, 0))
 		return;
-	pins = foll_pins_held();
+	pins = t_foll_pins_held();
 	skel = stress__open_and_load();
 	if (!ASSERT_OK_PTR(skel, "load stress.bpf.o"))
 		return;
-	skel->data->len_limit = read_param("max_len");
+	skel->data->len_limit = t_param("max_len");
 	if (!ASSERT_GT(skel->data->len_limit, 0, "max_len"))
 		goto out;
 	if (!ASSERT_OK(stress__attach(skel), "attach"))
@@ -211,13 +207,13 @@ ULS_TEST_TIMEOUT(stress_lifecycle, 400)
 	for (int i = 0; i < NR_WORKERS; i++) {
 		w[i].idx = i;
 		w[i].seed = i * 7919 + 1;
-		w[i].buf = map_pages(BUF_PAGES);
-		fill_pattern(w[i].buf, BUF_PAGES * page, i);
+		w[i].buf = t_map_pages(BUF_PAGES);
+		t_fill_pattern(w[i].buf, BUF_PAGES * page, i);
 		pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
 		spawned++;
 	}
-	deadline = mono_now() + seconds;
-	while (mono_now() < deadline) {
+	deadline = t_now() + seconds;
+	while (t_now() < deadline) {
 		/* A worker that exited is replaced by a new thread. */
 		for (int i = 0; i < NR_WORKERS; i++) {
 			if (!atomic_load(&w[i].done))
@@ -227,7 +223,7 @@ ULS_TEST_TIMEOUT(stress_lifecycle, 400)
 			pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
 			spawned++;
 		}
-		msleep(20);
+		t_msleep(20);
 	}
 	atomic_store(&stop, true);
 	for (int i = 0; i < NR_WORKERS; i++) {
@@ -256,14 +252,14 @@ ULS_TEST_TIMEOUT(stress_lifecycle, 400)
 		  "bpf_uls_len() never above max_len, exits included");
 	ASSERT_GT(ops[OP_EXEC], 0, "execs happened");
 	/* Every thread that exited, and every exec'd child, freed its entry. */
-	close(dev_fd);
-	ASSERT_OK(settle(), "entries and pinned pages back to 0");
-	ASSERT_OK(wait_stat("charged_pages", 0, 10000), "charged pages back to 0");
-	ASSERT_EQ(foll_pins_held(), pins, "pins back");
-	ASSERT_EQ(vm_pin_kb(), vmpin, "VmPin back");
+	t_teardown(&dev);
+	ASSERT_OK(t_settle(), "entries and pinned pages back to 0");
+	ASSERT_OK(t_wait_stat("charged_pages", 0, 10000), "charged pages back to 0");
+	ASSERT_EQ(t_foll_pins_held(), pins, "pins back");
+	ASSERT_EQ(t_vm_pin_kb(), vmpin, "VmPin back");
 	printf("entries ended by exit %ld, by exec %ld\n",
-	       uls_stat("exited") - exited, uls_stat("execed") - execed);
-	ASSERT_EQ(uls_stat("execed") - execed, ops[OP_EXEC],
+	       t_stat("exited") - exited, t_stat("execed") - execed);
+	ASSERT_EQ(t_stat("execed") - execed, ops[OP_EXEC],
 		  "stats/execed: one per exec'd child");
 out:
 	stress__destroy(skel);

@@ -15,11 +15,9 @@
 #include "test.h"
 
 #define NR_THREADS	2000
-#define MIN_SLOTS	64	/* module/table.c's ULS_TABLE_MIN_BITS */
 
 struct table_test {
-	int fd;
-	struct probe *probe;
+	struct t_ctx c;
 	__u64 *buf;
 	pthread_barrier_t step;
 	atomic_int wrong[4];	/* per check: threads that saw the wrong thing */
@@ -35,7 +33,7 @@ static __u64 magic(long i)
 static void check(struct table_test *t, long i, int step, bool registered)
 {
 	__u64 v = 0;
-	int found = probe_load_u64(t->probe, &v);
+	int found = t_probe_load_u64(t->c.probe, &v);
 
 	if (registered ? found != 1 || v != magic(i) : found != 0)
 		atomic_fetch_add(&t->wrong[step], 1);
@@ -55,17 +53,17 @@ static void *worker(void *arg)
 	__u64 *mine = &t->buf[i * 8];
 
 	*mine = magic(i);
-	if (raw_register(t->fd, mine, 64))
+	if (t_ioc_register(t->c.fd, mine, 64))
 		atomic_fetch_add(&t->failed_register, 1);
 	pthread_barrier_wait(&t->step);		/* all registered */
 	check(t, i, 0, true);
 	pthread_barrier_wait(&t->step);
-	if (odd && raw_unregister(t->fd))
+	if (odd && t_ioc_unregister(t->c.fd))
 		atomic_fetch_add(&t->failed_register, 1);
 	pthread_barrier_wait(&t->step);		/* half unregistered */
 	check(t, i, 1, !odd);
 	pthread_barrier_wait(&t->step);
-	if (odd && raw_register(t->fd, mine, 64))
+	if (odd && t_ioc_register(t->c.fd, mine, 64))
 		atomic_fetch_add(&t->failed_register, 1);
 	pthread_barrier_wait(&t->step);		/* all registered again */
 	check(t, i, 2, true);
@@ -78,18 +76,17 @@ ULS_TEST(table_many_threads)
 {
 	static struct worker w[NR_THREADS];
 	static pthread_t th[NR_THREADS];
-	struct table_test t = { .fd = -1 };
+	struct table_test t = {};
 	pthread_attr_t attr;
-	long started = 0;
+	long started = 0, min_slots = t_table_min_slots();
 
-	if (!ASSERT_OK(settle(), "settle"))
-		return;
-	ASSERT_EQ(uls_stat("table_slots"), MIN_SLOTS, "table at its least");
-	t.fd = dev_open();
-	t.probe = probe_load();
-	t.buf = map_pages(NR_THREADS * 64 / getpagesize() + 1);
-	if (!ASSERT_GE(t.fd, 0, "open") || !ASSERT_OK_PTR(t.probe, "probe") ||
-	    !ASSERT_OK_PTR(t.buf, "buffer"))
+	if (!t_setup(&t.c, T_PROBE) ||
+	    !ASSERT_GT(min_slots, 0, "the table's size at load"))
+		goto out;
+	printf("the table holds %ld slots at least\n", min_slots);
+	ASSERT_EQ(t_stat("table_slots"), min_slots, "table at its least");
+	t.buf = t_map_pages(NR_THREADS * 64 / getpagesize() + 1);
+	if (!ASSERT_OK_PTR(t.buf, "buffer"))
 		goto out;
 
 	pthread_barrier_init(&t.step, NULL, NR_THREADS + 1);
@@ -114,19 +111,16 @@ ULS_TEST(table_many_threads)
 		  "half unregistered: the rest still found, those not");
 	ASSERT_EQ(atomic_load(&t.wrong[2]), 0, "registered again: all found");
 	/* Counted until freed: the unregistered ones go after a moment. */
-	ASSERT_OK(wait_stat("entries", NR_THREADS, 10000), "entries");
-	ASSERT_GE(uls_stat("table_slots"), NR_THREADS * 4 / 3,
+	ASSERT_OK(t_wait_stat("entries", NR_THREADS, 10000), "entries");
+	ASSERT_GE(t_stat("table_slots"), NR_THREADS * 4 / 3,
 		  "table grew to keep a quarter free");
 	pthread_barrier_wait(&t.step);
 	for (long i = 0; i < NR_THREADS; i++)
 		pthread_join(th[i], NULL);
 
-	ASSERT_OK(settle(), "every entry freed after the threads exit");
-	ASSERT_OK(wait_stat("table_slots", MIN_SLOTS, 10000),
+	ASSERT_OK(t_settle(), "every entry freed after the threads exit");
+	ASSERT_OK(t_wait_stat("table_slots", min_slots, 10000),
 		  "the table shrank back");
 out:
-	if (t.probe)
-		probe_destroy(t.probe);
-	if (t.fd >= 0)
-		close(t.fd);
+	t_teardown(&t.c);
 }

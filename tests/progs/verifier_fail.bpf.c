@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Programs the verifier must refuse. Each is loaded on its own by
- * test_verifier.c, which checks the verifier's message.
+ * Programs the verifier must refuse, each tagged with the verifier's
+ * reason (test_tags.h): test_verifier.c loads each on its own and checks
+ * its log. The messages are the kernel's own.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "uls.bpf.h"
 #include "probe.h"
+#include "test_tags.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 /* The kfunc may return NULL: dereferencing unchecked is refused. */
 SEC("syscall")
-int no_null_check(struct probe_ctx *c)
+__failure __msg("invalid mem access '{{(rdwr_)?}}mem_or_null'")
+int missing_null_check(struct probe_ctx *c)
 {
 	u64 *p = bpf_uls_get(bpf_get_current_task_btf(), 8);
 
@@ -23,7 +26,8 @@ int no_null_check(struct probe_ctx *c)
 
 /* Only the requested 8 bytes may be touched. */
 SEC("syscall")
-int past_size(struct probe_ctx *c)
+__failure __msg("invalid access to memory, mem_size=8 off=8 size=8")
+int access_past_size(struct probe_ctx *c)
 {
 	u64 *p = bpf_uls_get(bpf_get_current_task_btf(), 8);
 
@@ -34,6 +38,7 @@ int past_size(struct probe_ctx *c)
 
 /* The size must be known to the verifier. */
 SEC("syscall")
+__failure __msg("{{R2 is not a const|must be a known constant}}")
 int nonconst_size(struct probe_ctx *c)
 {
 	u64 *p = bpf_uls_get(bpf_get_current_task_btf(), c->len);
@@ -45,7 +50,8 @@ int nonconst_size(struct probe_ctx *c)
 
 /* kprobe programs are not among the program types the kfuncs serve. */
 SEC("kprobe/do_nanosleep")
-int kprobe_prog(struct pt_regs *ctx)
+__failure __msg("calling kernel function bpf_uls_get is not allowed")
+int kprobe_refused(struct pt_regs *ctx)
 {
 	u64 *p = bpf_uls_get(bpf_get_current_task_btf(), 8);
 
@@ -54,6 +60,7 @@ int kprobe_prog(struct pt_regs *ctx)
 
 /* The size is also checked against the access at a runtime offset. */
 SEC("syscall")
+__failure __msg("invalid access to memory, mem_size=4 off=0 size=8")
 int get_at_past_size(struct probe_ctx *c)
 {
 	u64 *p = bpf_uls_get_at(bpf_get_current_task_btf(), c->offset, 4);

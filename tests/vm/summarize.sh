@@ -3,13 +3,17 @@
 #
 # summarize.sh RESULTS DMESG
 #
-# Summarize one VM run (run.sh).  RESULTS holds the guest's TAP-like lines
-#   ok NAME | not ok NAME # reason | skip NAME # reason | # comment
-# and the init's "ULS-VM-DONE rc=N".  Prints every "not ok" line and, as the
-# last line, "N passed, N failed".  Besides the guest's own tests it counts:
+# Summarize one VM run (run.sh).  RESULTS holds the host's result lines
+# (check.sh: "ok NAME", "not ok NAME # why"), then the guest's TAP stream
+# (tests/guest/run-check) and the init's "ULS-VM-DONE rc=N".  Besides them
+# it counts:
 #   - a failure if ULS-VM-DONE is missing (the guest crashed or hung);
 #   - a failure if /guest/run exited non-zero without any "not ok" line;
 #   - the check "kernel log clean" on DMESG (fails if DMESG is empty).
+# It joins all of them into one TAP stream (tap-join), written next to
+# RESULTS with the ending .tap (all.results: all.tap), and prints its
+# "not ok" lines with their diagnostics, then as the last line
+# "N passed, N failed" (skipped tests count in neither).
 # Exit status 0 iff nothing failed.
 set -eu
 
@@ -34,42 +38,46 @@ bad="$bad|kernel BUG|general protection fault|KASAN:|UBSAN"
 bad="$bad|kmemleak: [0-9]+ new suspected memory leak|unreferenced object"
 bad="$bad|kmemleak: .*(disabled|Cannot|empty|exceeded|Failed)"
 
-res=$(mktemp)
-trap 'rm -f "$res"' EXIT
+here=$(cd "$(dirname "$0")" && pwd)
+tap=${results%.results}.tap
+[ "$tap" != "$results" ] || tap=$results.tap
+checks=$(mktemp)
+trap 'rm -f "$checks"' EXIT
+
 # Serial output may carry "\r".
-if [ -r "$results" ]; then
-	tr -d '\r' < "$results" > "$res"
-fi
-
-grep '^not ok ' "$res" || true
-passed=$(grep -c '^ok ' "$res" || true)
-failed=$(grep -c '^not ok ' "$res" || true)
-skipped=$(grep -c '^skip ' "$res" || true)
-
-done_line=$(grep -E '^ULS-VM-DONE rc=[0-9]+$' "$res" | tail -n 1 || true)
+done_line=$(tr -d '\r' < "$results" 2>/dev/null |
+	    grep -E '^ULS-VM-DONE rc=[0-9]+$' | tail -n 1 || true)
 if [ -z "$done_line" ]; then
-	echo "not ok vm finished # no ULS-VM-DONE line: the guest crashed or hung (see the console log)"
-	failed=$((failed + 1))
+	echo "not ok vm finished # no ULS-VM-DONE line: the guest crashed or hung (see the console log)" >> "$checks"
 else
 	rc=${done_line#ULS-VM-DONE rc=}
-	if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
-		echo "not ok guest run status # /guest/run exited with status $rc"
-		failed=$((failed + 1))
+	if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$results"; then
+		echo "not ok guest run status # /guest/run exited with status $rc" >> "$checks"
 	fi
 fi
 
 if [ ! -s "$dmesg" ]; then
-	echo "not ok kernel log clean # $dmesg is empty or missing"
-	failed=$((failed + 1))
+	echo "not ok kernel log clean # $dmesg is empty or missing" >> "$checks"
 elif lines=$(tr -d '\r' < "$dmesg" | grep -E "$bad"); then
-	echo "not ok kernel log clean # offending lines:"
-	printf '%s\n' "$lines" | sed 's/^/#   /'
-	failed=$((failed + 1))
+	echo "not ok kernel log clean # offending lines:" >> "$checks"
+	printf '%s\n' "$lines" | sed 's/^/#   /' >> "$checks"
 else
-	echo "ok kernel log clean"
-	passed=$((passed + 1))
+	echo "ok kernel log clean" >> "$checks"
 fi
 
+{ [ -r "$results" ] && grep -v '^ULS-VM-DONE' "$results"; cat "$checks"; } |
+	"$here/tap-join" > "$tap"
+
+# The failures, each with the diagnostics below it.
+awk '/^not ok / { shown = 1; print; next }
+     shown && /^#/ { print; next }
+     { shown = 0 }' "$tap"
+passed=$(grep -c '^ok ' "$tap" || true)
+skipped=$(grep -c '^ok .* # [Ss][Kk][Ii][Pp]' "$tap" || true)
+failed=$(grep -c '^not ok ' "$tap" || true)
+passed=$((passed - skipped))
+
 [ "$skipped" -eq 0 ] || echo "# $skipped skipped"
+echo "# TAP: $tap"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
