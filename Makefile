@@ -23,6 +23,12 @@
 #   make bench-publish         copy them to bench/results/<kernel>/, the
 #                              figures the README shows
 #   make install               libuls, ulsctl and the headers
+#
+# check, bench and demo take one path: tests/matrix/setup.sh makes their
+# kernels ready, tests/matrix/run.sh takes them one by one, and for each
+# the target's ending (tests/check.sh, tests/bench/bench.sh,
+# tests/demo.sh) has tests/vm/boot.sh build the payload and boot it with
+# its guest script (tests/guest/run-*), then says what the run gave.
 
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
@@ -66,7 +72,7 @@ all: module bpf user tests
 # Kbuild adds BTF by itself where the headers ship a vmlinux (6.12+);
 # module-btf.sh adds it where they do not (6.1) and checks it everywhere.
 BTFIDS := $(O)/scripts/uls-btfids
-# The kfuncs every module build (and tests/check.sh) checks for in .BTF_ids:
+# The kfuncs every module build (and tests/vm/boot.sh) checks for in .BTF_ids:
 # those kfuncs/kfuncs.c puts in its set.
 ULS_CHECK_FUNCS := $(shell sed -n 's/^BTF_ID_FLAGS.func, \([a-z_0-9]*\),.*/\1/p' kfuncs/kfuncs.c)
 export ULS_CHECK_FUNCS
@@ -217,8 +223,13 @@ check-debug:
 # TESTS on the command line: only those tests, in each VM (check.sh).
 ASKED_TESTS = $(if $(filter command line,$(origin TESTS)),$(TESTS))
 
+# Each kernel of a list in turn (tests/matrix/run.sh), ending as the
+# target says: tests/check.sh, tests/bench/bench.sh or tests/demo.sh,
+# each booting the VM through tests/vm/boot.sh.
+RUN_EACH = tests/matrix/run.sh $(O)
+
 check-run: $(RUN_TOOLS)
-	ULS_TESTS='$(ASKED_TESTS)' tests/matrix/run.sh $(O) $(O)/matrix.list
+	ULS_TESTS='$(ASKED_TESTS)' $(RUN_EACH) $(O)/matrix.list tests/check.sh
 
 # Without KVER, the oldest and the newest kernel of the matrix. A run
 # writes under $(O) only: the figures in git change with bench-publish.
@@ -229,8 +240,10 @@ bench:
 	$(SETUP) $(O)/bench.list $(or $(ASKED_KVER),$(BENCH_KERNELS))
 	$(MAKE) bench-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
 
+# $(BENCH_OUT) holds this run only: bench-publish publishes all it finds.
 bench-run: $(RUN_TOOLS)
-	tests/bench/run.sh $(O) $(O)/bench.list $(BENCH_OUT)
+	rm -rf $(BENCH_OUT)
+	$(RUN_EACH) $(O)/bench.list tests/bench/bench.sh $(BENCH_OUT)
 
 bench-publish:
 	tests/bench/publish.sh $(BENCH_OUT) bench/results
@@ -243,9 +256,7 @@ demo:
 	$(MAKE) demo-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
 
 demo-run: $(RUN_TOOLS)
-	while read -r kver root name opts; do \
-		tests/check.sh --demo --root $$root $$opts $$kver $(O) || exit 1; \
-	done < $(O)/demo.list
+	$(RUN_EACH) $(O)/demo.list tests/demo.sh
 
 # The README's path in a new debootstrap root: make demo, then make check
 # KVER=6.1 (what .ci/run does first).

@@ -1,29 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh [--demo | --bench OUT] [--root DIR] [--kdir DIR] [--mem MB]
-#          [--timeout SEC] [--append ARG]... KVER BUILD_DIR
+# check.sh --root DIR [--kdir DIR] [--mem MB] [--timeout SEC]
+#          [--append ARG]... KVER BUILD_DIR
 #
-# Build and install the module for KVER through DKMS, as a user would,
-# check its BTF, boot Debian's KVER kernel in QEMU with the module, the
-# static test programs and busybox, and add up what the guest reports on
-# its results channel. The last line is "N passed, N failed".
-# KVER's packages are in the chroot that --root names (tests/matrix/
-# chroot.sh), and DKMS runs there: never on the host. Where KVER has
-# sched_ext, the scx_uls test runs too.
-# With --kdir, KVER is a kernel built from source in DIR (no package, so
-# no DKMS: tests/debug/kernel.sh): the module is built by Kbuild from a
-# copy of the sources, in the --root chroot the tree was built in (with
-# its compiler), as a debug build (ULS_DEBUG=y: it runs its self-tests at
-# load, and the guest reports them), and DIR's bzImage is booted.
-# --mem, --timeout: the VM's memory and time limit (run.sh); each --append
-# adds to the kernel command line.
+# make check on one kernel: boot KVER with the test suite as the guest
+# (tests/vm/boot.sh, whose options these are, with tests/guest/run-check),
+# then add up the host's checks and what the guest reported
+# (tests/vm/summarize.sh). Writes BUILD_DIR/vm-KVER/all.tap, prints the
+# failures, and as the last line "N passed, N failed". Where KVER has
+# sched_ext, the scx_uls test runs too. Exit status 0 iff nothing failed.
 # $ULS_TESTS (make check TESTS=NAME,NAME...): the guest runs only those
-# tests (tests/guest/run-check); an unknown name ends the check before
-# anything is built for the kernel.
-# With --demo, run the switch-count demo and print its transcript instead;
-# with --bench, run the benchmarks (uls_bench) and write their results and
-# plots to OUT (tests/bench/report.py).
+# tests; an unknown name ends the check before anything is built for the
+# kernel.
 set -eu
 
 usage() {
@@ -31,40 +20,17 @@ usage() {
 	exit 2
 }
 
-demo=0 bench= root= kdir= mem=2048 timeout=600 append=
-while [ $# -gt 2 ]; do
-	case $1 in
-	--demo) demo=1 ;;
-	--bench) bench=$2; shift ;;
-	--root) root=$2; shift ;;
-	--kdir) kdir=$2; shift ;;
-	--mem) mem=$2; shift ;;
-	--timeout) timeout=$2; shift ;;
-	--append) append="$append $2"; shift ;;
-	*) usage ;;
-	esac
-	shift
-done
-[ $# -eq 2 ] || usage
-root=${root%/}
-if [ -z "$root" ]; then
-	echo "check.sh: --root is needed: the tests never use the host's kernels, compilers for them or DKMS" >&2
-	exit 2
-fi
-kver=$1
-build=$2
+[ $# -ge 2 ] || usage
+kver=${*: -2:1}
+build=${*: -1}
+opts=("${@:1:$#-2}")
 top=$(cd "$(dirname "$0")/.." && pwd)
-version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 work=$build/vm-$kver
-rm -rf "$work"
-mkdir -p "$work/payload/bin" "$work/payload/guest"
-host_results=$work/host.results
-: > "$host_results"
-res() { echo "$*" >> "$host_results"; }
 
-# The names the guest will take, asked before anything else is done.
+# The names the guest will take, asked before anything is built.
 tests=${ULS_TESTS:-}
-if [ -n "$tests" ] && [ $demo = 0 ] && [ -z "$bench" ]; then
+scx=(--scx)
+if [ -n "$tests" ]; then
 	known=$(ULS_TEST_BIN=$build/tests/uls_test "$top/tests/guest/run-check" --list)
 	for name in $(echo "$tests" | tr ',' ' '); do
 		if ! echo "$known" | grep -qx "$name"; then
@@ -76,180 +42,18 @@ if [ -n "$tests" ] && [ $demo = 0 ] && [ -z "$bench" ]; then
 	done
 	echo "check: only $tests"
 	# NAME=value on the command line reaches the guest's environment.
-	append="$append ULS_TESTS=$tests"
-else
-	tests=
+	opts+=(--append "ULS_TESTS=$tests")
+	if ! echo ",$tests," | grep -q ',scx_uls,'; then
+		echo "check: not building scx_uls: TESTS does not name it"
+		scx=()
+	fi
 fi
 
-# 1. The module, through DKMS; or by Kbuild for a kernel built from source.
-if [ -n "$kdir" ]; then
-	how=kbuild
-	# A copy: the build drops its objects next to the sources, and the
-	# checkout may be in use (and DKMS's copy is DKMS's).
-	kdir=$(cd "$kdir" && pwd)
-	src=$(cd "$build" && pwd)/src-$kver
-	echo "check: Kbuild build of uls $version against $kdir, in $root"
-	rm -rf "$src"
-	mkdir -p "$src"
-	tar -c -C "$top" --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
-		--exclude='*.mod' --exclude='*.mod.c' \
-		Kbuild dkms.conf module kfuncs include | tar -x -C "$src"
-	# In the chroot, whose gcc built the tree: both directories appear
-	# there at their paths, the tree read-only (other runs share it).
-	# The chroot's clean environment keeps our make's flags out.
-	# A debug build, for a debug kernel: the guest's run-check expects
-	# its self-tests' lines in the kernel log when it finds the marker.
-	if "$top/tests/matrix/chroot-run.sh" --ro-bind "$kdir" --bind "$src" "$root" \
-		make -C "$kdir" M="$src" ULS_DEBUG=y -j"$(nproc)" modules \
-		> "$work/kbuild.log" 2>&1; then
-		res "ok kbuild_module"
-	else
-		tail -n 40 "$work/kbuild.log" >&2
-		res "not ok kbuild_module # see $work/kbuild.log"
-	fi
-	ko=$(ls "$src/uls.ko" 2>/dev/null || true)
-	: > "$work/payload/guest/debug-build"
-else
-	how=dkms
-	# One DKMS tree per chroot, and another check (a second worktree,
-	# make bench) may want it for another kernel: hold it from the
-	# install until the module is copied out and uninstalled again.
-	exec 8> "$root.dkms.lock"
-	flock 8
-	echo "check: dkms build and install uls/$version for $kver"
-	if make -s -C "$top" dkms-install KVER="$kver" KROOT="$root" > "$work/dkms.log" 2>&1; then
-		res "ok dkms_build_install"
-	else
-		tail -n 40 "$work/dkms.log" >&2
-		res "not ok dkms_build_install # see $work/dkms.log"
-	fi
-	ko=$(find "$root/var/lib/dkms/uls/$version/$kver" -name 'uls.ko*' -path '*module*' 2>/dev/null | head -n 1)
-fi
-if [ -z "$ko" ]; then
-	echo "check: $how produced no uls.ko" >&2
-	cat "$host_results"
+if ! "$top/tests/vm/boot.sh" --guest run-check "${scx[@]}" "${opts[@]}" "$kver" "$build"; then
+	# Nothing booted: what the host found is all there is to show.
+	cat "$work/host.results" 2>/dev/null || true
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-case $ko in
-*.xz) xz -dc "$ko" > "$work/payload/uls.ko" ;;
-*.zst) zstd -dc "$ko" > "$work/payload/uls.ko" ;;
-*) cp "$ko" "$work/payload/uls.ko" ;;
-esac
-# Leave nothing registered in the chroot's DKMS: a kernel installed there
-# later would have its postinst build uls.
-if [ "$how" = dkms ]; then
-	make -s -C "$top" dkms-uninstall KROOT="$root" >> "$work/dkms.log" 2>&1
-	exec 8>&-
-fi
-
-# 2. Its BTF, on the host: without it the kfuncs silently do not exist.
-base=$build/btf/vmlinux-$kver.btf
-btfids=$build/scripts/uls-btfids
-if [ -n "$kdir" ]; then
-	# Always from the tree: another config keeps the same KVER.
-	mkdir -p "$build/btf"
-	"$btfids" extract-btf "$kdir/vmlinux" "$base"
-elif [ ! -s "$base" ]; then
-	mkdir -p "$build/btf"
-	ULS_BTFIDS=$btfids ULS_KROOT=$root "$top/scripts/base-btf.sh" "$kver" "$base"
-fi
-if readelf -S "$work/payload/uls.ko" | grep -q ' \.BTF ' &&
-   readelf -S "$work/payload/uls.ko" | grep -q ' \.BTF_ids '; then
-	res "ok ${how}_module_has_btf"
-else
-	res "not ok ${how}_module_has_btf # no .BTF or .BTF_ids in $ko"
-fi
-# ULS_CHECK_FUNCS: the kfunc names, from the Makefile (kfuncs/kfuncs.c).
-# shellcheck disable=SC2046
-if "$btfids" check --base "$base" "$work/payload/uls.ko" \
-	$(for f in ${ULS_CHECK_FUNCS:?run through make}; do echo --func "$f"; done) \
-	> "$work/btf-check.log" 2>&1; then
-	res "ok ${how}_module_btf_ids_resolved"
-else
-	cat "$work/btf-check.log" >&2
-	res "not ok ${how}_module_btf_ids_resolved # see $work/btf-check.log"
-fi
-
-# 3. The sched_ext test, where the kernel has sched_ext.
-config=$root/boot/config-$kver
-[ -e "$config" ] || config=$root/usr/lib/modules/$kver/config
-[ -z "$kdir" ] || config=$kdir/.config
-if [ -n "$tests" ] && ! echo ",$tests," | grep -q ',scx_uls,'; then
-	echo "check: not building scx_uls: TESTS does not name it"
-elif grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$config" 2>/dev/null && [ $demo = 0 ] &&
-   [ -z "$bench" ]; then
-	echo "check: $kver has sched_ext: building the scx_uls test"
-	if "$top/tests/sched_ext/build.sh" "$kver" "$base" \
-		"$work/payload/bin/scx_uls" > "$work/scx-build.log" 2>&1; then
-		res "ok scx_uls_build"
-	else
-		tail -n 20 "$work/scx-build.log" >&2
-		res "not ok scx_uls_build # see $work/scx-build.log"
-	fi
-fi
-
-# 4. The guest. Kernel modules some tests need, where KVER does not build
-# them in: a loop device and ext4, for a file on a disk file system. The
-# guest loads them in the order listed.
-mods=$work/payload/lib/uls-modules
-mkdir -p "$mods"
-: > "$mods/order"
-for m in loop ext4; do
-	modprobe ${root:+-d "$root"} -S "$kver" --show-depends "$m" 2>/dev/null |
-		awk '$1 == "insmod" { print $2 }'
-done | awk '!seen[$0]++' | while read -r ko_path; do
-	[ -e "$ko_path" ] || ko_path=$root$ko_path
-	name=$(basename "$ko_path")
-	case $name in
-	*.xz) xz -dc "$ko_path" > "$mods/${name%.xz}"; name=${name%.xz} ;;
-	*.zst) zstd -qdc "$ko_path" > "$mods/${name%.zst}"; name=${name%.zst} ;;
-	*) cp "$ko_path" "$mods/$name" ;;
-	esac
-	echo "$name" >> "$mods/order"
-done
-cp "$build/tests/uls_test" "$build/tests/uls_bench" "$build/user/switchcount" \
-	"$top/tests/vm/tap-join" "$work/payload/bin/"
-if [ $demo = 1 ]; then
-	cp "$top/tests/guest/run-demo" "$work/payload/guest/run"
-elif [ -n "$bench" ]; then
-	cp "$top/tests/guest/run-bench" "$work/payload/guest/run"
-else
-	cp "$top/tests/guest/run-check" "$work/payload/guest/run"
-fi
-if [ -n "$kdir" ]; then
-	# The bzImage, not vmlinux: booting the ELF through PVH runs code
-	# before KASAN is set up that KASAN instruments.
-	vmlinux=$kdir/arch/x86/boot/bzImage
-else
-	vmlinux=$("$top/tests/vm/kernel.sh" "$kver" "$root")
-fi
-"$top/tests/vm/mkinitramfs.sh" "$work/initramfs.cpio" "$work/payload"
-
-# 6.1 has memfd_secret() off by default.
-append="$append secretmem.enable=1"
-echo "check: booting $kver in QEMU (TCG); console in $work/console.log"
-start=$(date +%s)
-vm_rc=0
-"$top/tests/vm/run.sh" --kernel "$vmlinux" --initrd "$work/initramfs.cpio" \
-	--results "$work/vm.results" --dmesg "$work/dmesg.log" \
-	--console "$work/console.log" --timeout "$timeout" --mem "$mem" \
-	--append "${append# }" || vm_rc=$?
-echo "check: VM finished in $(( $(date +%s) - start )) s (exit $vm_rc)"
-
-if [ $demo = 1 ]; then
-	grep -v '^ULS-VM-DONE' "$work/vm.results" || true
-	grep -q '^ULS-VM-DONE rc=0' "$work/vm.results"
-	exit
-fi
-if [ -n "$bench" ]; then
-	grep -h '^not ok' "$host_results" "$work/vm.results" >&2 || true
-	"$top/tests/bench/report.py" "$work/vm.results" "$bench" "$kver" ||
-		exit 1
-	cp "$work/vm.results" "$bench/bench.results"
-	! grep -q '^not ok' "$host_results" "$work/vm.results" &&
-		grep -q '^ULS-VM-DONE rc=0' "$work/vm.results"
-	exit
-fi
-cat "$host_results" "$work/vm.results" > "$work/all.results"
+cat "$work/host.results" "$work/vm.results" > "$work/all.results"
 exec "$top/tests/vm/summarize.sh" "$work/all.results" "$work/dmesg.log"

@@ -4,7 +4,7 @@
 # publish.sh RUN_DIR RESULTS_DIR
 #
 # make bench-publish: copy each kernel's results of the last make bench
-# (RUN_DIR/KVER/, as run.sh writes them) to RESULTS_DIR/KVER/, the files
+# (RUN_DIR/KVER/, as bench.sh writes them) to RESULTS_DIR/KVER/, the files
 # the README shows, in place of that kernel's earlier ones. A kernel the
 # run did not measure keeps what it has. make bench itself never writes
 # there, so that a run leaves the tree clean and only a run chosen on

@@ -8,7 +8,7 @@
 # never on the host), configured as `make ARCH=x86_64 tinyconfig` plus the
 # FRAGMENTs (debug.config next to this script, then any that adjust it for
 # one kernel), built in place inside ROOT: with ROOT's gcc and pahole, the
-# compiler the module is then built with too (tests/check.sh --kdir).
+# compiler the module is then built with too (tests/vm/boot.sh --kdir).
 # It holds the bzImage to boot (arch/x86/boot/bzImage), the vmlinux whose
 # BTF is the base of the module's, and what `make -C KDIR M=...` needs.
 #

@@ -11,7 +11,8 @@
 # installed on the host.
 # Idempotent: what is there is not fetched or built again.
 # Writes one line per kernel to LIST (default stdout): "KVER ROOT NAME
-# [OPTION...]", ROOT being the chroot, the options those of tests/check.sh.
+# [OPTION...]", ROOT being the chroot, the options those of
+# tests/vm/boot.sh (run.sh passes them on).
 # With -b, also writes the raw BTF of the first kernel of kernels.list (the
 # oldest; made ready too) to BTF: the BPF objects' vmlinux.h.
 set -eu
@@ -97,7 +98,7 @@ while read -r name c suite pkg rest <&3; do
 		chroot_ready "$c"
 		# shellcheck disable=SC2086
 		chroot_sh "$c" ensure $build_tools "$pkg"
-		# The config fragments, up to the first option of check.sh.
+		# The config fragments, up to the first option of boot.sh.
 		# shellcheck disable=SC2086
 		set -- $rest
 		fragments=

@@ -3,8 +3,8 @@
 #
 # summarize.sh RESULTS DMESG
 #
-# Summarize one VM run (run.sh).  RESULTS holds the host's result lines
-# (check.sh: "ok NAME", "not ok NAME # why"), then the guest's TAP stream
+# Summarize one VM run (tests/check.sh).  RESULTS holds the host's result
+# lines (boot.sh: "ok NAME", "not ok NAME # why"), then the guest's TAP stream
 # (tests/guest/run-check) and the init's "ULS-VM-DONE rc=N".  Besides them
 # it counts:
 #   - a failure if ULS-VM-DONE is missing (the guest crashed or hung);
