@@ -20,7 +20,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 me=${0##*/}
-out= btf_out=
+out='' btf_out=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	-o) out=$2; shift 2 ;;
@@ -85,7 +85,7 @@ asked() {
 	return 1
 }
 
-lines= found= first=1
+lines='' found='' first=1
 while read -r name c suite pkg rest <&3; do
 	case $name in ''|'#'*) continue ;; esac
 	# The BTF comes from the first kernel, which is then made ready too.

@@ -29,8 +29,9 @@
 # environment. Where an option is given twice, the last one counts.
 #
 # Exit status 0 once the VM has run, whatever became of it: vm.results
-# says (no ULS-VM-DONE line: it crashed or hung). Non-zero if there was
-# nothing to boot (no uls.ko: host.results and the messages say why).
+# says (no ULS-VM-DONE line: it crashed or hung). Non-zero if it could
+# not boot: no uls.ko (host.results and the messages say why), or a step
+# of the build failed.
 set -eu
 
 usage() {
