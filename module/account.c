@@ -22,7 +22,7 @@
  * registered first in it), within max_user_pinned_pages unless the caller
  * has CAP_IPC_LOCK. A user also has its registrations that ended but wait
  * for their grace periods: each holds a pin, and a stalled sleepable BPF
- * program stalls every reap, so they are bounded too (ULS_MAX_USER_RETIRED).
+ * program stalls every reap, so they are bounded too (max_user_retired).
  *
  * Everything here runs under uls_registry_lock.
  */
@@ -161,7 +161,7 @@ static void uls_uncharge_pages(struct uls_mm *um, unsigned long nr)
  * Charge the pages of @e to the current process and its user, which e->um
  * then names. Fails with EPERM where its memlock limit is 0 (as mlock()
  * would); with ENOMEM past that limit, the user's cap or the global cap;
- * and with EAGAIN while the user has ULS_MAX_USER_RETIRED registrations
+ * and with EAGAIN while the user has max_user_retired registrations
  * waiting to be freed.
  */
 int uls_account_charge(struct uls_entry *e)
@@ -177,7 +177,7 @@ int uls_account_charge(struct uls_entry *e)
 	um = uls_mm_get(current->mm);
 	if (!um)
 		return -ENOMEM;
-	if (um->uu->nr_retired >= ULS_MAX_USER_RETIRED) {
+	if (um->uu->nr_retired >= READ_ONCE(uls_max_user_retired)) {
 		uls_mm_put_if_unused(um);
 		return -EAGAIN;
 	}

@@ -68,6 +68,31 @@ module_param_cb(max_user_pinned_pages, &uls_max_pinned_ops,
 		&uls_max_user_pinned_pages, 0644);
 MODULE_PARM_DESC(max_user_pinned_pages, "Most pages the processes of one user may have pinned, unless they have CAP_IPC_LOCK (default: a quarter of max_pinned_pages)");
 
+unsigned int uls_max_user_retired = ULS_MAX_USER_RETIRED;
+
+static int uls_max_user_retired_set(const char *val,
+				    const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret;
+
+	ret = kstrtouint(val, 0, &v);
+	if (ret)
+		return ret;
+	if (!v || v > ULS_MAX_USER_RETIRED_LIMIT)
+		return -EINVAL;
+	WRITE_ONCE(uls_max_user_retired, v);
+	return 0;
+}
+
+static const struct kernel_param_ops uls_max_user_retired_ops = {
+	.set = uls_max_user_retired_set,
+	.get = param_get_uint,
+};
+module_param_cb(max_user_retired, &uls_max_user_retired_ops,
+		&uls_max_user_retired, 0644);
+MODULE_PARM_DESC(max_user_retired, "Most registrations of one user that ended and wait to be freed; past that, EAGAIN (1 .. 1048576, default 65536)");
+
 /* The registry's work (the gone and reap work items), unbound. */
 struct workqueue_struct *uls_wq;
 

@@ -36,8 +36,11 @@ extern unsigned long uls_max_user_pinned_pages;
  * the wait is cut short). Each holds a page pin, and a page's pin count
  * overflows at about 2 million: a user re-registering one page in a loop
  * while a stalled sleepable program holds up every reap must not get there.
+ * The max_user_retired parameter (main.c) sets the bound: this by default,
+ * at most half of that count.
  */
-#define ULS_MAX_USER_RETIRED	65536
+#define ULS_MAX_USER_RETIRED		65536
+#define ULS_MAX_USER_RETIRED_LIMIT	(1U << 20)
 
 int uls_account_charge(struct uls_entry *e);
 void uls_account_uncharge(struct uls_entry *e);
@@ -98,6 +101,7 @@ static inline struct page **uls_entry_pages(struct uls_entry *e)
 
 /* main.c: the module's parameters and workqueue */
 extern unsigned long uls_max_len;
+extern unsigned int uls_max_user_retired;
 extern struct workqueue_struct *uls_wq;	/* the module's work, unbound */
 
 /* registry.c: the entries and their life, from registration to free */

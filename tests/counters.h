@@ -18,15 +18,4 @@ int t_wait_stat(const char *name, long value, int timeout_ms);
 /* VmPin of /proc/self/status in kB (mm->pinned_vm). */
 long t_vm_pin_kb(void);
 
-/*
- * tests/bench/bench.c includes this header without helpers.h and still
- * calls the counters by their names of before the t_ prefix; the tests
- * see only the t_ names. Drop this once bench.c uses them.
- */
-#ifndef ULS_TEST_HELPERS_H
-#define uls_stat(name) t_stat(name)
-#define wait_stat(name, value, timeout_ms) t_wait_stat(name, value, timeout_ms)
-#define vm_pin_kb() t_vm_pin_kb()
-#endif
-
 #endif /* ULS_TEST_COUNTERS_H */

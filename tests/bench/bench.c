@@ -182,7 +182,7 @@ static void quiesce(void)
 static int wait_entries_at_most(long n, int timeout_ms)
 {
 	for (int t = 0; t < timeout_ms; t += 1) {
-		if (uls_stat("entries") <= n)
+		if (t_stat("entries") <= n)
 			return 0;
 		usleep(1000);
 	}
@@ -578,7 +578,7 @@ static void bench_thread_create(void)
 			/* Nothing left over from the kind before. */
 			if (wait_entries_at_most(entries, 10000)) {
 				fail("bench_thread_create", "entries stay at %ld",
-				     uls_stat("entries"));
+				     t_stat("entries"));
 				return;
 			}
 			quiesce();
@@ -602,7 +602,7 @@ static void bench_thread_create(void)
 /* In a child of its own: 64 threads with 64-byte areas from libuls. */
 static void bench_pinned_per_64(void)
 {
-	long vmpin = vm_pin_kb();
+	long vmpin = t_vm_pin_kb();
 	struct group g = {};
 
 	if (group_start(&g, 64) || group_step(&g, true)) {
@@ -610,7 +610,7 @@ static void bench_pinned_per_64(void)
 		return;
 	}
 	printf("PAGES pinned_per_64_threads %ld\n",
-	       (vm_pin_kb() - vmpin) * 1024 / getpagesize());
+	       (t_vm_pin_kb() - vmpin) * 1024 / getpagesize());
 	fflush(stdout);
 	group_end(&g);
 }
@@ -687,7 +687,7 @@ int main(void)
 		fail("bench_threads_10", "9 threads with areas");
 		return 1;
 	}
-	printf("INFO entries_small %ld\n", uls_stat("entries"));
+	printf("INFO entries_small %ld\n", t_stat("entries"));
 	note("bench: lookups, %d rounds of %u", rounds, iters);
 	for (int r = 0; r < rounds && !failures; r++)
 		lookup_round(&l);
@@ -719,15 +719,15 @@ int main(void)
 	}
 	sleep(1);
 	slab0 = meminfo_kb("Slab");
-	slots0 = uls_stat("table_slots");
-	if (group_step(&big, true) || wait_stat("entries", nr_threads, 60000)) {
+	slots0 = t_stat("table_slots");
+	if (group_step(&big, true) || t_wait_stat("entries", nr_threads, 60000)) {
 		fail("bench_threads", "%d of %ld registered, %ld entries",
-		     big.done, nr_big, uls_stat("entries"));
+		     big.done, nr_big, t_stat("entries"));
 		return 1;
 	}
 	sleep(1);
 	slab1 = meminfo_kb("Slab");
-	slots1 = uls_stat("table_slots");
+	slots1 = t_stat("table_slots");
 	printf("INFO slab_kb_delta %ld\nINFO table_slots %ld %ld\n",
 	       slab1 - slab0, slots0, slots1);
 	printf("BYTES per_thread_kernel %.1f\n",
@@ -743,9 +743,9 @@ int main(void)
 		quiesce();
 		sample(&l_uls_10k, lookup_net(&l, BENCH_ULS_GET, NULL));
 		if (group_step(&big, false) ||
-		    wait_stat("entries", SMALL_THREADS, 60000)) {
+		    t_wait_stat("entries", SMALL_THREADS, 60000)) {
 			fail("bench_threads", "unregistering: %ld entries left",
-			     uls_stat("entries"));
+			     t_stat("entries"));
 			break;
 		}
 		quiesce();

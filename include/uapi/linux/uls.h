@@ -121,7 +121,8 @@ struct uls_info {
  *		CAP_IPC_LOCK), or the module's max_pinned_pages, or out of
  *		memory, or the kernel mapping failed
  *   EINTR	a fatal signal arrived while waiting for the mmap lock
- *   EAGAIN	the caller's user has 65536 ended registrations still waiting
+ *   EAGAIN	the caller's user has max_user_retired (module parameter,
+ *		65536 by default) ended registrations still waiting
  *		for their RCU grace periods (a stalled sleepable BPF program
  *		holds them up); try again later
  *
