@@ -121,20 +121,22 @@ else
 	fi
 	ko=$(find "$root/var/lib/dkms/uls/$version/$kver" -name 'uls.ko*' -path '*module*' 2>/dev/null | head -n 1)
 fi
-if [ -z "$ko" ]; then
-	echo "boot: $how produced no uls.ko" >&2
-	exit 1
+if [ -n "$ko" ]; then
+	case $ko in
+	*.xz) xz -dc "$ko" > "$work/payload/uls.ko" ;;
+	*.zst) zstd -dc "$ko" > "$work/payload/uls.ko" ;;
+	*) cp "$ko" "$work/payload/uls.ko" ;;
+	esac
 fi
-case $ko in
-*.xz) xz -dc "$ko" > "$work/payload/uls.ko" ;;
-*.zst) zstd -dc "$ko" > "$work/payload/uls.ko" ;;
-*) cp "$ko" "$work/payload/uls.ko" ;;
-esac
-# Leave nothing registered in the chroot's DKMS: a kernel installed there
-# later would have its postinst build uls.
+# Leave nothing registered in the chroot's DKMS, whether the build worked
+# or not: a kernel installed there later would have its postinst build uls.
 if [ "$how" = dkms ]; then
 	make -s -C "$top" dkms-uninstall KROOT="$root" >> "$work/dkms.log" 2>&1
 	exec 8>&-
+fi
+if [ -z "$ko" ]; then
+	echo "boot: $how produced no uls.ko" >&2
+	exit 1
 fi
 
 # 2. Its BTF, on the host: without it the kfuncs silently do not exist.
