@@ -8,6 +8,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sizes.h>
+#include <linux/sysfs.h>
 
 #include <uapi/linux/uls.h>
 
@@ -19,79 +20,61 @@
  * follows io_uring's for registered buffers.
  */
 unsigned long uls_max_len = 16 * PAGE_SIZE;
+unsigned long uls_max_user_retired = ULS_MAX_USER_RETIRED;
 
-static int uls_max_len_set(const char *val, const struct kernel_param *kp)
+/*
+ * Every parameter is a limit from 1 to a ceiling, read without a lock
+ * where it is enforced: one setter checks the range of each.
+ */
+struct uls_limit_param {
+	unsigned long *value;
+	unsigned long ceiling;
+};
+
+static int uls_limit_set(const char *val, const struct kernel_param *kp)
 {
+	const struct uls_limit_param *p = kp->arg;
 	unsigned long v;
 	int ret;
 
 	ret = kstrtoul(val, 0, &v);
 	if (ret)
 		return ret;
-	if (!v || v > SZ_1G)
+	if (!v || v > p->ceiling)
 		return -EINVAL;
-	WRITE_ONCE(uls_max_len, v);
+	WRITE_ONCE(*p->value, v);
 	return 0;
 }
 
-static const struct kernel_param_ops uls_max_len_ops = {
-	.set = uls_max_len_set,
-	.get = param_get_ulong,
-};
-module_param_cb(max_len, &uls_max_len_ops, &uls_max_len, 0644);
-MODULE_PARM_DESC(max_len, "Largest region a thread may register, in bytes (1 .. 1 GiB, default 16 pages)");
-
-static int uls_max_pinned_set(const char *val, const struct kernel_param *kp)
+static int uls_limit_get(char *buf, const struct kernel_param *kp)
 {
-	unsigned long v;
-	int ret;
+	const struct uls_limit_param *p = kp->arg;
 
-	ret = kstrtoul(val, 0, &v);
-	if (ret)
-		return ret;
-	if (!v)
-		return -EINVAL;
-	/* max_pinned_pages or max_user_pinned_pages: read without the lock. */
-	WRITE_ONCE(*(unsigned long *)kp->arg, v);
-	return 0;
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(*p->value));
 }
 
-static const struct kernel_param_ops uls_max_pinned_ops = {
-	.set = uls_max_pinned_set,
-	.get = param_get_ulong,
+static const struct kernel_param_ops uls_limit_ops = {
+	.set = uls_limit_set,
+	.get = uls_limit_get,
 };
-module_param_cb(max_pinned_pages, &uls_max_pinned_ops, &uls_max_pinned_pages,
-		0644);
-MODULE_PARM_DESC(max_pinned_pages, "Most pages all processes together may have pinned (default: an eighth of RAM)");
 
-module_param_cb(max_user_pinned_pages, &uls_max_pinned_ops,
-		&uls_max_user_pinned_pages, 0644);
-MODULE_PARM_DESC(max_user_pinned_pages, "Most pages the processes of one user may have pinned, unless they have CAP_IPC_LOCK (default: a quarter of max_pinned_pages)");
+#define ULS_LIMIT_PARAM(name, var, max, desc)				\
+	static struct uls_limit_param uls_param_##name = {		\
+		.value = &(var),					\
+		.ceiling = (max),					\
+	};								\
+	module_param_cb(name, &uls_limit_ops, &uls_param_##name, 0644);\
+	MODULE_PARM_DESC(name, desc)
 
-unsigned int uls_max_user_retired = ULS_MAX_USER_RETIRED;
-
-static int uls_max_user_retired_set(const char *val,
-				    const struct kernel_param *kp)
-{
-	unsigned int v;
-	int ret;
-
-	ret = kstrtouint(val, 0, &v);
-	if (ret)
-		return ret;
-	if (!v || v > ULS_MAX_USER_RETIRED_LIMIT)
-		return -EINVAL;
-	WRITE_ONCE(uls_max_user_retired, v);
-	return 0;
-}
-
-static const struct kernel_param_ops uls_max_user_retired_ops = {
-	.set = uls_max_user_retired_set,
-	.get = param_get_uint,
-};
-module_param_cb(max_user_retired, &uls_max_user_retired_ops,
-		&uls_max_user_retired, 0644);
-MODULE_PARM_DESC(max_user_retired, "Most registrations of one user that ended and wait to be freed; past that, EAGAIN (1 .. 1048576, default 65536)");
+ULS_LIMIT_PARAM(max_len, uls_max_len, SZ_1G,
+		"Largest region a thread may register, in bytes (1 .. 1 GiB, default 16 pages)");
+ULS_LIMIT_PARAM(max_pinned_pages, uls_max_pinned_pages, ULONG_MAX,
+		"Most pages all processes together may have pinned (default: an eighth of RAM)");
+ULS_LIMIT_PARAM(max_user_pinned_pages, uls_max_user_pinned_pages, ULONG_MAX,
+		"Most pages the processes of one user may have pinned, unless they have CAP_IPC_LOCK (default: a quarter of max_pinned_pages)");
+ULS_LIMIT_PARAM(max_user_retired, uls_max_user_retired,
+		ULS_MAX_USER_RETIRED_LIMIT,
+		"Most registrations of one user that ended and wait to be freed; past that, EAGAIN (1 .. 1048576, default 65536)");
 
 /* The registry's work (the gone and reap work items), unbound. */
 struct workqueue_struct *uls_wq;

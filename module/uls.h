@@ -40,7 +40,7 @@ extern unsigned long uls_max_user_pinned_pages;
  * at most half of that count.
  */
 #define ULS_MAX_USER_RETIRED		65536
-#define ULS_MAX_USER_RETIRED_LIMIT	(1U << 20)
+#define ULS_MAX_USER_RETIRED_LIMIT	(1UL << 20)
 
 int uls_account_charge(struct uls_entry *e);
 void uls_account_uncharge(struct uls_entry *e);
@@ -101,7 +101,7 @@ static inline struct page **uls_entry_pages(struct uls_entry *e)
 
 /* main.c: the module's parameters and workqueue */
 extern unsigned long uls_max_len;
-extern unsigned int uls_max_user_retired;
+extern unsigned long uls_max_user_retired;
 extern struct workqueue_struct *uls_wq;	/* the module's work, unbound */
 
 /* registry.c: the entries and their life, from registration to free */
