@@ -67,7 +67,8 @@ static int uls_ioctl_register(struct file *file, void __user *arg)
 
 	ret = copy_from_user(&r, arg, sizeof(r)) ? -EFAULT : 0;
 	ret = ret ?: uls_check_region(&r);
-	ret = ret ?: uls_register_current(file->private_data, r.addr, r.len);
+	ret = ret ?: uls_register_current(file->private_data, r.addr, r.len,
+					  r.flags);
 	if (ret)
 		uls_stat_failed(ret);
 	return ret;
@@ -92,7 +93,7 @@ static int uls_ioctl_info(void __user *arg)
 		.abi_version = ULS_ABI_VERSION,
 		.features = ULS_FEAT_MULTI_PAGE | ULS_FEAT_GET_AT |
 			    ULS_FEAT_EXIT_EXEC | ULS_FEAT_CHARGED |
-			    ULS_FEAT_FREED_SEQ,
+			    ULS_FEAT_FREED_SEQ | ULS_FEAT_EXCL,
 		.max_len = READ_ONCE(uls_max_len),
 		.page_size = PAGE_SIZE,
 	};

@@ -19,6 +19,8 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 
+#include <uapi/linux/uls.h>
+
 #include "uls.h"
 
 DEFINE_MUTEX(uls_registry_lock);
@@ -153,9 +155,10 @@ static enum uls_stat uls_entry_why(const struct uls_entry *e,
 	return room < 0 ? uls_gone_why(room) : why;
 }
 
-int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len)
+int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len,
+			 u32 flags)
 {
-	struct uls_entry *e, *old;
+	struct uls_entry *e, *old, *cur;
 	int ret;
 
 	e = kmem_cache_zalloc(uls_entry_cache, GFP_KERNEL);
@@ -171,6 +174,15 @@ int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len)
 	INIT_LIST_HEAD(&e->file_node);
 
 	mutex_lock(&uls_registry_lock);
+	/*
+	 * Only this thread registers for itself, so what it finds here stays
+	 * until the insert (or leaves, if a file is released meanwhile).
+	 */
+	cur = uls_entry_of(current);
+	if (flags & ULS_REGISTER_EXCL && cur && cur->uaddr != uaddr) {
+		ret = -EBUSY;
+		goto err_unlock;
+	}
 	ret = uls_account_charge(e);
 	if (ret == -EAGAIN)
 		/* Too many wait: free what the grace periods allow, now. */

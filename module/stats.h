@@ -33,6 +33,7 @@ ULS_STAT_FAILED(EPERM, eperm)
 ULS_STAT_FAILED(ENOMEM, enomem)
 ULS_STAT_FAILED(EOPNOTSUPP, eopnotsupp)
 ULS_STAT_FAILED(EAGAIN, eagain)
+ULS_STAT_FAILED(EBUSY, ebusy)
 ULS_STAT(FAILED_OTHER, failed_other)	/* any other error */
 
 #undef ULS_STAT

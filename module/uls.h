@@ -109,7 +109,8 @@ extern struct mutex uls_registry_lock;
 
 int uls_registry_init(void);
 void uls_registry_exit(void);
-int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len);
+int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len,
+			 u32 flags);
 int uls_unregister_current(void);
 int uls_query_current(unsigned long *uaddr, u64 *len);
 void uls_release_file(struct uls_file *uf);

@@ -51,15 +51,21 @@
 #ifndef _ULS_USER_H
 #define _ULS_USER_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <linux/uls.h>
+#include <uls/key_layout.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+/* A static libuls (libuls.a) is built with its symbols hidden. */
+#ifndef ULS_API
 #define ULS_API __attribute__((visibility("default")))
+#endif
 
 /*
  * Register [addr, addr + len) for the calling thread, replacing its
@@ -86,6 +92,115 @@ ULS_API int uls_query(void **addr, size_t *len);
  * got before (a plain load or store), but should not call uls_area().
  */
 ULS_API void *uls_area(size_t size);
+
+/*
+ * --- Keys: per-thread variables that every library in a process shares --
+ *
+ * A key is a name and a size, process-wide. Each thread that uses a key
+ * gets its own zeroed storage for it, registered with uls, which BPF
+ * programs find by the same name (uls_key_get() in uls.bpf.h). Libraries
+ * never agree on a layout, and never see each other's bytes:
+ *
+ *	ULS_DEFINE_KEY(prio_key, "myrt.prio", sizeof(int));
+ *	...
+ *	int *prio = uls_key_get(prio_key);	// this thread's, or NULL
+ *	if (prio)
+ *		*prio = 3;			// BPF sees it at once
+ *
+ * uls_key_get() returns the same address for the thread's whole life,
+ * whatever keys are created later, so a library may cache it. Its first
+ * call in a thread for a key beyond what the thread registered so far
+ * makes one system call; every other call is a few loads, lock-free.
+ *
+ * Limits: ULS_KEYS_MAX (1024) keys per process; names of 1 to 63 bytes;
+ * storage aligned as its size needs (to the next power of two, from 8 to
+ * ULS_KEY_ALIGN_MAX, 64 bytes); in all at most the module's max_len per
+ * thread (64 KiB by default), descriptors included (16 bytes per key).
+ *
+ * Ownership: keys take the thread's one registration. uls_area() and
+ * uls_register() want it too: whichever comes second in a thread fails
+ * with EBUSY, never silently. Copies of libuls in one process (libuls.so
+ * and a static libuls.a inside a DSO) share one set of keys: a static copy
+ * defers to libuls.so.0 when that is loaded. See README "Keys".
+ *
+ * fork(): the child's thread keeps the forking thread's storage, a copy
+ * at the same addresses, registered again in the child. exec(): nothing
+ * survives.
+ */
+typedef struct {
+	int32_t off;	/* of the storage in the region; -errno: no key */
+	uint32_t end;	/* off + size; UINT32_MAX when off < 0 */
+} uls_key_t;
+
+/*
+ * The key for @name and @size: created on the first call, the same key
+ * for every later call with the same name and size, from any library.
+ *   EINVAL	@name is NULL or empty, or @size is 0
+ *   ENAMETOOLONG @name has ULS_KEY_NAME_MAX bytes or more before its NUL
+ *   EEXIST	@name is a key already, of another size
+ *   E2BIG	@size, or all keys with it, more than a thread may register
+ *		(the module's max_len, capped at 16 MiB)
+ *   ENOSPC	ULS_KEYS_MAX keys exist
+ *   ENOMEM	out of memory
+ */
+ULS_API uls_key_t uls_key_create(const char *name, size_t size);
+
+/* The same, but EEXIST for any name already a key (TLD's rule). */
+ULS_API uls_key_t uls_key_create_excl(const char *name, size_t size);
+
+static inline bool uls_key_is_err(uls_key_t key)
+{
+	return key.off < 0;
+}
+
+/* 0, or the negative errno of a failed uls_key_create(). */
+static inline int uls_key_err(uls_key_t key)
+{
+	return key.off < 0 ? key.off : 0;
+}
+
+/*
+ * Defines the global uls_key_t @var, created from a constructor before
+ * main() (or when the DSO is loaded). Check it with uls_key_err().
+ */
+#define ULS_DEFINE_KEY(var, name, size)					\
+	uls_key_t var = { -EAGAIN, UINT32_MAX };			\
+	__attribute__((constructor(101))) static void			\
+	uls__define_key_##var(void)					\
+	{								\
+		var = uls_key_create((name), (size));			\
+	}
+
+/*
+ * This thread's part of its keyed region: written by libuls only; the fast
+ * path of uls_key_get() reads it. Not an API.
+ */
+struct uls__thread_keys {
+	char *base;		/* the region; NULL until the first key */
+	uint32_t len;		/* registered, bytes */
+};
+
+extern __thread struct uls__thread_keys uls__keys
+	__attribute__((tls_model("initial-exec"))) ULS_API;
+
+ULS_API void *uls__key_get_slow(uls_key_t key);
+
+/*
+ * This thread's storage for @key: zeroed on first use, registered, and at
+ * the same address until the thread ends. NULL with errno set: the
+ * errno of a failed key, or EBUSY (the thread's registration belongs to
+ * uls_area() or uls_register()), or any errno of uls_register().
+ * Not async-signal-safe on a thread's first use of a key; a plain load
+ * afterwards.
+ */
+static inline void *uls_key_get(uls_key_t key)
+{
+	struct uls__thread_keys *t = &uls__keys;
+
+	if (__builtin_expect(key.end <= t->len, 1))
+		return t->base + key.off;
+	return uls__key_get_slow(key);
+}
 
 /* What the module offers: ABI version, features, limits, counters. */
 ULS_API int uls_info(struct uls_info *info);

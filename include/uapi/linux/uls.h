@@ -29,15 +29,25 @@
  */
 #define ULS_REGION_ALIGN	8
 
-/* Flags of struct uls_region.flags. None are defined yet. */
-#define ULS_REGISTER_FLAGS_ALL	0
+/*
+ * Flags of struct uls_region.flags.
+ *
+ * ULS_REGISTER_EXCL: do not take another user's place. Fail with EBUSY if
+ * the thread's current registration starts at another address; one that
+ * starts at the same address (the same user, growing or shrinking its
+ * region) is replaced as usual. Libraries that share a thread with others
+ * register with it, so that none silently replaces another's memory
+ * (ULS_FEAT_EXCL).
+ */
+#define ULS_REGISTER_EXCL	(1U << 0)
+#define ULS_REGISTER_FLAGS_ALL	ULS_REGISTER_EXCL
 
 /**
  * struct uls_region - a region of the calling thread's memory
  * @addr:	user address of the first byte; a multiple of
  *		ULS_REGION_ALIGN (8)
  * @len:	length in bytes, 1 .. uls_info.max_len
- * @flags:	ULS_REGISTER_* flags; must be 0 for now
+ * @flags:	ULS_REGISTER_* flags
  * @__reserved0: must be 0
  * @__reserved: must be 0
  *
@@ -59,6 +69,7 @@ struct uls_region {
 #define ULS_FEAT_CHARGED	(1ULL << 3) /* pages charged to RLIMIT_MEMLOCK */
 #define ULS_FEAT_FREED_SEQ	(1ULL << 4) /* retired_seq, freed_seq and
 					       ULS_IOC_WAIT_FREED */
+#define ULS_FEAT_EXCL		(1ULL << 5) /* ULS_REGISTER_EXCL */
 
 /**
  * struct uls_info - what this module offers
@@ -121,6 +132,8 @@ struct uls_info {
  *		CAP_IPC_LOCK), or the module's max_pinned_pages, or out of
  *		memory, or the kernel mapping failed
  *   EINTR	a fatal signal arrived while waiting for the mmap lock
+ *   EBUSY	ULS_REGISTER_EXCL, and the thread's registration starts at
+ *		another address
  *   EAGAIN	the caller's user has max_user_retired (module parameter,
  *		65536 by default) ended registrations still waiting
  *		for their RCU grace periods (a stalled sleepable BPF program
