@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -435,4 +436,62 @@ ULS_TEST_TIMEOUT(libuls_quarantine, 120)
 	/* A store meant for the last owner never reaches the next. */
 	t_in_child(quarantine_child, NULL);
 	ASSERT_OK(t_settle(), "all freed");
+}
+
+/*
+ * Keys, as BPF sees them through the layout: the storage sits where the
+ * key says, zeroed, registered; a key created later grows the region in
+ * place, and what was written through the first pointer stays, for the
+ * thread and for BPF.
+ */
+static void key_grows_in_place(void *arg)
+{
+	struct probe *p = t_probe_load();
+	uls_key_t a = uls_key_create("test.grow.a", 8), b;
+	struct uls_keys_header h;
+	__u64 *pa, *pb, v = 0;
+	void *q;
+	size_t len;
+
+	if (!ASSERT_OK_PTR(p, "probe") || !ASSERT_OK(uls_key_err(a), "key a"))
+		return;
+	pa = uls_key_get(a);
+	if (!ASSERT_OK_PTR(pa, "uls_key_get(a)"))
+		goto out;
+	ASSERT_EQ(*pa, 0, "zeroed");
+	ASSERT_EQ(uls_key_get(a), pa, "the same pointer again");
+	ASSERT_OK(uls_query(&q, &len), "registered");
+	ASSERT_EQ((uintptr_t)pa - (uintptr_t)q, a.off, "at the key's offset");
+	memcpy(&h, q, sizeof(h));
+	ASSERT_EQ(h.magic, ULS_KEYS_MAGIC, "header");
+	*pa = 0x1234;
+	ASSERT_EQ(t_probe_load_at(p, a.off, &v), 1, "BPF finds a");
+	ASSERT_EQ(v, 0x1234, "BPF loads a");
+
+	/* Past the registration: the thread registers more, in place. */
+	b = uls_key_create("test.grow.b", 3 * 4096);
+	if (!ASSERT_OK(uls_key_err(b), "key b, three pages"))
+		goto out;
+	ASSERT_GT(b.end, len, "beyond what is registered");
+	pb = uls_key_get(b);
+	if (!ASSERT_OK_PTR(pb, "uls_key_get(b)"))
+		goto out;
+	ASSERT_EQ(uls_key_get(a), pa, "a has not moved");
+	ASSERT_OK(uls_query(&q, &len), "registered");
+	ASSERT_GE(len, b.end, "the region grew");
+	ASSERT_EQ((uintptr_t)q + a.off, (uintptr_t)pa, "from the same address");
+	pb[3 * 4096 / 8 - 1] = 0x5678;
+	ASSERT_EQ(t_probe_load_at(p, b.end - 8, &v), 1, "BPF finds b's end");
+	ASSERT_EQ(v, 0x5678, "BPF loads b");
+	ASSERT_EQ(t_probe_store_at(p, a.off, 0x9abc), 1, "BPF stores to a");
+	ASSERT_EQ(*pa, 0x9abc, "seen through the old pointer");
+	ASSERT_ERRNO(uls_unregister(), EBUSY, "keys hold the registration");
+out:
+	t_probe_destroy(p);
+}
+
+/* In a child: keys are for the life of the process. */
+ULS_TEST(libuls_key_grows_in_place)
+{
+	t_in_child(key_grows_in_place, NULL);
 }
