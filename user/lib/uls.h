@@ -98,7 +98,8 @@ ULS_API int uls_query(void **addr, size_t *len);
  * first call fixes the area's size: a later call asking for more than
  * that fails with ENOSPC. Areas are aligned to 64 bytes (a cache line),
  * and to their size rounded up to a power of two, up to a page, so an
- * area of up to a page never spans two pages.
+ * area of up to a page never spans two pages. EBUSY if the thread's
+ * registration belongs to uls_register() or keys.
  *
  * Not async-signal-safe: its first call in a thread allocates under a
  * lock and registers. A signal handler may use an area that its thread
