@@ -346,8 +346,9 @@ static int lookups_setup(struct lookups *l, struct bench_val *area,
 
 /*
  * A group of threads that register (odd generations) and unregister (even
- * ones) together, on command, each through libuls: a 64-byte area, 64 of
- * them to a page.
+ * ones) together, on command, each through libuls: 64 bytes of the
+ * group's slots, 64 of them to a page, as uls_area() packs them (whose
+ * areas stay registered while their threads live).
  */
 struct group {
 	pthread_mutex_t lock;
@@ -357,11 +358,15 @@ struct group {
 	bool exit;
 	int nr;
 	pthread_t *t;
+	struct bench_val *slots;	/* one per thread */
+	int next_slot;
 };
 
 static void *holder(void *arg)
 {
 	struct group *g = arg;
+	struct bench_val *mine = &g->slots[__atomic_fetch_add(&g->next_slot, 1,
+							       __ATOMIC_RELAXED)];
 	int seen = 0;
 	bool ok;
 
@@ -373,8 +378,8 @@ static void *holder(void *arg)
 			break;
 		seen = g->gen;
 		pthread_mutex_unlock(&g->lock);
-		ok = seen & 1 ? uls_area(sizeof(struct bench_val)) != NULL :
-				uls_unregister() == 0;
+		ok = !(seen & 1 ? uls_register(mine, sizeof(*mine)) :
+				  uls_unregister());
 		pthread_mutex_lock(&g->lock);
 		if (ok)
 			g->done++;
@@ -393,8 +398,10 @@ static int group_start(struct group *g, int nr)
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_cond_init(&g->cond, NULL);
 	g->t = calloc(nr, sizeof(*g->t));
-	if (!g->t)
+	g->slots = aligned_alloc(4096, nr * sizeof(*g->slots) + 4096);
+	if (!g->t || !g->slots)
 		return -1;
+	memset(g->slots, 0, nr * sizeof(*g->slots));
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
 	for (g->nr = 0; g->nr < nr; g->nr++)
@@ -429,6 +436,7 @@ static void group_end(struct group *g)
 	for (int i = 0; i < g->nr; i++)
 		pthread_join(g->t[i], NULL);
 	free(g->t);
+	free(g->slots);
 }
 
 /* --- user side ------------------------------------------------------------ */
