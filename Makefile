@@ -190,9 +190,8 @@ tests: $(O)/tests/uls_test $(O)/tests/uls_bench
 # The key tests that need shared libraries (tests/dso): a dynamically
 # linked runner, uls_dso_test, linked with libuls.so.0 (libbpf statically,
 # as the guest has no libbpf), and next to it the libraries its tests load
-# with dlopen(): two linked with libuls.so.0, one with a static libuls
-# whose symbols are hidden (libuls_pic.a: libuls.a's sources, PIC, as a
-# library would link it). tests/vm/boot.sh copies them and the shared
+# with dlopen(): two linked with libuls.so.0, one with libuls.a (PIC,
+# its symbols hidden), as a library would embed it. tests/vm/boot.sh copies them and the shared
 # libraries they need into the guest.
 DSO_DIR := $(O)/tests/dso
 DSO_TEST := $(DSO_DIR)/uls_dso_test
@@ -200,10 +199,6 @@ DSO_LIBS := $(DSO_DIR)/libuls_dso_a.so $(DSO_DIR)/libuls_dso_b.so $(DSO_DIR)/lib
 DSO_TEST_SRCS := tests/dso/dso_main.c tests/runner.c tests/helpers.c \
 	tests/counters.c tests/keys_util.c
 tests: $(DSO_TEST)
-
-$(O)/user/libuls_pic.a: $(patsubst user/lib/%.c,$(O)/user/pic/%.o,$(LIBULS_SRCS))
-	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(DSO_TEST): $(DSO_TEST_SRCS) $(wildcard tests/*.h) tests/dso/dso.h $(SKELS) \
 	     $(LIBULS_HDRS) $(O)/user/libuls.so.0 $(DSO_LIBS)
@@ -220,14 +215,13 @@ $(DSO_DIR)/libuls_dso_%.so: tests/dso/dso_lib.c tests/dso/dso.h $(LIBULS_HDRS) $
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $(DSO_DEFS) -fPIC -shared \
 		-fvisibility=hidden -o $@ $< -L$(O)/user -l:libuls.so.0
 
-# dso_st: its own libuls, static and hidden (--exclude-libs: nothing of
-# the archive exported; ULS_API hidden: its calls bind to its own copy).
-$(DSO_DIR)/libuls_dso_st.so: tests/dso/dso_lib.c tests/dso/dso.h $(LIBULS_HDRS) $(O)/user/libuls_pic.a
+# dso_st: its own libuls, libuls.a, hidden (ULS_STATIC_COPY: its calls
+# bind to its own copy; --exclude-libs: nothing of the archive exported).
+$(DSO_DIR)/libuls_dso_st.so: tests/dso/dso_lib.c tests/dso/dso.h $(LIBULS_HDRS) $(O)/user/libuls.a
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -DDSO_PREFIX=dso_st -DDSO_SMALL=40 \
-		-DDSO_BIG=3000 '-DULS_API=__attribute__((visibility("hidden")))' \
-		-fPIC -shared -fvisibility=hidden -o $@ $< \
-		-Wl,--exclude-libs,ALL $(O)/user/libuls_pic.a -lpthread -ldl
+		-DDSO_BIG=3000 -DULS_STATIC_COPY -fPIC -shared -fvisibility=hidden \
+		-o $@ $< -Wl,--exclude-libs,ALL $(O)/user/libuls.a -lpthread -ldl
 
 # --- benchmarks ----------------------------------------------------------
 BENCH_SKELS := $(patsubst tests/bench/%.bpf.c,$(O)/include/%.skel.h,$(wildcard tests/bench/*.bpf.c))

@@ -2,7 +2,7 @@
 /*
  * A test library that uses keys, built three times (tests/dso, Makefile):
  * DSO_PREFIX dso_a and dso_b, linked with libuls.so.0; dso_st, linked
- * with a static, hidden libuls (libuls_pic.a). One static key from
+ * with libuls.a, its own static hidden copy. One static key from
  * ULS_DEFINE_KEY, created when the library is loaded, and keys created at
  * run time by init(), of sizes that differ between the libraries, and one
  * name all of them share with the program ("dso.shared", 8 bytes).
@@ -12,7 +12,8 @@
 
 #define CAT_(a, b) a##_##b
 #define CAT(a, b) CAT_(a, b)
-#define API(what) __attribute__((visibility("default"))) CAT(DSO_PREFIX, what)
+#define API(what) CAT(DSO_PREFIX, what)
+#define EXPORT __attribute__((visibility("default")))
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -27,7 +28,7 @@ static struct dso_key keys[] = {
 #define NKEYS (int)(sizeof(keys) / sizeof(keys[0]))
 static uls_key_t k[NKEYS];
 
-int API(init)(void)
+EXPORT int API(init)(void)
 {
 	k[0] = def_key;
 	if (uls_key_is_err(def_key))
@@ -40,18 +41,18 @@ int API(init)(void)
 	return 0;
 }
 
-int API(nkeys)(const struct dso_key **out)
+EXPORT int API(nkeys)(const struct dso_key **out)
 {
 	*out = keys;
 	return NKEYS;
 }
 
-void *API(ptr)(int i)
+EXPORT void *API(ptr)(int i)
 {
 	return uls_key_get(k[i]);
 }
 
-int API(query)(void **addr, size_t *len)
+EXPORT int API(query)(void **addr, size_t *len)
 {
 	return uls_query(addr, len);
 }
