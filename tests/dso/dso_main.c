@@ -139,7 +139,10 @@ static __u64 value(int l, int i, int t)
 	return (__u64)(l + 1) << 40 | (__u64)(i + 1) << 32 | (t + 1);
 }
 
-/* The 8-aligned last u64 of a key of @size bytes (all are 8 or more). */
+/*
+ * The 8-aligned last u64 of a key of @size bytes (all are 8 or more):
+ * for a key of 8 bytes, its first. Such a key holds value() only.
+ */
 static __u32 last_u64(__u32 size)
 {
 	return (size - 8) & ~7u;
@@ -158,8 +161,9 @@ static void touch(struct pool *p, int t, int l)
 		if (is_shared(k))
 			continue;
 		ASSERT_EQ(*(__u64 *)s, 0, "zeroed");
+		if (last_u64(k->size))
+			*(__u64 *)(s + last_u64(k->size)) = ~value(l, i, t);
 		*(__u64 *)s = value(l, i, t);
-		*(__u64 *)(s + last_u64(k->size)) = ~value(l, i, t);
 	}
 }
 
@@ -221,9 +225,10 @@ static void step_check_all(struct pool *p, int t)
 				       "BPF finds the key by name"))
 				continue;
 			ASSERT_EQ(v, value(l, i, t), "BPF loads the library's store");
-			ASSERT_EQ(t_key_bpf_load(p->bpf, k->name, k->size,
-						 last_u64(k->size), &v), 1, "last u64");
-			ASSERT_EQ(v, ~value(l, i, t), "BPF loads its last u64");
+			if (last_u64(k->size) &&
+			    ASSERT_EQ(t_key_bpf_load(p->bpf, k->name, k->size,
+						     last_u64(k->size), &v), 1, "last u64"))
+				ASSERT_EQ(v, ~value(l, i, t), "BPF loads its last u64");
 			ASSERT_EQ(t_key_bpf_store(p->bpf, k->name, k->size, 0,
 						  value(l, i, t) + 0x100), 1, "BPF stores");
 			ASSERT_EQ(*(__u64 *)s, value(l, i, t) + 0x100,
@@ -280,7 +285,8 @@ ULS_TEST_TIMEOUT(dso_dlopen_after_threads, 300)
 		goto out;
 	pool_run(&p, step_touch_last);
 	pool_run(&p, step_check_all);
-	ASSERT_OK(t_counts(&e1, &p1), "counts");
+	/* Growth replaced registrations: the old ones are freed in a while. */
+	t_wait_until(!t_counts(&e1, &p1) && e1 == e0 + DLOPEN_THREADS, 10000);
 	ASSERT_EQ(e1, e0 + DLOPEN_THREADS, "one registration per thread");
 out:
 	pool_stop(&p);
@@ -369,7 +375,7 @@ ULS_TEST_TIMEOUT(dso_static_and_shared, 300)
 	pool_run(&p, step_touch_lib_odd);
 	pool_run(&p, step_touch_the_other);
 	pool_run(&p, step_check_all);
-	ASSERT_OK(t_counts(&e1, &p1), "counts");
+	t_wait_until(!t_counts(&e1, &p1) && e1 == e0 + MIXED_THREADS, 10000);
 	ASSERT_EQ(e1, e0 + MIXED_THREADS, "one registration per thread");
 out:
 	pool_stop(&p);
