@@ -187,6 +187,42 @@ $(O)/tests/uls_test: $(TEST_OBJS) $(O)/user/libuls.a
 
 tests: $(O)/tests/uls_test $(O)/tests/uls_bench
 
+# The key tests that need shared libraries (tests/dso): a dynamically
+# linked runner, uls_dso_test, linked with libuls.so.0 (libbpf statically,
+# as the guest has no libbpf), and next to it the libraries its tests load
+# with dlopen(): two linked with libuls.so.0, one with libuls.a (PIC,
+# its symbols hidden), as a library would embed it. tests/vm/boot.sh copies them and the shared
+# libraries they need into the guest.
+DSO_DIR := $(O)/tests/dso
+DSO_TEST := $(DSO_DIR)/uls_dso_test
+DSO_LIBS := $(DSO_DIR)/libuls_dso_a.so $(DSO_DIR)/libuls_dso_b.so $(DSO_DIR)/libuls_dso_st.so
+DSO_TEST_SRCS := tests/dso/dso_main.c tests/runner.c tests/helpers.c \
+	tests/counters.c tests/keys_util.c
+tests: $(DSO_TEST)
+
+$(DSO_TEST): $(DSO_TEST_SRCS) $(wildcard tests/*.h) tests/dso/dso.h $(SKELS) \
+	     $(LIBULS_HDRS) $(O)/user/libuls.so.0 $(DSO_LIBS)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -Itests -Itests/dso -I$(O)/include \
+		-o $@ $(DSO_TEST_SRCS) -L$(O)/user -l:libuls.so.0 \
+		-Wl,-Bstatic -lbpf -lelf -lz -lzstd -Wl,-Bdynamic -lpthread -ldl
+
+# dso_a, dso_b: keys of different sizes, with libuls.so.0.
+$(DSO_DIR)/libuls_dso_a.so: DSO_DEFS := -DDSO_PREFIX=dso_a -DDSO_SMALL=16 -DDSO_BIG=2000
+$(DSO_DIR)/libuls_dso_b.so: DSO_DEFS := -DDSO_PREFIX=dso_b -DDSO_SMALL=24 -DDSO_BIG=5000
+$(DSO_DIR)/libuls_dso_%.so: tests/dso/dso_lib.c tests/dso/dso.h $(LIBULS_HDRS) $(O)/user/libuls.so.0
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $(DSO_DEFS) -fPIC -shared \
+		-fvisibility=hidden -o $@ $< -L$(O)/user -l:libuls.so.0
+
+# dso_st: its own libuls, libuls.a, hidden (ULS_STATIC_COPY: its calls
+# bind to its own copy; --exclude-libs: nothing of the archive exported).
+$(DSO_DIR)/libuls_dso_st.so: tests/dso/dso_lib.c tests/dso/dso.h $(LIBULS_HDRS) $(O)/user/libuls.a
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -DDSO_PREFIX=dso_st -DDSO_SMALL=40 \
+		-DDSO_BIG=3000 -DULS_STATIC_COPY -fPIC -shared -fvisibility=hidden \
+		-o $@ $< -Wl,--exclude-libs,ALL $(O)/user/libuls.a -lpthread -ldl
+
 # --- benchmarks ----------------------------------------------------------
 BENCH_SKELS := $(patsubst tests/bench/%.bpf.c,$(O)/include/%.skel.h,$(wildcard tests/bench/*.bpf.c))
 .SECONDARY: $(patsubst tests/bench/%.bpf.c,$(O)/bpf/%.bpf.o,$(wildcard tests/bench/*.bpf.c))

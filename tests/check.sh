@@ -31,7 +31,9 @@ work=$build/vm-$kver
 tests=${ULS_TESTS:-}
 scx=(--scx)
 if [ -n "$tests" ]; then
-	known=$(ULS_TEST_BIN=$build/tests/uls_test "$top/tests/guest/run-check" --list)
+	known=$(ULS_TEST_BIN=$build/tests/uls_test \
+		ULS_DSO_TEST_BIN=$build/tests/dso/uls_dso_test \
+		LD_LIBRARY_PATH=$build/user "$top/tests/guest/run-check" --list)
 	for name in $(echo "$tests" | tr ',' ' '); do
 		if ! echo "$known" | grep -qx "$name"; then
 			echo "check: TESTS: no test is named '$name'; the tests are:" >&2

@@ -157,3 +157,58 @@ ULS_TEST(max_len_param)
 	ASSERT_EQ(t_param("max_len"), max_len, "restored");
 	close(fd);
 }
+
+/*
+ * ULS_REGISTER_EXCL: a registration never silently takes the place of
+ * another user's. EBUSY while the thread's region starts elsewhere, and
+ * nothing changes; at the same start it replaces as usual (the same user
+ * growing its region); with no registration it registers.
+ */
+ULS_TEST(dev_register_excl)
+{
+	struct uls_region q, r = { .flags = ULS_REGISTER_EXCL };
+	struct t_ctx c;
+	char *a = t_map_pages(2), *b = t_map_pages(1);
+	struct uls_info info;
+	__u64 e0, p0, e1, p1;
+
+	if (!t_setup(&c, T_PROBE))
+		goto out;
+	if (!ASSERT_OK(t_ioc_info(c.fd, &info), "info") ||
+	    !ASSERT_EQ(info.features & ULS_FEAT_EXCL, ULS_FEAT_EXCL, "ULS_FEAT_EXCL"))
+		goto out;
+	r.addr = (uintptr_t)a;
+	r.len = 64;
+	if (!ASSERT_OK(t_ioc_register_region(c.fd, &r), "EXCL with none"))
+		goto out;
+	ASSERT_OK(t_counts(&e0, &p0), "counts");
+	r.addr = (uintptr_t)b;
+	ASSERT_ERRNO(t_ioc_register_region(c.fd, &r), EBUSY, "EXCL at another address");
+	r.addr = (uintptr_t)(a + 8);
+	ASSERT_ERRNO(t_ioc_register_region(c.fd, &r), EBUSY, "EXCL 8 bytes further");
+	ASSERT_OK(t_counts(&e1, &p1), "counts");
+	ASSERT_EQ(e1, e0, "no entry from EBUSY");
+	ASSERT_EQ(p1, p0, "no pin from EBUSY");
+	if (ASSERT_OK(t_ioc_query(c.fd, &q), "query"))
+		ASSERT_EQ(q.addr, (uintptr_t)a, "the first region stays");
+	ASSERT_EQ(t_probe_len(c.probe), 64, "BPF still sees it");
+
+	r.addr = (uintptr_t)a;
+	r.len = 2 * getpagesize();
+	ASSERT_OK(t_ioc_register_region(c.fd, &r), "EXCL at the same address grows");
+	ASSERT_EQ(t_probe_len(c.probe), 2 * getpagesize(), "replaced");
+	r.len = 16;
+	ASSERT_OK(t_ioc_register_region(c.fd, &r), "and shrinks");
+	ASSERT_EQ(t_probe_len(c.probe), 16, "replaced again");
+
+	/* Without the flag, replacing stays what it was. */
+	ASSERT_OK(t_ioc_register(c.fd, b, 32), "no EXCL replaces");
+	if (ASSERT_OK(t_ioc_query(c.fd, &q), "query"))
+		ASSERT_EQ(q.addr, (uintptr_t)b, "the new region");
+	r.flags = ULS_REGISTER_EXCL << 1;
+	r.addr = (uintptr_t)b;
+	ASSERT_ERRNO(t_ioc_register_region(c.fd, &r), EINVAL, "an unknown flag");
+	ASSERT_OK(t_ioc_unregister(c.fd), "unregister");
+out:
+	t_teardown(&c);
+}

@@ -204,6 +204,22 @@ done
 cp "$build/tests/uls_test" "$build/tests/uls_bench" "$build/user/switchcount" \
 	"$top/tests/vm/tap-join" "$work/payload/bin/"
 cp "$guest" "$work/payload/guest/run"
+# The dynamically linked key tests (tests/dso): the program and the
+# libraries it loads, libuls.so.0 where a distribution puts it, and the
+# C library they need, from the host, at the paths ldd gives.
+dso=$build/tests/dso
+if [ -x "$dso/uls_dso_test" ]; then
+	mkdir -p "$work/payload/usr/lib/uls-tests" "$work/payload/usr/lib/x86_64-linux-gnu"
+	cp "$dso/uls_dso_test" "$dso"/*.so "$work/payload/usr/lib/uls-tests/"
+	cp "$build/user/libuls.so.0" "$work/payload/usr/lib/x86_64-linux-gnu/"
+	for f in "$dso/uls_dso_test" "$dso"/*.so; do
+		LD_LIBRARY_PATH=$build/user ldd "$f"
+	done | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }' |
+		grep -v "^$build/" | sort -u | while read -r lib; do
+		mkdir -p "$work/payload$(dirname "$lib")"
+		cp -L "$lib" "$work/payload$lib"
+	done
+fi
 if [ -n "$kdir" ]; then
 	# The bzImage, not vmlinux: booting the ELF through PVH runs code
 	# before KASAN is set up that KASAN instruments.
