@@ -90,11 +90,10 @@ ULS_TEST(libuls_area_cached)
 	ASSERT_EQ(t_probe_load_u64(p, &v), 1, "BPF finds it");
 	ASSERT_EQ(v, 42, "and loads the thread's store");
 
-	/* uls_register() replaces the area; uls_area() registers it again. */
-	ASSERT_OK(uls_register(t_map_pages(1), 8), "replace with uls_register");
-	ASSERT_EQ(t_probe_len(p), 8, "replaced");
-	ASSERT_EQ((uintptr_t)uls_area(64), (uintptr_t)a, "uls_area again");
-	ASSERT_EQ(t_probe_len(p), 64, "area registered again");
+	/* uls_register() may not take the area's place. */
+	ASSERT_ERRNO(uls_register(t_map_pages(1), 8), EBUSY,
+		     "uls_register() over the area");
+	ASSERT_EQ(t_probe_len(p), 64, "the area stays");
 out:
 	t_probe_destroy(p);
 }
@@ -202,19 +201,30 @@ ULS_TEST(libuls_area_recycled_zeroed)
 	ASSERT_OK(t_in_thread(check_zeroed, NULL), "next owner gets it zeroed");
 }
 
-static long area_unregister_register(void *arg)
-{
-	__u64 *a = uls_area(64);
-
-	return a && !uls_unregister() && !uls_register(a, 64) ? 0 : -1;
-}
-
 /*
- * The area registered again by hand after uls_unregister() is libuls's to
- * unregister at thread exit, before its block can be recycled: not left to
+ * The area holds the thread's registration: neither uls_register() nor
+ * uls_unregister() nor a key may take it (EBUSY), and libuls unregisters
+ * it at thread exit, before its block can be recycled, not leaving it to
  * the exit probe, which comes after pthread_join() returns.
  */
-ULS_TEST(libuls_area_registered_by_hand)
+static long area_held(void *arg)
+{
+	uls_key_t key = uls_key_create("test.area_held", 8);
+	__u64 *a = uls_area(64), buf[8];
+	void *q = NULL;
+
+	if (!ASSERT_OK_PTR(a, "uls_area"))
+		return -1;
+	ASSERT_ERRNO(uls_unregister(), EBUSY, "uls_unregister()");
+	ASSERT_ERRNO(uls_register(buf, sizeof(buf)), EBUSY, "uls_register()");
+	ASSERT_NULL(uls_key_get(key), "uls_key_get()");
+	ASSERT_EQ(errno, EBUSY, "uls_key_get(): EBUSY");
+	ASSERT_OK(uls_query(&q, NULL), "uls_query");
+	ASSERT_EQ((uintptr_t)q, (uintptr_t)a, "still the area");
+	return 0;
+}
+
+ULS_TEST(libuls_area_held)
 {
 	long unregistered, exited;
 
@@ -222,11 +232,34 @@ ULS_TEST(libuls_area_registered_by_hand)
 		return;
 	unregistered = t_stat("unregistered");
 	exited = t_stat("exited");
-	ASSERT_OK(t_in_thread(area_unregister_register, NULL), "thread");
+	ASSERT_OK(t_in_thread(area_held, NULL), "thread");
 	ASSERT_OK(t_settle(), "freed");
-	ASSERT_EQ(t_stat("unregistered"), unregistered + 2,
-		  "by hand, then by libuls at thread exit");
+	ASSERT_EQ(t_stat("unregistered"), unregistered + 1,
+		  "by libuls at thread exit");
 	ASSERT_EQ(t_stat("exited"), exited, "none left to the exit probe");
+}
+
+/* And what uls_register() holds, uls_area() and keys leave alone. */
+static long manual_held(void *arg)
+{
+	uls_key_t key = uls_key_create("test.manual_held", 8);
+	__u64 buf[8];
+
+	if (!ASSERT_OK(uls_register(buf, sizeof(buf)), "uls_register"))
+		return -1;
+	ASSERT_NULL(uls_area(64), "uls_area()");
+	ASSERT_EQ(errno, EBUSY, "uls_area(): EBUSY");
+	ASSERT_NULL(uls_key_get(key), "uls_key_get()");
+	ASSERT_EQ(errno, EBUSY, "uls_key_get(): EBUSY");
+	ASSERT_OK(uls_register(buf + 1, 8), "its own, replaced");
+	ASSERT_OK(uls_unregister(), "uls_unregister()");
+	ASSERT_OK_PTR(uls_key_get(key), "then a key may");
+	return 0;
+}
+
+ULS_TEST(libuls_manual_held)
+{
+	ASSERT_OK(t_in_thread(manual_held, NULL), "thread");
 }
 
 static pthread_key_t late_key;
