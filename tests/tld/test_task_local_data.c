@@ -53,6 +53,17 @@ TLD_DEFINE_KEY(value0_key, "value0", sizeof(int));
 	___f;								\
 })
 #define sys_gettid t_gettid
+/*
+ * uls: test_progs' ASSERT_EQ() compares in the operands' own types (an
+ * int against 0xdeadbeef is equal); test.h's in long long.
+ */
+#undef ASSERT_EQ
+#define ASSERT_EQ(actual, expected, name) ({				\
+	__typeof__(actual) ___act = (actual);				\
+	__typeof__(expected) ___exp = (expected);			\
+	__ASSERT(___act == ___exp, "%s: actual %lld != expected %lld",	\
+		 (name), (long long)___act, (long long)___exp);		\
+})
 
 /*
  * uls: the limits where upstream has a page. A thread's keyed region has
