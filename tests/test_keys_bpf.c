@@ -20,12 +20,14 @@
 #include "keys_row1.skel.h"
 #include "progs/keys.h"
 
-/* keys_rw in the calling thread; its .found, or -1. */
+/*
+ * keys_rw in the calling thread; its .found, or -1. A SYSCALL program
+ * writes its context back into ctx_in (ctx_out is refused).
+ */
 static int keys_run(const struct bpf_program *prog, struct keys_ctx *c)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = c,
-		    .ctx_size_in = sizeof(*c), .ctx_out = c,
-		    .ctx_size_out = sizeof(*c));
+		    .ctx_size_in = sizeof(*c));
 
 	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts) ||
 	    opts.retval)

@@ -55,8 +55,10 @@ TLD_DEFINE_KEY(value0_key, "value0", sizeof(int));
 #define sys_gettid t_gettid
 /*
  * uls: test_progs' ASSERT_EQ() compares in the operands' own types (an
- * int against 0xdeadbeef is equal); test.h's in long long.
+ * int against 0xdeadbeef is equal); test.h's in long long. test_progs
+ * builds without -Wextra's sign-compare.
  */
+#pragma GCC diagnostic ignored "-Wsign-compare"
 #undef ASSERT_EQ
 #define ASSERT_EQ(actual, expected, name) ({				\
 	__typeof__(actual) ___act = (actual);				\
