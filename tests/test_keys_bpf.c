@@ -96,7 +96,7 @@ static void *keys_thread(void *arg)
 		  "c found after growth");
 	ASSERT_EQ(ctx.c, tid * 3, "BPF reads this thread's c");
 	ASSERT_EQ(*c, tid * 3 + 1, "the thread reads BPF's store into c");
-	ASSERT_EQ(ctx.a, tid + 1, "a, taken before growth, still shared");
+	ASSERT_EQ(ctx.a, tid + 2, "a, taken before growth, still shared");
 	*a = tid + 100;
 	ASSERT_EQ(keys_run(rw, &ctx), KEYS_A | KEYS_B | KEYS_C, "again");
 	ASSERT_EQ(ctx.a, tid + 100, "BPF sees a store through the old pointer");
