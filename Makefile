@@ -107,7 +107,8 @@ $(O)/include/vmlinux.h: $(VMLINUX_BTF) $(O)/btf/vmlinux.from
 
 FORCE:
 
-BPF_HDRS := bpf/uls.bpf.h kfuncs/uls_kfuncs.h $(O)/include/vmlinux.h
+BPF_HDRS := bpf/uls.bpf.h bpf/uls_key.bpf.h bpf/tld.bpf.h kfuncs/uls_kfuncs.h \
+	include/uls/key_layout.h $(O)/include/vmlinux.h
 
 $(O)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(wildcard bpf/*.h)
 	$(call msg,BPF,$@)
@@ -135,8 +136,8 @@ $(O)/include/%.skel.h: $(O)/bpf/%.bpf.o
 
 # --- user side -------------------------------------------------------------
 LIBULS_SRCS := $(wildcard user/lib/*.c)
-LIBULS_HDRS := user/lib/uls.h user/lib/internal.h include/uapi/linux/uls.h \
-	       include/uls/key_layout.h
+LIBULS_HDRS := user/lib/uls.h user/lib/tld.h user/lib/internal.h \
+	       include/uapi/linux/uls.h include/uls/key_layout.h
 
 $(O)/user/pic/%.o: user/lib/%.c $(LIBULS_HDRS)
 	$(call msg,CC,$@)
@@ -185,7 +186,20 @@ $(O)/tests/uls_test: $(TEST_OBJS) $(O)/user/libuls.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) -static -o $@ $(TEST_OBJS) $(O)/user/libuls.a $(STATIC_LIBS)
 
-tests: $(O)/tests/uls_test $(O)/tests/uls_bench
+# The task local data selftest, a program of its own (tests/test_tld.c
+# says why), with the runner and the helpers.
+TLD_TEST_OBJS := $(O)/tests/tld/test_task_local_data.o \
+	$(addprefix $(O)/tests/,runner.o helpers.o counters.o)
+
+$(O)/tests/tld/%.o: tests/tld/%.c $(wildcard tests/*.h) $(SKELS) $(LIBULS_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -Itests -I$(O)/include -c $< -o $@
+
+$(O)/tests/uls_tld_test: $(TLD_TEST_OBJS) $(O)/user/libuls.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) -static -o $@ $(TLD_TEST_OBJS) $(O)/user/libuls.a $(STATIC_LIBS)
+
+tests: $(O)/tests/uls_test $(O)/tests/uls_bench $(O)/tests/uls_tld_test
 
 # The key tests that need shared libraries (tests/dso): a dynamically
 # linked runner, uls_dso_test, linked with libuls.so.0 (libbpf statically,
