@@ -34,7 +34,7 @@ ULS_TEST(task_local_data_basic)
 	t_in_child(exec_tld_test, "basic");
 }
 
-ULS_TEST_TIMEOUT(task_local_data_race, 1800)
+ULS_TEST_TIMEOUT(task_local_data_race, 600)
 {
 	t_in_child(exec_tld_test, "race");
 }
