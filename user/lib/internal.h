@@ -29,6 +29,8 @@ extern __thread enum uls_holder uls_held;
 
 /* libuls.c */
 int uls_ioctl(unsigned long cmd, void *arg);
+/* True once this copy has opened /dev/uls. */
+bool uls_fd_opened(void);
 /*
  * Register [addr, addr + len) for the calling thread, not in another
  * holder's place: EBUSY if the thread has a registration at another

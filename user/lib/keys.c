@@ -16,6 +16,7 @@
  * complete before nr_keys counts it (release/acquire).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -72,11 +73,33 @@ static uint32_t key_align(size_t size)
 	return a;
 }
 
+/*
+ * The module's max_len, without opening /dev/uls: keys are created from
+ * constructors, in processes that may never use them, and an open device
+ * would hold the module. Its default when it cannot be read (the module
+ * not loaded yet): registering says the rest.
+ */
+static size_t module_max_len(void)
+{
+	unsigned long v = 0;
+	struct uls_info info;
+	FILE *f;
+
+	if (uls_fd_opened() && !uls_info(&info))
+		return info.max_len;
+	f = fopen("/sys/module/uls/parameters/max_len", "re");
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v ? v : 16 * uls_page_size();
+}
+
 /* Under keys_lock: map the table, and learn the capacity, once. */
 static int keys_init(void)
 {
-	struct uls_info info;
-	size_t ps = uls_page_size(), cap = 16 * ps;
+	size_t ps = uls_page_size(), cap;
 	void *p;
 
 	if (slots)
@@ -85,9 +108,7 @@ static int keys_init(void)
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -ENOMEM;
-	/* Without the module, its default: registering will say the rest. */
-	if (!uls_info(&info))
-		cap = info.max_len;
+	cap = module_max_len();
 	if (cap > ULS_KEYS_CAPACITY_MAX)
 		cap = ULS_KEYS_CAPACITY_MAX;
 	capacity = cap & ~(ps - 1);

@@ -53,6 +53,11 @@ int uls_fd(void)
 	return fd;
 }
 
+bool uls_fd_opened(void)
+{
+	return __atomic_load_n(&dev_fd, __ATOMIC_ACQUIRE) >= 0;
+}
+
 int uls_ioctl(unsigned long cmd, void *arg)
 {
 	int fd = uls_fd();
