@@ -142,15 +142,19 @@ $(O)/include/%.skel.h: $(O)/bpf/%.bpf.o
 
 # --- user side -------------------------------------------------------------
 LIBULS_SRCS := $(wildcard user/lib/*.c)
-LIBULS_HDRS := user/lib/uls.h include/uapi/linux/uls.h
+LIBULS_HDRS := user/lib/uls.h user/lib/internal.h include/uapi/linux/uls.h \
+	       include/uls/key_layout.h
 
 $(O)/user/pic/%.o: user/lib/%.c $(LIBULS_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
 
+# libuls.a: position-independent too, so that a DSO can embed it; hidden,
+# and a copy that defers to libuls.so.0 where that is loaded (owner.c).
 $(O)/user/static/%.o: user/lib/%.c $(LIBULS_HDRS)
 	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -fvisibility=hidden -c $< -o $@
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -fPIC -fvisibility=hidden \
+		-DULS_STATIC_COPY -c $< -o $@
 
 $(O)/user/libuls.a: $(patsubst user/lib/%.c,$(O)/user/static/%.o,$(LIBULS_SRCS))
 	$(call msg,AR,$@)

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -90,11 +91,10 @@ ULS_TEST(libuls_area_cached)
 	ASSERT_EQ(t_probe_load_u64(p, &v), 1, "BPF finds it");
 	ASSERT_EQ(v, 42, "and loads the thread's store");
 
-	/* uls_register() replaces the area; uls_area() registers it again. */
-	ASSERT_OK(uls_register(t_map_pages(1), 8), "replace with uls_register");
-	ASSERT_EQ(t_probe_len(p), 8, "replaced");
-	ASSERT_EQ((uintptr_t)uls_area(64), (uintptr_t)a, "uls_area again");
-	ASSERT_EQ(t_probe_len(p), 64, "area registered again");
+	/* uls_register() may not take the area's place. */
+	ASSERT_ERRNO(uls_register(t_map_pages(1), 8), EBUSY,
+		     "uls_register() over the area");
+	ASSERT_EQ(t_probe_len(p), 64, "the area stays");
 out:
 	t_probe_destroy(p);
 }
@@ -202,19 +202,30 @@ ULS_TEST(libuls_area_recycled_zeroed)
 	ASSERT_OK(t_in_thread(check_zeroed, NULL), "next owner gets it zeroed");
 }
 
-static long area_unregister_register(void *arg)
-{
-	__u64 *a = uls_area(64);
-
-	return a && !uls_unregister() && !uls_register(a, 64) ? 0 : -1;
-}
-
 /*
- * The area registered again by hand after uls_unregister() is libuls's to
- * unregister at thread exit, before its block can be recycled: not left to
+ * The area holds the thread's registration: neither uls_register() nor
+ * uls_unregister() nor a key may take it (EBUSY), and libuls unregisters
+ * it at thread exit, before its block can be recycled, not leaving it to
  * the exit probe, which comes after pthread_join() returns.
  */
-ULS_TEST(libuls_area_registered_by_hand)
+static long area_held(void *arg)
+{
+	uls_key_t key = uls_key_create("test.area_held", 8);
+	__u64 *a = uls_area(64), buf[8];
+	void *q = NULL;
+
+	if (!ASSERT_OK_PTR(a, "uls_area"))
+		return -1;
+	ASSERT_ERRNO(uls_unregister(), EBUSY, "uls_unregister()");
+	ASSERT_ERRNO(uls_register(buf, sizeof(buf)), EBUSY, "uls_register()");
+	ASSERT_NULL(uls_key_get(key), "uls_key_get()");
+	ASSERT_EQ(errno, EBUSY, "uls_key_get(): EBUSY");
+	ASSERT_OK(uls_query(&q, NULL), "uls_query");
+	ASSERT_EQ((uintptr_t)q, (uintptr_t)a, "still the area");
+	return 0;
+}
+
+ULS_TEST(libuls_area_held)
 {
 	long unregistered, exited;
 
@@ -222,11 +233,34 @@ ULS_TEST(libuls_area_registered_by_hand)
 		return;
 	unregistered = t_stat("unregistered");
 	exited = t_stat("exited");
-	ASSERT_OK(t_in_thread(area_unregister_register, NULL), "thread");
+	ASSERT_OK(t_in_thread(area_held, NULL), "thread");
 	ASSERT_OK(t_settle(), "freed");
-	ASSERT_EQ(t_stat("unregistered"), unregistered + 2,
-		  "by hand, then by libuls at thread exit");
+	ASSERT_EQ(t_stat("unregistered"), unregistered + 1,
+		  "by libuls at thread exit");
 	ASSERT_EQ(t_stat("exited"), exited, "none left to the exit probe");
+}
+
+/* And what uls_register() holds, uls_area() and keys leave alone. */
+static long manual_held(void *arg)
+{
+	uls_key_t key = uls_key_create("test.manual_held", 8);
+	__u64 buf[8];
+
+	if (!ASSERT_OK(uls_register(buf, sizeof(buf)), "uls_register"))
+		return -1;
+	ASSERT_NULL(uls_area(64), "uls_area()");
+	ASSERT_EQ(errno, EBUSY, "uls_area(): EBUSY");
+	ASSERT_NULL(uls_key_get(key), "uls_key_get()");
+	ASSERT_EQ(errno, EBUSY, "uls_key_get(): EBUSY");
+	ASSERT_OK(uls_register(buf + 1, 8), "its own, replaced");
+	ASSERT_OK(uls_unregister(), "uls_unregister()");
+	ASSERT_OK_PTR(uls_key_get(key), "then a key may");
+	return 0;
+}
+
+ULS_TEST(libuls_manual_held)
+{
+	ASSERT_OK(t_in_thread(manual_held, NULL), "thread");
 }
 
 static pthread_key_t late_key;
@@ -402,4 +436,62 @@ ULS_TEST_TIMEOUT(libuls_quarantine, 120)
 	/* A store meant for the last owner never reaches the next. */
 	t_in_child(quarantine_child, NULL);
 	ASSERT_OK(t_settle(), "all freed");
+}
+
+/*
+ * Keys, as BPF sees them through the layout: the storage sits where the
+ * key says, zeroed, registered; a key created later grows the region in
+ * place, and what was written through the first pointer stays, for the
+ * thread and for BPF.
+ */
+static void key_grows_in_place(void *arg)
+{
+	struct probe *p = t_probe_load();
+	uls_key_t a = uls_key_create("test.grow.a", 8), b;
+	struct uls_keys_header h;
+	__u64 *pa, *pb, v = 0;
+	void *q;
+	size_t len;
+
+	if (!ASSERT_OK_PTR(p, "probe") || !ASSERT_OK(uls_key_err(a), "key a"))
+		return;
+	pa = uls_key_get(a);
+	if (!ASSERT_OK_PTR(pa, "uls_key_get(a)"))
+		goto out;
+	ASSERT_EQ(*pa, 0, "zeroed");
+	ASSERT_EQ(uls_key_get(a), pa, "the same pointer again");
+	ASSERT_OK(uls_query(&q, &len), "registered");
+	ASSERT_EQ((uintptr_t)pa - (uintptr_t)q, a.off, "at the key's offset");
+	memcpy(&h, q, sizeof(h));
+	ASSERT_EQ(h.magic, ULS_KEYS_MAGIC, "header");
+	*pa = 0x1234;
+	ASSERT_EQ(t_probe_load_at(p, a.off, &v), 1, "BPF finds a");
+	ASSERT_EQ(v, 0x1234, "BPF loads a");
+
+	/* Past the registration: the thread registers more, in place. */
+	b = uls_key_create("test.grow.b", 3 * 4096);
+	if (!ASSERT_OK(uls_key_err(b), "key b, three pages"))
+		goto out;
+	ASSERT_GT(b.end, len, "beyond what is registered");
+	pb = uls_key_get(b);
+	if (!ASSERT_OK_PTR(pb, "uls_key_get(b)"))
+		goto out;
+	ASSERT_EQ(uls_key_get(a), pa, "a has not moved");
+	ASSERT_OK(uls_query(&q, &len), "registered");
+	ASSERT_GE(len, b.end, "the region grew");
+	ASSERT_EQ((uintptr_t)q + a.off, (uintptr_t)pa, "from the same address");
+	pb[3 * 4096 / 8 - 1] = 0x5678;
+	ASSERT_EQ(t_probe_load_at(p, b.end - 8, &v), 1, "BPF finds b's end");
+	ASSERT_EQ(v, 0x5678, "BPF loads b");
+	ASSERT_EQ(t_probe_store_at(p, a.off, 0x9abc), 1, "BPF stores to a");
+	ASSERT_EQ(*pa, 0x9abc, "seen through the old pointer");
+	ASSERT_ERRNO(uls_unregister(), EBUSY, "keys hold the registration");
+out:
+	t_probe_destroy(p);
+}
+
+/* In a child: keys are for the life of the process. */
+ULS_TEST(libuls_key_grows_in_place)
+{
+	t_in_child(key_grows_in_place, NULL);
 }

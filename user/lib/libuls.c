@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
- * libuls: the device, the raw calls, and per-thread areas packed into
- * shared pages.
+ * libuls: the device, the raw calls, who holds each thread's registration,
+ * and what happens to it at thread exit and across fork().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,19 +14,26 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "uls.h"
+#include "internal.h"
 
 /* --- the device ---------------------------------------------------------- */
 
 static pthread_mutex_t dev_lock = PTHREAD_MUTEX_INITIALIZER;
 static int dev_fd = -1;
 
+/* The module's ULS_FEAT_* bits, read when the device is opened. */
+static uint64_t dev_features;
+
 int uls_fd(void)
 {
+	const struct uls_owner *o;
 	int fd = __atomic_load_n(&dev_fd, __ATOMIC_ACQUIRE);
 
 	if (fd >= 0)
 		return fd;
+	o = uls_owner();
+	if (o)
+		return o->fd();
 	pthread_mutex_lock(&dev_lock);
 	fd = dev_fd;
 	if (fd < 0) {
@@ -34,14 +41,19 @@ int uls_fd(void)
 		if (fd < 0)
 			/* No device node: the module is not loaded. */
 			fd = errno == ENOENT ? -ENODEV : -errno;
-		else
+		else {
+			struct uls_info info;
+
+			if (!ioctl(fd, ULS_IOC_INFO, &info))
+				dev_features = info.features;
 			__atomic_store_n(&dev_fd, fd, __ATOMIC_RELEASE);
+		}
 	}
 	pthread_mutex_unlock(&dev_lock);
 	return fd;
 }
 
-static int uls_ioctl(unsigned long cmd, void *arg)
+int uls_ioctl(unsigned long cmd, void *arg)
 {
 	int fd = uls_fd();
 
@@ -50,36 +62,94 @@ static int uls_ioctl(unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) ? -errno : 0;
 }
 
-/* --- the calling thread's area ------------------------------------------ */
+size_t uls_page_size(void)
+{
+	static size_t ps;
+
+	if (!ps)
+		ps = sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
+/* --- who holds the thread's registration ---------------------------------- */
+
+__thread enum uls_holder uls_held;
+
+int uls_register_excl(void *addr, size_t len)
+{
+	struct uls_region r = {
+		.addr = (uintptr_t)addr,
+		.len = len,
+		.flags = ULS_REGISTER_EXCL,
+	};
+	int fd = uls_fd();
+
+	if (fd < 0)
+		return fd;
+	if (!(dev_features & ULS_FEAT_EXCL)) {
+		void *cur;
+
+		/* An older module: ask first. Only this thread registers. */
+		if (!uls_query(&cur, NULL) && cur != addr)
+			return -EBUSY;
+		r.flags = 0;
+	}
+	return ioctl(fd, ULS_IOC_REGISTER, &r) ? -errno : 0;
+}
+
+int uls_unregister_raw(void)
+{
+	return uls_ioctl(ULS_IOC_UNREGISTER, NULL);
+}
 
 /*
- * What this thread got from uls_area(). "registered" goes false when the
- * thread replaces or drops the area's registration itself, and in the
- * child after fork().
+ * By hand: the caller's memory, in no other holder's place. Its own
+ * previous registration it replaces, as the kernel does.
  */
-static __thread struct {
-	void *area;
-	size_t size;		/* the block's size, >= what was asked */
-	bool registered;
-} self;
-
 int uls_register(void *addr, size_t len)
 {
+	const struct uls_owner *o = uls_owner();
 	struct uls_region r = { .addr = (uintptr_t)addr, .len = len };
-	int err = uls_ioctl(ULS_IOC_REGISTER, &r);
+	int err;
 
-	/* Registering the area itself, by hand, counts as registering it. */
+	if (o)
+		return o->reg(addr, len);
+	switch (uls_held) {
+	case ULS_HELD_AREA:
+	case ULS_HELD_KEYS:
+		return -EBUSY;
+	case ULS_HELD_MANUAL:
+		err = uls_ioctl(ULS_IOC_REGISTER, &r);
+		break;
+	default:
+		err = uls_register_excl(addr, len);
+	}
 	if (!err)
-		self.registered = self.area && addr == self.area;
+		uls_held = ULS_HELD_MANUAL;
 	return err;
 }
 
 int uls_unregister(void)
 {
-	int err = uls_ioctl(ULS_IOC_UNREGISTER, NULL);
+	const struct uls_owner *o = uls_owner();
+	int err;
 
-	if (!err)
-		self.registered = false;
+	if (o)
+		return o->unreg();
+	switch (uls_held) {
+	case ULS_HELD_AREA:
+	case ULS_HELD_KEYS:
+		return -EBUSY;
+	case ULS_HELD_MANUAL:
+		break;
+	default:
+		/* Another copy's, or a raw ioctl's: not ours to drop. */
+		err = uls_query(NULL, NULL);
+		return err ? err : -EBUSY;
+	}
+	err = uls_unregister_raw();
+	if (!err || err == -ENOENT)
+		uls_held = ULS_HELD_NONE;
 	return err;
 }
 
@@ -119,264 +189,62 @@ bool uls_module_loaded(void)
 	return access("/sys/kernel/btf/uls", F_OK) == 0;
 }
 
+/* --- thread exit and fork() ------------------------------------------------ */
+
+static pthread_key_t exit_key;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+
 /*
- * The pool: blocks of power-of-two sizes from 64 bytes to a page, carved
- * from pages mapped for the purpose; larger areas get pages of their own.
- * A block is aligned to its size, so it never straddles a page and many
- * threads share one pinned page.
- *
- * A freed block is quarantined: a BPF program that fetched the area's
- * pointer before the unregistration may still store into it until the
- * module has freed the registration (its grace periods passed), and the
- * next owner must not get those stores. So each freed block is tagged
- * with the module's retired_seq, read after its unregistration, and is
- * handed out again only once freed_seq has reached it; until then a new
- * block is carved. Tags are read lazily, one ULS_IOC_INFO for all the
- * blocks freed since the last: untagged blocks are the tail of each
- * first-in first-out list. A larger area's pages are unmapped, which is
- * safe at once: the module's pin keeps the old pages, and a new mapping
- * at the address gets new ones.
+ * Thread exit: the area or the keyed region is unregistered and
+ * quarantined (pool.c). A destructor that runs after this one and uses
+ * uls_area() or a key again gets new memory, and this runs again.
  */
-#define ULS_MIN_BLOCK 64
-#define ULS_NR_CLASSES 7	/* 64 .. 4096 */
-#define ULS_SEQ_UNKNOWN UINT64_MAX
-
-struct free_block {
-	struct free_block *next;
-	uint64_t seq;		/* reusable once freed_seq >= seq */
-};
-
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-	struct free_block *head, *tail;
-	struct free_block *untagged;	/* first block with no seq yet */
-	char *carve;		/* unused rest of the newest page */
-	size_t carve_left;
-} pool[ULS_NR_CLASSES];
-static uint64_t pool_freed_seq;	/* the module's freed_seq, as last read */
-static uint64_t pool_seqs_read_ns;	/* when, CLOCK_MONOTONIC_COARSE */
-
-/*
- * The module frees in batches, every 20 ms at most: asking it again within
- * a millisecond would rarely learn more, and a thread pool starting
- * threads in a loop would pay a system call for each.
- */
-#define POOL_REREAD_NS 1000000
-
-static uint64_t coarse_ns(void)
+static void thread_exit(void *unused)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static size_t page_size(void)
-{
-	static size_t ps;
-
-	if (!ps)
-		ps = sysconf(_SC_PAGESIZE);
-	return ps;
-}
-
-static int size_class(size_t size, size_t *block)
-{
-	size_t b = ULS_MIN_BLOCK;
-	int c = 0;
-
-	while (b < size) {
-		b <<= 1;
-		c++;
-	}
-	*block = b;
-	return c;
+	uls_area_thread_exit();
+	uls_keys_thread_exit();
 }
 
 /*
- * Under pool_lock: tag every untagged block with the module's retired_seq
- * (all of them were unregistered before this call), and learn freed_seq.
- * A module without the numbers (or none at all: nothing was registered)
- * makes every block reusable at once.
- */
-static void pool_read_seqs(void)
-{
-	struct uls_info info;
-	uint64_t seq = 0;
-
-	if (uls_info(&info) || !(info.features & ULS_FEAT_FREED_SEQ))
-		pool_freed_seq = ULS_SEQ_UNKNOWN - 1;
-	else {
-		seq = info.retired_seq;
-		pool_freed_seq = info.freed_seq;
-	}
-	pool_seqs_read_ns = coarse_ns();
-	for (int c = 0; c < ULS_NR_CLASSES; c++) {
-		for (struct free_block *f = pool[c].untagged; f; f = f->next)
-			f->seq = seq;
-		pool[c].untagged = NULL;
-	}
-}
-
-/* Under pool_lock: the oldest free block of class @c, if it is reusable. */
-static struct free_block *pool_take(int c)
-{
-	struct free_block *f = pool[c].head;
-
-	if (!f)
-		return NULL;
-	if (f->seq > pool_freed_seq) {
-		/* An untagged block must be tagged before it can be taken. */
-		if (f->seq != ULS_SEQ_UNKNOWN &&
-		    coarse_ns() - pool_seqs_read_ns < POOL_REREAD_NS)
-			return NULL;
-		pool_read_seqs();
-		if (f->seq > pool_freed_seq)
-			return NULL;
-	}
-	pool[c].head = f->next;
-	if (!pool[c].head)
-		pool[c].tail = NULL;
-	return f;
-}
-
-static void *block_alloc(size_t size, size_t *block)
-{
-	void *p = NULL;
-	int c;
-
-	if (size > page_size()) {
-		*block = (size + page_size() - 1) & ~(page_size() - 1);
-		p = mmap(NULL, *block, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		return p == MAP_FAILED ? NULL : p;
-	}
-
-	c = size_class(size, block);
-	pthread_mutex_lock(&pool_lock);
-	p = pool_take(c);
-	if (!p) {
-		if (pool[c].carve_left < *block) {
-			void *page = mmap(NULL, page_size(),
-					  PROT_READ | PROT_WRITE,
-					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-			if (page == MAP_FAILED)
-				goto out;
-			pool[c].carve = page;
-			pool[c].carve_left = page_size();
-		}
-		p = pool[c].carve;
-		pool[c].carve += *block;
-		pool[c].carve_left -= *block;
-	}
-out:
-	pthread_mutex_unlock(&pool_lock);
-	if (p)
-		memset(p, 0, *block);
-	return p;
-}
-
-static void block_free(void *p, size_t block)
-{
-	struct free_block *f = p;
-	size_t unused;
-	int c;
-
-	if (block > page_size()) {
-		munmap(p, block);
-		return;
-	}
-	c = size_class(block, &unused);
-	f->next = NULL;
-	f->seq = ULS_SEQ_UNKNOWN;
-	pthread_mutex_lock(&pool_lock);
-	if (pool[c].tail)
-		pool[c].tail->next = f;
-	else
-		pool[c].head = f;
-	pool[c].tail = f;
-	if (!pool[c].untagged)
-		pool[c].untagged = f;
-	pthread_mutex_unlock(&pool_lock);
-}
-
-static pthread_key_t area_key;
-static pthread_once_t area_once = PTHREAD_ONCE_INIT;
-
-/*
- * Thread exit: unregister, then free the block into quarantine, so that
- * its next owner gets it only once BPF can no longer store into it.
- */
-static void area_release(void *unused)
-{
-	if (self.registered)
-		uls_unregister();
-	block_free(self.area, self.size);
-	self.area = NULL;
-	self.registered = false;
-}
-
-/*
- * Keep the pool consistent across fork(): no other thread may hold its lock
- * while this one forks. In the child, the forking thread's area is not
- * registered (the child's thread is a new one).
+ * Keep the pool, the keys and the device consistent across fork(): no
+ * other thread may hold their locks while this one forks. In the child
+ * the thread is a new one, with no registration: the area is registered
+ * again on its next use, the keyed region at once, since libraries keep
+ * pointers into it and may never ask again.
  */
 static void atfork_prepare(void)
 {
-	pthread_mutex_lock(&pool_lock);
+	uls_keys_lock();
+	uls_pool_lock();
 	pthread_mutex_lock(&dev_lock);
 }
 
 static void atfork_parent(void)
 {
 	pthread_mutex_unlock(&dev_lock);
-	pthread_mutex_unlock(&pool_lock);
+	uls_pool_unlock();
+	uls_keys_unlock();
 }
 
 static void atfork_child(void)
 {
 	pthread_mutex_unlock(&dev_lock);
-	pthread_mutex_unlock(&pool_lock);
-	self.registered = false;
+	uls_pool_unlock();
+	uls_keys_unlock();
+	uls_area_forked();
+	uls_keys_forked();
 }
 
-static void area_init(void)
+static void exit_init(void)
 {
-	pthread_key_create(&area_key, area_release);
+	pthread_key_create(&exit_key, thread_exit);
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
-void *uls_area(size_t size)
+void uls_arm_thread_exit(void *cookie)
 {
-	int err;
-
-	if (!size) {
-		errno = EINVAL;
-		return NULL;
-	}
-	pthread_once(&area_once, area_init);
-	if (self.area && size > self.size) {
-		errno = ENOSPC;
-		return NULL;
-	}
-	if (!self.area) {
-		self.area = block_alloc(size, &self.size);
-		if (!self.area) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		pthread_setspecific(area_key, self.area);
-	}
-	if (!self.registered) {
-		err = uls_register(self.area, self.size);
-		if (err) {
-			errno = -err;
-			return NULL;
-		}
-		self.registered = true;
-	}
-	return self.area;
+	pthread_once(&exit_once, exit_init);
+	pthread_setspecific(exit_key, cookie);
 }
 
 /* --- errors ---------------------------------------------------------------- */
@@ -393,9 +261,9 @@ const char *uls_strerror(int err)
 	case ENODEV:
 		return "the uls module is not loaded (no " ULS_DEVICE_PATH ")";
 	case EINVAL:
-		return "invalid argument: zero length, unknown flags or non-zero reserved fields";
+		return "invalid argument: zero length or size, empty key name, address not 8-byte aligned, unknown flags or non-zero reserved fields";
 	case E2BIG:
-		return "region larger than the module's max_len";
+		return "region (or a thread's keys) larger than the module's max_len";
 	case EOVERFLOW:
 		return "address range wraps around";
 	case EFAULT:
@@ -407,7 +275,13 @@ const char *uls_strerror(int err)
 	case ENOENT:
 		return "this thread has no registration";
 	case ENOSPC:
-		return "this thread's area is smaller than requested";
+		return "this thread's area is smaller than requested, or the process has ULS_KEYS_MAX keys";
+	case EBUSY:
+		return "this thread's registration belongs to another user of uls (keys, uls_area(), uls_register() or another copy of libuls)";
+	case EEXIST:
+		return "a key of this name exists with another size";
+	case ENAMETOOLONG:
+		return "key name of ULS_KEY_NAME_MAX bytes or more";
 	case ENOTTY:
 		return "the uls module does not know this request (version mismatch)";
 	case ENOMEM:

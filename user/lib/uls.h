@@ -63,7 +63,9 @@ extern "C" {
 #endif
 
 /* A static libuls (libuls.a) is built with its symbols hidden. */
-#ifndef ULS_API
+#ifdef ULS_STATIC_COPY
+#define ULS_API __attribute__((visibility("hidden")))
+#else
 #define ULS_API __attribute__((visibility("default")))
 #endif
 
