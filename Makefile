@@ -107,7 +107,8 @@ $(O)/include/vmlinux.h: $(VMLINUX_BTF) $(O)/btf/vmlinux.from
 
 FORCE:
 
-BPF_HDRS := bpf/uls.bpf.h kfuncs/uls_kfuncs.h $(O)/include/vmlinux.h
+BPF_HDRS := bpf/uls.bpf.h bpf/uls_key.bpf.h bpf/tld.bpf.h kfuncs/uls_kfuncs.h \
+	include/uls/key_layout.h $(O)/include/vmlinux.h
 
 $(O)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(wildcard bpf/*.h)
 	$(call msg,BPF,$@)
@@ -142,8 +143,8 @@ $(O)/include/%.skel.h: $(O)/bpf/%.bpf.o
 
 # --- user side -------------------------------------------------------------
 LIBULS_SRCS := $(wildcard user/lib/*.c)
-LIBULS_HDRS := user/lib/uls.h user/lib/internal.h include/uapi/linux/uls.h \
-	       include/uls/key_layout.h
+LIBULS_HDRS := user/lib/uls.h user/lib/tld.h user/lib/internal.h \
+	       include/uapi/linux/uls.h include/uls/key_layout.h
 
 $(O)/user/pic/%.o: user/lib/%.c $(LIBULS_HDRS)
 	$(call msg,CC,$@)

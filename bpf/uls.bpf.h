@@ -106,4 +106,7 @@ static __always_inline void uls_rcu_read_unlock(void)
 		bpf_rcu_read_unlock();
 }
 
+/* Keys: a task's storage found by name, uls_key_get(). */
+#include "uls_key.bpf.h"
+
 #endif /* __ULS_BPF_H */

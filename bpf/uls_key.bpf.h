@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Keys for BPF programs: a task's storage for a key, found by the key's
+ * name. uls.bpf.h includes this file; include that one.
+ *
+ *	SEC("tp_btf/sched_switch")
+ *	int BPF_PROG(on_switch, bool preempt, struct task_struct *prev,
+ *		     struct task_struct *next, unsigned int prev_state)
+ *	{
+ *		u64 *n = uls_key_get_type(prev, "myrt.switches", u64);
+ *
+ *		if (n)
+ *			(*n)++;
+ *		return 0;
+ *	}
+ *
+ * The user side creates the key with uls_key_create() or ULS_DEFINE_KEY()
+ * (uls.h), under the same name and at least the size the program asks for.
+ *
+ * Cost: a key's offset is the same in every thread of a process, so each
+ * call site caches it, per process, in a small array in .bss: a hit is one
+ * bpf_uls_get_at() that covers the descriptor and the data, and a compare
+ * of the descriptor with a constant. The cache is only a hint: the check
+ * of the descriptor (its name hash, its size) is what makes the result
+ * right, so processes that share a row, or a pid reused, only cost a walk.
+ * A miss walks the task's descriptors, one bpf_uls_get_at() of 16 bytes
+ * each, in a bpf_loop() (5.17+; bpf_for() is 6.4+), so the verifier sees
+ * the walk once per call site whatever ULS_KEYS_MAX is.
+ *
+ * Program types: those the kfuncs are registered for (tracing: tp_btf,
+ * fentry, fexit, LSM; syscall; struct_ops, sched_ext on 7.2). The task's
+ * tgid is read directly through the task pointer, which those types
+ * allow. A sleepable program passes a walked task pointer only inside
+ * uls_rcu_read_lock(), as for bpf_uls_get().
+ */
+#ifndef __ULS_KEY_BPF_H
+#define __ULS_KEY_BPF_H
+
+#include <uls/key_layout.h>
+
+/*
+ * Rows of each call site's cache, a power of two: 4 bytes each, per call
+ * site. Processes whose tgids hash to one row take turns (each miss costs
+ * a walk); a program may define it before including uls.bpf.h.
+ */
+#ifndef ULS_KEY_CACHE_ROWS
+#define ULS_KEY_CACHE_ROWS 64
+#endif
+_Static_assert(ULS_KEY_CACHE_ROWS > 0 &&
+	       (ULS_KEY_CACHE_ROWS & (ULS_KEY_CACHE_ROWS - 1)) == 0,
+	       "ULS_KEY_CACHE_ROWS must be a power of two");
+
+/* The cache row of @task's process. Not an API. */
+static __always_inline __u32 uls__key_row(struct task_struct *task)
+{
+	/* Fibonacci hashing: pids that differ in high bits spread too. */
+	return ((__u32)task->tgid * 0x9e3779b1u) >> 16 &
+	       (ULS_KEY_CACHE_ROWS - 1);
+}
+
+struct uls__key_walk {
+	struct task_struct *task;
+	__u64 hash;
+	__u32 size;
+	__u32 off;	/* the descriptor to read next */
+	__u32 found;	/* the matching descriptor's offset, or 0 */
+};
+
+static __attribute__((unused)) long uls__key_step(__u32 i, void *ctx)
+{
+	struct uls__key_walk *w = ctx;
+	struct uls_key_desc *d;
+	__u32 off = w->off;
+
+	d = (void *)bpf_uls_get_at(w->task, off, sizeof(*d));
+	if (!d)
+		return 1;
+	if (d->hash == w->hash) {
+		/* Names are unique in a process: a smaller key ends it. */
+		if (d->size >= w->size)
+			w->found = off;
+		return 1;
+	}
+	/*
+	 * Only forward, and only to multiples of 8: the data pointer's
+	 * alignment is what lets programs use atomics on it, and must not
+	 * depend on the bytes a thread wrote.
+	 */
+	if (d->next <= off || (d->next & 7))
+		return 1;
+	w->off = d->next;
+	return 0;
+}
+
+/*
+ * The offset of @task's descriptor for @hash, if its key has at least
+ * @size bytes and the task's region holds the descriptor; 0 otherwise.
+ * Not inlined: each call site's code stays one call. Not an API.
+ */
+static __attribute__((unused)) __noinline __u32
+uls__key_find(struct task_struct *task, __u64 hash, __u32 size)
+{
+	struct uls__key_walk w = { .task = task, .hash = hash, .size = size };
+	struct uls_keys_header *h;
+
+	h = (void *)bpf_uls_get(task, sizeof(*h));
+	/* A region from uls_area() or uls_register() has no keys. */
+	if (!h || h->magic != ULS_KEYS_MAGIC || !h->first || (h->first & 7))
+		return 0;
+	w.off = h->first;
+	bpf_loop(ULS_KEYS_MAX, uls__key_step, &w, 0);
+	return w.found;
+}
+
+/*
+ * The lookup behind uls_key_get() and tld_get_data(): @cachep points to a
+ * __u32 in a map value (.bss or an array map) that holds the descriptor's
+ * offset last found, 0 when none. Not an API.
+ */
+#define __uls_key_lookup(_task, _hash, _size, _cachep)			\
+({									\
+	struct task_struct *___t = (_task);				\
+	const __u64 ___h = (_hash);					\
+	__u32 *___c = (_cachep);						\
+	__u32 ___off = *___c;						\
+	struct uls_key_desc *___d = NULL;				\
+									\
+	if (___off)							\
+		___d = (void *)bpf_uls_get_at(___t, ___off,		\
+					      sizeof(*___d) + (_size));	\
+	if (!___d || ___d->hash != ___h || ___d->size < (_size)) {	\
+		___d = NULL;						\
+		___off = uls__key_find(___t, ___h, (_size));		\
+		if (___off)						\
+			___d = (void *)bpf_uls_get_at(___t, ___off,	\
+					sizeof(*___d) + (_size));	\
+		if (___d)						\
+			*___c = ___off;					\
+	}								\
+	___d ? (void *)(___d + 1) : NULL;				\
+})
+
+/*
+ * uls_key_get - @size bytes of @task's storage for the key named @name
+ *
+ * @name: a string literal (its hash is computed at compile time)
+ * @size: a constant: the verifier lets the program access that many bytes
+ *
+ * NULL when @task has no storage for the key: no region, or a region of
+ * uls_area() or uls_register(), or no such key in the region yet (the
+ * thread has not used the key, or it was created after the thread's
+ * last use of keys), or a key smaller than @size.
+ *
+ * The pointer is 8-byte aligned, and aligned to the key's size (rounded
+ * up to a power of two, up to 64) as libuls places it: descriptors sit at
+ * multiples of 8, checked here, and the region starts at one. Atomics on
+ * it are safe.
+ *
+ * A thread may write its keyed region as it likes, descriptors too, so a
+ * program gets at worst some other bytes of that same region, never
+ * another thread's or anything else.
+ */
+#define uls_key_get(_task, _name, _size)				\
+({									\
+	static __u32 __uls_key_cache[ULS_KEY_CACHE_ROWS];		\
+	struct task_struct *___kt = (_task);				\
+									\
+	__uls_key_lookup(___kt, uls_key_hash(_name), (_size),		\
+			 &__uls_key_cache[uls__key_row(___kt)]);		\
+})
+
+/* The same, typed: a pointer to a @type, or NULL. */
+#define uls_key_get_type(_task, _name, _type)				\
+	((_type *)uls_key_get((_task), (_name), sizeof(_type)))
+
+#endif /* __ULS_KEY_BPF_H */
