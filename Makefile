@@ -318,6 +318,7 @@ install: user
 	install -D -m 0755 $(O)/user/ulsctl $(DESTDIR)$(PREFIX)/bin/ulsctl
 	install -D -m 0644 user/lib/uls.h $(DESTDIR)$(PREFIX)/include/uls.h
 	install -D -m 0644 include/uapi/linux/uls.h $(DESTDIR)$(PREFIX)/include/linux/uls.h
+	install -D -m 0644 include/uls/key_layout.h $(DESTDIR)$(PREFIX)/include/uls/key_layout.h
 	install -D -m 0644 bpf/uls.bpf.h $(DESTDIR)$(PREFIX)/include/uls/uls.bpf.h
 	install -D -m 0644 kfuncs/uls_kfuncs.h $(DESTDIR)$(PREFIX)/include/uls/uls_kfuncs.h
 

@@ -19,7 +19,13 @@
  *   - uls_register(addr, len): register memory you manage yourself. A
  *     thread has one registration at a time: registering again replaces it
  *     atomically (a BPF program sees the old or the new region, never
- *     neither), including an area from uls_area().
+ *     neither).
+ *
+ *   - keys (below): per-thread variables by name, for libraries that
+ *     share threads.
+ *
+ * A thread's registration has one holder: uls_area(), uls_register() or
+ * keys. The others get EBUSY in that thread; none takes another's memory.
  *
  * Every function acts on the calling thread only and is thread-safe. The
  * process opens /dev/uls once, close-on-exec, on first use.
@@ -71,12 +77,17 @@ extern "C" {
 
 /*
  * Register [addr, addr + len) for the calling thread, replacing its
- * previous registration. The memory must be mapped writable, and @addr
- * a multiple of 8 (ULS_REGION_ALIGN; -EINVAL otherwise).
+ * previous registration if uls_register() made it. The memory must be
+ * mapped writable, and @addr a multiple of 8 (ULS_REGION_ALIGN; -EINVAL
+ * otherwise). -EBUSY when the registration belongs to uls_area(), keys, or
+ * someone else (another copy of libuls, a raw ioctl).
  */
 ULS_API int uls_register(void *addr, size_t len);
 
-/* Drop the calling thread's registration; -ENOENT if it has none. */
+/*
+ * Drop the calling thread's registration; -ENOENT if it has none, -EBUSY
+ * if uls_register() did not make it.
+ */
 ULS_API int uls_unregister(void);
 
 /* The calling thread's registration; -ENOENT if it has none. */
@@ -87,7 +98,8 @@ ULS_API int uls_query(void **addr, size_t *len);
  * first call fixes the area's size: a later call asking for more than
  * that fails with ENOSPC. Areas are aligned to 64 bytes (a cache line),
  * and to their size rounded up to a power of two, up to a page, so an
- * area of up to a page never spans two pages.
+ * area of up to a page never spans two pages. EBUSY if the thread's
+ * registration belongs to uls_register() or keys.
  *
  * Not async-signal-safe: its first call in a thread allocates under a
  * lock and registers. A signal handler may use an area that its thread
