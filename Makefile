@@ -193,7 +193,20 @@ $(O)/tests/uls_test: $(TEST_OBJS) $(O)/user/libuls.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) -static -o $@ $(TEST_OBJS) $(O)/user/libuls.a $(STATIC_LIBS)
 
-tests: $(O)/tests/uls_test $(O)/tests/uls_bench
+# The task local data selftest, a program of its own (tests/test_tld.c
+# says why), with the runner and the helpers.
+TLD_TEST_OBJS := $(O)/tests/tld/test_task_local_data.o \
+	$(addprefix $(O)/tests/,runner.o helpers.o counters.o)
+
+$(O)/tests/tld/%.o: tests/tld/%.c $(wildcard tests/*.h) $(SKELS) $(LIBULS_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -Itests -I$(O)/include -c $< -o $@
+
+$(O)/tests/uls_tld_test: $(TLD_TEST_OBJS) $(O)/user/libuls.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) -static -o $@ $(TLD_TEST_OBJS) $(O)/user/libuls.a $(STATIC_LIBS)
+
+tests: $(O)/tests/uls_test $(O)/tests/uls_bench $(O)/tests/uls_tld_test
 
 # --- benchmarks ----------------------------------------------------------
 BENCH_SKELS := $(patsubst tests/bench/%.bpf.c,$(O)/include/%.skel.h,$(wildcard tests/bench/*.bpf.c))

@@ -2,7 +2,8 @@
 /*
  * A minimal sched_ext scheduler that uses uls: one global FIFO queue, as in
  * the kernel's scx_simple, and in ops.running it writes into the region of
- * the task being scheduled, when that task registered one. This is what a
+ * the task being scheduled, when that task registered one (an area, or
+ * a key, found by name). This is what a
  * scheduler that tells threads "you were scheduled / moved" does.
  *
  * Built against the tools/sched_ext headers of Debian's linux-source-7.2.
@@ -39,7 +40,14 @@ void BPF_STRUCT_OPS(uls_running, struct task_struct *p)
 
 	if (p->tgid != watch_tgid)
 		return;
-	h = uls_get(p, struct scx_uls_hint);
+	/*
+	 * A thread with keys has its hint under a key; the others at the
+	 * start of their area. The key first: a keyed region starts with
+	 * its header, which uls_get() would overwrite.
+	 */
+	h = uls_key_get_type(p, SCX_ULS_KEY, struct scx_uls_hint);
+	if (!h)
+		h = uls_get(p, struct scx_uls_hint);
 	if (!h) {
 		__sync_fetch_and_add(&unhinted_runs, 1);
 		return;

@@ -58,6 +58,7 @@ static int read_state(char *buf, size_t size)
 
 struct worker {
 	int registered;
+	int keyed;		/* its hint under SCX_ULS_KEY, not an area */
 	int wakeups_seen;	/* wakeups after which .runs had grown */
 	__u64 runs;
 	int cpu, magic_ok, err;
@@ -68,7 +69,15 @@ static void *worker(void *arg)
 	struct worker *w = arg;
 	struct scx_uls_hint *h = NULL;
 
-	if (w->registered) {
+	if (w->keyed) {
+		uls_key_t key = uls_key_create(SCX_ULS_KEY, sizeof(*h));
+
+		h = uls_key_get(key);
+		if (!h) {
+			w->err = errno;
+			return NULL;
+		}
+	} else if (w->registered) {
 		h = uls_area(sizeof(*h));
 		if (!h) {
 			w->err = errno;
@@ -93,8 +102,9 @@ static void *worker(void *arg)
 int main(void)
 {
 	const char *path = getenv("ULS_RESULTS");
-	struct worker w[3] = { { .registered = 1 }, { .registered = 1 }, {} };
-	pthread_t th[3];
+	struct worker w[4] = { { .registered = 1 }, { .registered = 1 }, {},
+			       { .keyed = 1 } };
+	pthread_t th[4];
 	struct scx_uls *skel;
 	struct bpf_link *link;
 	char state[64];
@@ -120,18 +130,20 @@ int main(void)
 	check(!strcmp(state, "enabled"), "scx_uls_scheduler",
 	      "sched_ext state is '%s' after attaching", state);
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		pthread_create(&th[i], NULL, worker, &w[i]);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		pthread_join(th[i], NULL);
 
 	/*
 	 * A short sleep may end before the thread leaves the CPU, so not
 	 * every wakeup goes through ops.running: ask for most of them.
 	 */
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 4; i++) {
 		char name[64];
 
+		if (i == 2)	/* the one without a region */
+			continue;
 		snprintf(name, sizeof(name), "scx_uls_thread%d_sees_runs", i);
 		check(!w[i].err && w[i].magic_ok && w[i].runs >= WAKEUPS / 2 &&
 		      w[i].wakeups_seen >= WAKEUPS / 2 && w[i].cpu >= 0 &&
@@ -140,17 +152,18 @@ int main(void)
 		      w[i].err, w[i].magic_ok, (unsigned long long)w[i].runs,
 		      w[i].wakeups_seen, WAKEUPS, w[i].cpu);
 	}
-	/* Every write the scheduler counted landed in one of the two. */
-	check(skel->bss->hinted_runs >= w[0].runs + w[1].runs &&
+	/* Every write the scheduler counted landed in one of the three. */
+	check(skel->bss->hinted_runs >= w[0].runs + w[1].runs + w[3].runs &&
 	      skel->bss->unhinted_runs >= WAKEUPS / 2, "scx_uls_counts_agree",
 	      "hinted_runs=%llu (threads saw %llu) unhinted_runs=%llu",
 	      (unsigned long long)skel->bss->hinted_runs,
-	      (unsigned long long)(w[0].runs + w[1].runs),
+	      (unsigned long long)(w[0].runs + w[1].runs + w[3].runs),
 	      (unsigned long long)skel->bss->unhinted_runs);
-	printf("scx_uls: hinted_runs=%llu unhinted_runs=%llu runs=%llu,%llu\n",
+	printf("scx_uls: hinted_runs=%llu unhinted_runs=%llu runs=%llu,%llu,%llu (keyed)\n",
 	       (unsigned long long)skel->bss->hinted_runs,
 	       (unsigned long long)skel->bss->unhinted_runs,
-	       (unsigned long long)w[0].runs, (unsigned long long)w[1].runs);
+	       (unsigned long long)w[0].runs, (unsigned long long)w[1].runs,
+	       (unsigned long long)w[3].runs);
 
 	check(!UEI_EXITED(skel, uei), "scx_uls_still_running",
 	      "the scheduler exited early: %s", skel->data->uei.reason);

@@ -15,4 +15,7 @@ struct scx_uls_hint {
 
 #define SCX_ULS_MAGIC 0x5c4eda7aU
 
+/* The key a keyed thread's hint is under (uls_key_get()). */
+#define SCX_ULS_KEY "scx_uls.hint"
+
 #endif /* SCX_ULS_H */

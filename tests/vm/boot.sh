@@ -201,7 +201,8 @@ done | awk '!seen[$0]++' | while read -r ko_path; do
 	esac
 	echo "$name" >> "$mods/order"
 done
-cp "$build/tests/uls_test" "$build/tests/uls_bench" "$build/user/switchcount" \
+cp "$build/tests/uls_test" "$build/tests/uls_tld_test" "$build/tests/uls_bench" \
+	"$build/user/switchcount" \
 	"$top/tests/vm/tap-join" "$work/payload/bin/"
 cp "$guest" "$work/payload/guest/run"
 if [ -n "$kdir" ]; then
