@@ -364,8 +364,11 @@ static int lookups_setup(struct lookups *l, struct bench_val *area,
 
 /*
  * A group of threads that register (odd generations) and unregister (even
- * ones) together, on command, each through libuls: a 64-byte area, 64 of
- * them to a page.
+ * ones) together, on command, each through libuls: 64 bytes, 64 of them
+ * to a page. An area from uls_area() is the thread's until it exits (libuls
+ * refuses uls_unregister() over it, EBUSY), so a group that unregisters
+ * and registers again (@slots) registers slots of its own pages with
+ * uls_register(), packed as libuls packs areas; the others use uls_area().
  */
 struct group {
 	pthread_mutex_t lock;
@@ -375,15 +378,20 @@ struct group {
 	bool exit;
 	int nr;
 	pthread_t *t;
+	struct bench_val *slots;	/* one per thread, or NULL: uls_area() */
+	int next_slot;
 };
 
 static void *holder(void *arg)
 {
 	struct group *g = arg;
+	struct bench_val *slot = NULL;
 	int seen = 0;
 	bool ok;
 
 	pthread_mutex_lock(&g->lock);
+	if (g->slots)
+		slot = &g->slots[g->next_slot++];
 	for (;;) {
 		while (g->gen == seen && !g->exit)
 			pthread_cond_wait(&g->cond, &g->lock);
@@ -391,8 +399,12 @@ static void *holder(void *arg)
 			break;
 		seen = g->gen;
 		pthread_mutex_unlock(&g->lock);
-		ok = seen & 1 ? uls_area(sizeof(struct bench_val)) != NULL :
-				uls_unregister() == 0;
+		if (!(seen & 1))
+			ok = uls_unregister() == 0;
+		else if (slot)
+			ok = uls_register(slot, sizeof(*slot)) == 0;
+		else
+			ok = uls_area(sizeof(struct bench_val)) != NULL;
 		pthread_mutex_lock(&g->lock);
 		if (ok)
 			g->done++;
@@ -404,8 +416,10 @@ static void *holder(void *arg)
 	return NULL;
 }
 
-static int group_start(struct group *g, int nr)
+static int group_start(struct group *g, int nr, bool slots)
 {
+	size_t ps = getpagesize();
+	size_t len = (nr * sizeof(*g->slots) + ps - 1) / ps * ps;
 	pthread_attr_t attr;
 
 	pthread_mutex_init(&g->lock, NULL);
@@ -413,6 +427,12 @@ static int group_start(struct group *g, int nr)
 	g->t = calloc(nr, sizeof(*g->t));
 	if (!g->t)
 		return -1;
+	if (slots) {
+		g->slots = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (g->slots == MAP_FAILED)
+			return -1;
+	}
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
 	for (g->nr = 0; g->nr < nr; g->nr++)
@@ -789,7 +809,7 @@ static void bench_pinned_per_64(void)
 	long vmpin = t_vm_pin_kb();
 	struct group g = {};
 
-	if (group_start(&g, 64) || group_step(&g, true)) {
+	if (group_start(&g, 64, false) || group_step(&g, true)) {
 		fail("bench_pinned_per_64", "64 threads with areas");
 		return;
 	}
@@ -883,7 +903,8 @@ int main(void)
 		return 1;
 
 	/* 1. Lookups with 10 threads registered: this one and 9 more. */
-	if (group_start(&small, SMALL_THREADS - 1) || group_step(&small, true)) {
+	if (group_start(&small, SMALL_THREADS - 1, false) ||
+	    group_step(&small, true)) {
 		fail("bench_threads_10", "9 threads with areas");
 		return 1;
 	}
@@ -928,7 +949,7 @@ int main(void)
 	 * the lookup table, which is allocated outside the slab when large.
 	 */
 	note("bench: %d threads", nr_threads);
-	if (group_start(&big, nr_big)) {
+	if (group_start(&big, nr_big, true)) {
 		fail("bench_threads", "only %d threads started", big.nr);
 		return 1;
 	}
