@@ -6,7 +6,6 @@
 #include "bench.h"
 #include "bench_tld.h"
 
-#if __has_include("tld.h")
 #include "tld.h"
 
 TLD_DEFINE_KEY(bench_uls_tld, BENCH_TLD_NAME, sizeof(__u64));
@@ -25,23 +24,3 @@ void tld_uls_free(void)
 {
 	tld_free();
 }
-#else
-/* Until user/lib/tld.h exists: what it will do, with libuls's keys. */
-#include <uls.h>
-
-ULS_DEFINE_KEY(bench_uls_tld, BENCH_TLD_NAME, sizeof(__u64));
-
-int tld_uls_get(__u64 **p)
-{
-	int err = uls_key_err(bench_uls_tld);
-
-	if (err)
-		return err;
-	*p = uls_key_get(bench_uls_tld);
-	return *p ? 0 : -(errno ?: ENOENT);
-}
-
-void tld_uls_free(void)
-{
-}
-#endif
