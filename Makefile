@@ -125,9 +125,16 @@ $(O)/bpf/%.bpf.o: tests/progs/%.bpf.c $(BPF_HDRS) $(wildcard tests/progs/*.h)
 # too, all of them, so that the compared lookups are compiled alike.
 BENCH_CLANG ?= $(or $(shell command -v clang-19 2>/dev/null),$(CLANG))
 
-$(O)/bpf/%.bpf.o: tests/bench/%.bpf.c $(BPF_HDRS) tests/bench/bench.h tests/bench/bench.bpf.c
+# bench_tld_upstream.bpf.c includes upstream's TLD header unchanged
+# (tests/bench/upstream/), and it includes <errno.h>: tests/bench/compat/
+# has one that compiles for BPF.
+$(O)/bpf/bench_tld_upstream.bpf.o: BENCH_BPF_FLAGS := -Itests/bench/compat
+
+$(O)/bpf/%.bpf.o: tests/bench/%.bpf.c $(BPF_HDRS) $(wildcard bpf/*.h include/uls/*.h) \
+		  $(wildcard tests/bench/*.h tests/bench/upstream/*.h) tests/bench/bench.bpf.c
 	$(call msg,BPF,$@)
-	$(Q)mkdir -p $(@D) && $(BENCH_CLANG) $(BPF_CFLAGS) -Itests/bench -c $< -o $@.tmp && \
+	$(Q)mkdir -p $(@D) && $(BENCH_CLANG) $(BPF_CFLAGS) -Itests/bench $(BENCH_BPF_FLAGS) \
+		-c $< -o $@.tmp && \
 		$(BPFTOOL) gen object $@ $@.tmp && rm $@.tmp
 
 $(O)/include/%.skel.h: $(O)/bpf/%.bpf.o
@@ -241,11 +248,17 @@ $(DSO_DIR)/libuls_dso_st.so: tests/dso/dso_lib.c tests/dso/dso.h $(LIBULS_HDRS) 
 BENCH_SKELS := $(patsubst tests/bench/%.bpf.c,$(O)/include/%.skel.h,$(wildcard tests/bench/*.bpf.c))
 .SECONDARY: $(patsubst tests/bench/%.bpf.c,$(O)/bpf/%.bpf.o,$(wildcard tests/bench/*.bpf.c))
 
-$(O)/tests/uls_bench: tests/bench/bench.c tests/bench/bench.h $(BENCH_SKELS) \
-		      $(O)/tests/counters.o $(O)/user/libuls.a $(LIBULS_HDRS)
+# The user halves of key_get_vs_tld: uls's tld.h and upstream's
+# task_local_data.h each in a file of its own, as they define the same names.
+BENCH_SRCS := tests/bench/bench.c tests/bench/tld_uls.c tests/bench/tld_upstream.c
+
+$(O)/tests/uls_bench: $(BENCH_SRCS) $(wildcard tests/bench/*.h tests/bench/upstream/*.h) \
+		      $(BENCH_SKELS) $(O)/tests/counters.o $(O)/user/libuls.a \
+		      $(LIBULS_HDRS) $(wildcard user/lib/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -Itests/bench -Itests -I$(O)/include \
-		-static -o $@ $< $(O)/tests/counters.o $(O)/user/libuls.a $(STATIC_LIBS)
+		-static -o $@ $(BENCH_SRCS) $(O)/tests/counters.o $(O)/user/libuls.a \
+		$(STATIC_LIBS)
 
 # --- running ---------------------------------------------------------------
 # Each of these installs the build tools it needs on the host

@@ -7,6 +7,8 @@
  *
  * bench_uptr.bpf.c is this program plus mainline's UPTR (6.13+), so that
  * where UPTR exists, all are measured in one and the same program.
+ * bench_tld.bpf.h is the same harness around TLD's tld_object_init() and
+ * tld_get_data(), built twice: on uls's tld.bpf.h and on upstream's.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -90,6 +92,19 @@ static int cb_uls_get(__u32 i, struct loop_ctx *c)
 	return 0;
 }
 
+/* A key of libuls found by name: resolved once, then cached. */
+static int cb_key_get(__u32 i, struct loop_ctx *c)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u64 *p = uls_key_get(t, BENCH_KEY_NAME, sizeof(struct bench_val));
+
+	if (p)
+		c->sum += *p;
+	else
+		c->misses++;
+	return 0;
+}
+
 static int cb_task_storage(__u32 i, struct loop_ctx *c)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
@@ -160,6 +175,9 @@ int BPF_PROG(bench_lookup, struct pt_regs *regs, long id)
 		break;
 	case BENCH_ULS_GET:
 		bpf_loop(n, cb_uls_get, &c, 0);
+		break;
+	case BENCH_KEY_GET:
+		bpf_loop(n, cb_key_get, &c, 0);
 		break;
 	case BENCH_TASK_STORAGE:
 		bpf_loop(n, cb_task_storage, &c, 0);

@@ -13,7 +13,11 @@
  * <what> # why" for whatever could not be measured. Exit status 1 then.
  *
  * Environment: ULS_BENCH_ROUNDS (21), ULS_BENCH_ITERS (lookups per round
- * and kind, 200000), ULS_BENCH_THREADS (10000).
+ * and kind, 200000), ULS_BENCH_THREADS (10000), ULS_BENCH_PHASES (which
+ * parts run, a comma-separated list of pinned, lookups, keys, user,
+ * threads (thread creation), big (the 10,000 threads); all by default:
+ * while developing one part, tests/bench/bench.sh --append
+ * ULS_BENCH_PHASES=keys runs that one alone).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,9 +41,12 @@
 #include <uls.h>
 
 #include "bench.h"
+#include "bench_tld.h"
 #include "counters.h"
 #include "bench.skel.h"
 #include "bench_uptr.skel.h"
+#include "bench_tld_uls.skel.h"
+#include "bench_tld_upstream.skel.h"
 
 #define MAX_ROUNDS	101
 #define SMALL_THREADS	10
@@ -49,6 +56,7 @@ static unsigned int iters = 200000;
 static int nr_threads = 10000;
 static int failures;
 static bool uptr_failed;
+static const char *phases;
 
 /* --- output -------------------------------------------------------------- */
 
@@ -219,7 +227,8 @@ struct lookups {
 	int ts_fd, hash_fd, uptr_fd;
 };
 
-#define LOOKUPS_FROM(l, skel) do {					\
+/* The harness's globals: bench.bpf.c's, or bench_tld.bpf.h's. */
+#define LOOKUPS_PROG(l, skel) do {					\
 	(l)->tid = &(skel)->bss->bench_tid;				\
 	(l)->mode = &(skel)->bss->mode;					\
 	(l)->iters = &(skel)->bss->iters;				\
@@ -227,11 +236,19 @@ struct lookups {
 	(l)->elapsed = &(skel)->bss->elapsed_ns;			\
 	(l)->runs = &(skel)->bss->runs;					\
 	(l)->misses = &(skel)->bss->misses;				\
+} while (0)
+
+#define LOOKUPS_FROM(l, skel) do {					\
+	LOOKUPS_PROG(l, skel);						\
 	(l)->ts_fd = bpf_map__fd((skel)->maps.ts);			\
 	(l)->hash_fd = bpf_map__fd((skel)->maps.by_pid);		\
 } while (0)
 
-/* ns per lookup of one kind: one timed bpf_loop() of `iters` iterations. */
+/*
+ * ns per lookup of one kind: one timed bpf_loop() of `iters` iterations,
+ * in the calling thread. Only the program asked runs its loop: the others
+ * attached to sys_enter (the keys phase's) find no thread to serve.
+ */
 static double lookup_once(struct lookups *l, enum bench_mode mode)
 {
 	__u64 before, missed;
@@ -242,6 +259,7 @@ static double lookup_once(struct lookups *l, enum bench_mode mode)
 	before = *(volatile __u64 *)l->runs;
 	missed = *(volatile __u64 *)l->misses;
 	syscall(SYS_getppid);
+	*(volatile int *)l->tid = 0;
 	if (*(volatile __u64 *)l->runs != before + 1) {
 		fail("bench_lookup_ran", "mode %d: the program did not run", mode);
 		return 0;
@@ -346,9 +364,11 @@ static int lookups_setup(struct lookups *l, struct bench_val *area,
 
 /*
  * A group of threads that register (odd generations) and unregister (even
- * ones) together, on command, each through libuls: 64 bytes of the
- * group's slots, 64 of them to a page, as uls_area() packs them (whose
- * areas stay registered while their threads live).
+ * ones) together, on command, each through libuls: 64 bytes, 64 of them
+ * to a page. An area from uls_area() is the thread's until it exits (libuls
+ * refuses uls_unregister() over it, EBUSY), so a group that unregisters
+ * and registers again (@slots) registers slots of its own pages with
+ * uls_register(), packed as libuls packs areas; the others use uls_area().
  */
 struct group {
 	pthread_mutex_t lock;
@@ -358,19 +378,20 @@ struct group {
 	bool exit;
 	int nr;
 	pthread_t *t;
-	struct bench_val *slots;	/* one per thread */
+	struct bench_val *slots;	/* one per thread, or NULL: uls_area() */
 	int next_slot;
 };
 
 static void *holder(void *arg)
 {
 	struct group *g = arg;
-	struct bench_val *mine = &g->slots[__atomic_fetch_add(&g->next_slot, 1,
-							       __ATOMIC_RELAXED)];
+	struct bench_val *slot = NULL;
 	int seen = 0;
 	bool ok;
 
 	pthread_mutex_lock(&g->lock);
+	if (g->slots)
+		slot = &g->slots[g->next_slot++];
 	for (;;) {
 		while (g->gen == seen && !g->exit)
 			pthread_cond_wait(&g->cond, &g->lock);
@@ -378,8 +399,12 @@ static void *holder(void *arg)
 			break;
 		seen = g->gen;
 		pthread_mutex_unlock(&g->lock);
-		ok = !(seen & 1 ? uls_register(mine, sizeof(*mine)) :
-				  uls_unregister());
+		if (!(seen & 1))
+			ok = uls_unregister() == 0;
+		else if (slot)
+			ok = uls_register(slot, sizeof(*slot)) == 0;
+		else
+			ok = uls_area(sizeof(struct bench_val)) != NULL;
 		pthread_mutex_lock(&g->lock);
 		if (ok)
 			g->done++;
@@ -391,17 +416,23 @@ static void *holder(void *arg)
 	return NULL;
 }
 
-static int group_start(struct group *g, int nr)
+static int group_start(struct group *g, int nr, bool slots)
 {
+	size_t ps = getpagesize();
+	size_t len = (nr * sizeof(*g->slots) + ps - 1) / ps * ps;
 	pthread_attr_t attr;
 
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_cond_init(&g->cond, NULL);
 	g->t = calloc(nr, sizeof(*g->t));
-	g->slots = aligned_alloc(4096, nr * sizeof(*g->slots) + 4096);
-	if (!g->t || !g->slots)
+	if (!g->t)
 		return -1;
-	memset(g->slots, 0, nr * sizeof(*g->slots));
+	if (slots) {
+		g->slots = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (g->slots == MAP_FAILED)
+			return -1;
+	}
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
 	for (g->nr = 0; g->nr < nr; g->nr++)
@@ -436,7 +467,172 @@ static void group_end(struct group *g)
 	for (int i = 0; i < g->nr; i++)
 		pthread_join(g->t[i], NULL);
 	free(g->t);
-	free(g->slots);
+}
+
+/* --- keys ------------------------------------------------------------------ */
+
+/*
+ * Keys take a thread's one registration, and this thread's belongs to
+ * uls_area(): the keyed figures are measured in a thread of their own,
+ * which uses keys only, with the same harness and programs:
+ *   key_get_vs_get  uls_key_get(task, name, size) / bpf_uls_get(), in the
+ *                   same bench.bpf.c program, both on this thread's keyed
+ *                   region, each net of an empty loop just before it
+ *   key_get_vs_tld  (where upstream's TLD loads: UPTR, 6.13+) TLD's
+ *                   tld_object_init() + tld_get_data() per iteration, on
+ *                   uls (bench_tld_uls.bpf.c) / on upstream's
+ *                   (bench_tld_upstream.bpf.c): one program in two objects,
+ *                   each net of its own empty loop, in alternating order
+ *   key_ptr_vs_tls  from user space, uls_key_get(key) and a store through
+ *                   it / the address of a __thread variable and a store
+ *                   through it; in both loops the pointer goes through an
+ *                   empty asm with a memory clobber, so the compiler can
+ *                   hoist neither the lookup nor the store
+ */
+ULS_DEFINE_KEY(bench_key, BENCH_KEY_NAME, sizeof(struct bench_val));
+
+static __thread struct bench_val tls_val __attribute__((aligned(64)));
+
+struct keyed {
+	struct lookups *l;	/* bench.bpf.c's */
+	struct bench_tld_uls *tld_uls;
+	struct bench_tld_upstream *tld_up;	/* NULL without UPTR */
+	struct lookups l_tld_uls, l_tld_up;
+};
+
+static struct series l_keyed_get = { "lookup.uls_get_keyed", "ns" };
+static struct series l_key_get = { "lookup.key_get", "ns" };
+static struct series l_tld_uls = { "lookup.tld_uls", "ns" };
+static struct series l_tld_up = { "lookup.tld_upstream", "ns" };
+
+static void bench_key_ptr_vs_tls(void)
+{
+	static struct series key = { "user.key_get_store", "ns" };
+	static struct series tls = { "user.tls_store", "ns" };
+	const long stores = 10000000;
+
+	for (int r = 0; r < rounds; r++) {
+		double t0;
+
+		quiesce();
+		t0 = now_ns();
+		for (long i = 0; i < stores; i++) {
+			struct bench_val *v = uls_key_get(bench_key);
+
+			asm volatile("" : "+r"(v) : : "memory");
+			v->x = i;
+		}
+		sample(&key, (now_ns() - t0) / stores);
+
+		t0 = now_ns();
+		for (long i = 0; i < stores; i++) {
+			struct bench_val *v = &tls_val;
+
+			asm volatile("" : "+r"(v) : : "memory");
+			v->x = i;
+		}
+		sample(&tls, (now_ns() - t0) / stores);
+	}
+	ratio_paired("key_ptr_vs_tls", &key, &tls);
+}
+
+static void *keyed_thread(void *arg)
+{
+	struct keyed *k = arg;
+	struct bench_val *v;
+	__u64 *tu, *tup;
+	int err;
+
+	/* The key's storage and uls's TLD: one keyed region, registered. */
+	err = uls_key_err(bench_key);
+	v = err ? NULL : uls_key_get(bench_key);
+	if (!v) {
+		fail("bench_key_get", "uls_key_get: %s", uls_strerror(err ?: errno));
+		return NULL;
+	}
+	v->x = 1;
+	err = tld_uls_get(&tu);
+	if (err) {
+		fail("bench_tld_uls", "tld_get_data: %s", uls_strerror(err));
+		return NULL;
+	}
+	*tu = 1;
+	if (k->tld_up) {
+		err = tld_upstream_get(bpf_map__fd(k->tld_up->maps.tld_data_map),
+				       &tup);
+		if (err) {
+			fail("bench_tld_upstream", "tld_get_data: %s",
+			     strerror(-err));
+			return NULL;
+		}
+		*tup = 1;
+	}
+
+	/* Not counted: the first lookup of each resolves its name. */
+	lookup_once(k->l, BENCH_KEY_GET);
+	lookup_once(&k->l_tld_uls, BENCH_TLD);
+	if (k->tld_up)
+		lookup_once(&k->l_tld_up, BENCH_TLD);
+
+	note("bench: keyed lookups, %d rounds of %u", rounds, iters);
+	for (int r = 0; r < rounds && !failures; r++) {
+		quiesce();
+		sample(&l_keyed_get, lookup_net(k->l, BENCH_ULS_GET, NULL));
+		sample(&l_key_get, lookup_net(k->l, BENCH_KEY_GET, NULL));
+		if (k->tld_up && r & 1)
+			sample(&l_tld_up, lookup_net(&k->l_tld_up, BENCH_TLD, NULL));
+		sample(&l_tld_uls, lookup_net(&k->l_tld_uls, BENCH_TLD, NULL));
+		if (k->tld_up && !(r & 1))
+			sample(&l_tld_up, lookup_net(&k->l_tld_up, BENCH_TLD, NULL));
+	}
+	if (!failures) {
+		ratio_paired("key_get_vs_get", &l_key_get, &l_keyed_get);
+		if (k->tld_up)
+			ratio_paired("key_get_vs_tld", &l_tld_uls, &l_tld_up);
+		note("bench: key lookup vs __thread, from user space");
+		bench_key_ptr_vs_tls();
+	}
+	if (k->tld_up)
+		tld_upstream_free();
+	return NULL;
+}
+
+/*
+ * bench.bpf.c is loaded and attached (@l); the TLD programs are only while
+ * this runs, so that they cost the other phases nothing.
+ */
+static void bench_keys(struct lookups *l)
+{
+	struct keyed k = { .l = l };
+	pthread_t t;
+	int err;
+
+	k.tld_uls = bench_tld_uls__open_and_load();
+	if (!k.tld_uls) {
+		fail("bench_tld_uls_load", "bench_tld_uls.bpf.c: %s",
+		     strerror(errno));
+		return;
+	}
+	LOOKUPS_PROG(&k.l_tld_uls, k.tld_uls);
+	err = bench_tld_uls__attach(k.tld_uls);
+	k.tld_up = bench_tld_upstream__open_and_load();
+	if (k.tld_up) {
+		LOOKUPS_PROG(&k.l_tld_up, k.tld_up);
+		err = err ?: bench_tld_upstream__attach(k.tld_up);
+	} else if (kernel_at_least(6, 13)) {
+		printf("not ok bench_tld_upstream_load # a 6.13+ kernel refused upstream's TLD: %s\n",
+		       strerror(errno));
+		uptr_failed = true;
+	} else {
+		printf("INFO tld_upstream none: the kernel is older than 6.13 (no UPTR)\n");
+	}
+	if (err)
+		fail("bench_tld_attach", "%s", strerror(-err));
+	else if (pthread_create(&t, NULL, keyed_thread, &k) ||
+		 pthread_join(t, NULL))
+		fail("bench_keys", "no keyed thread");
+	bench_tld_upstream__destroy(k.tld_up);
+	bench_tld_uls__destroy(k.tld_uls);
 }
 
 /* --- user side ------------------------------------------------------------ */
@@ -613,7 +809,7 @@ static void bench_pinned_per_64(void)
 	long vmpin = t_vm_pin_kb();
 	struct group g = {};
 
-	if (group_start(&g, 64) || group_step(&g, true)) {
+	if (group_start(&g, 64, false) || group_step(&g, true)) {
 		fail("bench_pinned_per_64", "64 threads with areas");
 		return;
 	}
@@ -653,6 +849,17 @@ static int env_int(const char *name, int def)
 	return s && atoi(s) > 0 ? atoi(s) : def;
 }
 
+/* Whether ULS_BENCH_PHASES (all, when unset or empty) has @name. */
+static bool phase(const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = phases; p && *p; p += strcspn(p, ","), p += !!*p)
+		if (strcspn(p, ",") == len && !strncmp(p, name, len))
+			return true;
+	return !phases || !*phases;
+}
+
 int main(void)
 {
 	struct lookups l = {};
@@ -667,6 +874,7 @@ int main(void)
 	iters = env_int("ULS_BENCH_ITERS", iters);
 	nr_threads = env_int("ULS_BENCH_THREADS", nr_threads);
 	nr_big = nr_threads - SMALL_THREADS;
+	phases = getenv("ULS_BENCH_PHASES");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
 
@@ -677,9 +885,13 @@ int main(void)
 
 	printf("INFO rounds %d\nINFO lookups_per_round %u\nINFO threads %d\n",
 	       rounds, iters, nr_threads);
+	if (phases && *phases)
+		printf("INFO phases %s\n", phases);
 	/* First, while libuls's pool in this process is still untouched. */
-	note("bench: pinned pages for 64 threads");
-	in_child(child_pinned, NULL);
+	if (phase("pinned")) {
+		note("bench: pinned pages for 64 threads");
+		in_child(child_pinned, NULL);
+	}
 
 	area = uls_area(sizeof(*area));
 	uptr_area = aligned_alloc(64, sizeof(*uptr_area));
@@ -691,29 +903,45 @@ int main(void)
 		return 1;
 
 	/* 1. Lookups with 10 threads registered: this one and 9 more. */
-	if (group_start(&small, SMALL_THREADS - 1) || group_step(&small, true)) {
+	if (group_start(&small, SMALL_THREADS - 1, false) ||
+	    group_step(&small, true)) {
 		fail("bench_threads_10", "9 threads with areas");
 		return 1;
 	}
 	printf("INFO entries_small %ld\n", t_stat("entries"));
-	note("bench: lookups, %d rounds of %u", rounds, iters);
-	for (int r = 0; r < rounds && !failures; r++)
-		lookup_round(&l);
-	if (failures)
-		return 1;
-	ratio_paired("get_vs_task_storage", &l_uls, &l_ts);
-	ratio_paired("get_vs_hash", &l_uls, &l_hash);
-	if (l.uptr_fd >= 0)
-		ratio_paired("get_vs_uptr", &l_uls, &l_uptr);
-	ratio_paired("get_vs_probe_read_user", &l_uls, &l_probe);
+	if (phase("lookups")) {
+		note("bench: lookups, %d rounds of %u", rounds, iters);
+		for (int r = 0; r < rounds && !failures; r++)
+			lookup_round(&l);
+		if (failures)
+			return 1;
+		ratio_paired("get_vs_task_storage", &l_uls, &l_ts);
+		ratio_paired("get_vs_hash", &l_uls, &l_hash);
+		if (l.uptr_fd >= 0)
+			ratio_paired("get_vs_uptr", &l_uls, &l_uptr);
+		ratio_paired("get_vs_probe_read_user", &l_uls, &l_probe);
+	}
+
+	/* 1b. Keys, in a thread of their own (with 11 registered then). */
+	if (phase("keys")) {
+		bench_keys(&l);
+		if (failures)
+			return 1;
+	}
 
 	/* 2. User side. */
-	note("bench: store vs task-storage update");
-	bench_update_vs_store(&l, area);
-	note("bench: register vs UPTR");
-	in_child(child_register, &l);
-	note("bench: thread creation");
-	in_child(child_threads, NULL);
+	if (phase("user")) {
+		note("bench: store vs task-storage update");
+		bench_update_vs_store(&l, area);
+		note("bench: register vs UPTR");
+		in_child(child_register, &l);
+	}
+	if (phase("threads")) {
+		note("bench: thread creation");
+		in_child(child_threads, NULL);
+	}
+	if (!phase("big"))
+		goto out;
 
 	/*
 	 * 3. nr_threads registered. The threads exist before the snapshot,
@@ -721,7 +949,7 @@ int main(void)
 	 * the lookup table, which is allocated outside the slab when large.
 	 */
 	note("bench: %d threads", nr_threads);
-	if (group_start(&big, nr_big)) {
+	if (group_start(&big, nr_big, true)) {
 		fail("bench_threads", "only %d threads started", big.nr);
 		return 1;
 	}
@@ -765,8 +993,8 @@ int main(void)
 	}
 	if (!failures)
 		ratio_paired("get_10k_vs_10", &l_uls_10k, &l_uls_10);
-
 	group_end(&big);
+out:
 	group_end(&small);
 	bench_uptr__destroy(l.uptr);
 	bench__destroy(l.plain);

@@ -43,6 +43,9 @@ TARGETS = {
     "thread_create_with_area": "<=1.10",
     "per_thread_kernel": "<=128",
     "pinned_per_64_threads": "<=1",
+    "key_get_vs_get": "<=1.5",
+    "key_get_vs_tld": "<=1.0",
+    "key_ptr_vs_tls": "<=2.0",
 }
 OPS = {
     "<=": lambda v, b: v <= b,

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * key_get_vs_tld, upstream's user half: mainline's task_local_data.h as the
+ * kernel's selftests ship it (upstream/, vendored unchanged; see
+ * upstream/README). What it takes from the selftests (bpf_util.h) is
+ * defined here: sys_gettid(), and strscpy() of an array.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define sys_gettid() syscall(SYS_gettid)
+#define strscpy(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
+
+/* Its own code, unchanged: without TLD_FREE_DATA_ON_THREAD_EXIT, a
+ * variable of __tld_create_key() goes unused. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-variable"
+#include "upstream/task_local_data.h"
+#pragma GCC diagnostic pop
+
+#include "bench.h"
+#include "bench_tld.h"
+
+TLD_DEFINE_KEY(bench_upstream_tld, BENCH_TLD_NAME, sizeof(__u64));
+
+int tld_upstream_get(int map_fd, __u64 **p)
+{
+	int err = tld_key_err_or_zero(bench_upstream_tld);
+
+	if (err)
+		return err;
+	errno = 0;
+	*p = tld_get_data(map_fd, bench_upstream_tld);
+	return *p ? 0 : -(errno ?: ENOENT);
+}
+
+void tld_upstream_free(void)
+{
+	tld_free();
+}
