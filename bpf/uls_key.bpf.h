@@ -50,12 +50,14 @@ _Static_assert(ULS_KEY_CACHE_ROWS > 0 &&
 	       (ULS_KEY_CACHE_ROWS & (ULS_KEY_CACHE_ROWS - 1)) == 0,
 	       "ULS_KEY_CACHE_ROWS must be a power of two");
 
-/* The cache row of @task's process. Not an API. */
+/*
+ * The cache row of @task's process. Not an API. Pids are handed out in
+ * order, so their low bits spread processes well enough; a hash would
+ * cost every lookup a multiply.
+ */
 static __always_inline __u32 uls__key_row(struct task_struct *task)
 {
-	/* Fibonacci hashing: pids that differ in high bits spread too. */
-	return ((__u32)task->tgid * 0x9e3779b1u) >> 16 &
-	       (ULS_KEY_CACHE_ROWS - 1);
+	return (__u32)task->tgid & (ULS_KEY_CACHE_ROWS - 1);
 }
 
 struct uls__key_walk {
@@ -123,11 +125,11 @@ uls__key_find(struct task_struct *task, __u64 hash, __u32 size)
 	const __u64 ___h = (_hash);					\
 	__u32 *___c = (_cachep);						\
 	__u32 ___off = *___c;						\
-	struct uls_key_desc *___d = NULL;				\
+	struct uls_key_desc *___d;					\
 									\
-	if (___off)							\
-		___d = (void *)bpf_uls_get_at(___t, ___off,		\
-					      sizeof(*___d) + (_size));	\
+	/* Offset 0, nothing cached, is the header: it fails the test. */\
+	___d = (void *)bpf_uls_get_at(___t, ___off,			\
+				      sizeof(*___d) + (_size));		\
 	if (!___d || ___d->hash != ___h || ___d->size < (_size)) {	\
 		___d = NULL;						\
 		___off = uls__key_find(___t, ___h, (_size));		\

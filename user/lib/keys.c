@@ -43,6 +43,7 @@ __thread struct uls__thread_keys uls__keys
 	__attribute__((tls_model("initial-exec")));
 
 static __thread struct {
+	char *base;		/* the region; NULL until the first key */
 	size_t registered;	/* bytes; 0: not registered */
 	uint32_t described;	/* keys whose descriptors are written */
 	uint32_t last_desc;	/* offset of the last one written, or 0 */
@@ -218,13 +219,31 @@ static void describe(char *base, size_t len)
 }
 
 /*
+ * What uls_key_get()'s fast path reads (uls.h): the region's page number
+ * and how far its keys are ready, in one word, so that the fast path
+ * makes one load of its own. Where the region lies above 2^48 (it never
+ * does with the kernel's default mmap layout), every call takes the slow
+ * path, which is right too.
+ */
+static void publish(void)
+{
+	uintptr_t base = (uintptr_t)region.base;
+	uint64_t word = 0;
+
+	if (!(base >> 48) && !(base & 4095))
+		word = (uint64_t)region.desc_end << ULS__KEYS_READY_SHIFT |
+		       base >> 12;
+	uls__keys.word = word;
+}
+
+/*
  * Register the first @len bytes of this thread's region: the same address
  * as before, so the module replaces the registration in place, and never
  * another holder's (EBUSY).
  */
 static int region_register(size_t len)
 {
-	int err = uls_register_excl(uls__keys.base, len);
+	int err = uls_register_excl(region.base, len);
 
 	if (!err) {
 		region.registered = len;
@@ -246,7 +265,7 @@ static int region_create(void)
 	h = (void *)base;
 	h->magic = ULS_KEYS_MAGIC;
 	h->version = ULS_KEYS_VERSION;
-	uls__keys.base = base;
+	region.base = base;
 	region.registered = 0;
 	region.described = 0;
 	region.last_desc = 0;
@@ -272,7 +291,7 @@ void *uls__key_get_slow(uls_key_t key)
 		errno = -key.off;
 		return NULL;
 	}
-	if (!uls__keys.base) {
+	if (!region.base) {
 		err = region_create();
 		if (err)
 			goto err;
@@ -286,14 +305,14 @@ void *uls__key_get_slow(uls_key_t key)
 		want = ((end > key.end ? end : key.end) + ps - 1) & ~(ps - 1);
 		if (want > capacity)
 			want = capacity;
-		describe(uls__keys.base, want);
+		describe(region.base, want);
 		err = region_register(want);
 		if (err)
 			goto err;
 	}
-	describe(uls__keys.base, region.registered);
-	uls__keys.len = region.desc_end;
-	return uls__keys.base + key.off;
+	describe(region.base, region.registered);
+	publish();
+	return region.base + key.off;
 
 err:
 	errno = -err;
@@ -312,7 +331,7 @@ struct uls__thread_keys uls_keys_of_thread(void)
  */
 void uls_keys_thread_exit(void)
 {
-	char *base = uls__keys.base;
+	char *base = region.base;
 	size_t used = region.registered;
 
 	if (!base)
@@ -327,8 +346,8 @@ void uls_keys_thread_exit(void)
 	if (used < sizeof(struct uls_keys_header))
 		used = sizeof(struct uls_keys_header);
 	uls_region_free(base, used);
-	uls__keys.base = NULL;
-	uls__keys.len = 0;
+	region.base = NULL;
+	uls__keys.word = 0;
 	region.registered = 0;
 }
 
@@ -347,5 +366,5 @@ void uls_keys_forked(void)
 	uls_held = ULS_HELD_NONE;
 	region.registered = 0;
 	if (region_register(len))
-		uls__keys.len = 0;
+		uls__keys.word = 0;
 }

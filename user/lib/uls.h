@@ -186,12 +186,18 @@ static inline int uls_key_err(uls_key_t key)
 	}
 
 /*
- * This thread's part of its keyed region: written by libuls only; the fast
- * path of uls_key_get() reads it. Not an API.
+ * This thread's keyed region, as the fast path of uls_key_get() reads it:
+ * written by libuls only. Not an API.
+ *
+ * One word, so that the fast path makes one load besides the key's:
+ * bits 0..35 the region's page number (its address >> 12: user addresses
+ * are below 2^48), bits 36..63 how many of its bytes hold keys ready
+ * (described and registered; at most 16 MiB); 0 before the first key.
  */
+#define ULS__KEYS_READY_SHIFT	36
+
 struct uls__thread_keys {
-	char *base;		/* the region; NULL until the first key */
-	uint32_t len;		/* registered, bytes */
+	uint64_t word;
 };
 
 extern __thread struct uls__thread_keys uls__keys
@@ -209,10 +215,24 @@ ULS_API void *uls__key_get_slow(uls_key_t key);
  */
 static inline void *uls_key_get(uls_key_t key)
 {
-	struct uls__thread_keys *t = &uls__keys;
+	uint64_t w = uls__keys.word;
+	uint32_t end;
+	int32_t off;
+	uint64_t k;
 
-	if (__builtin_expect(key.end <= t->len, 1))
-		return t->base + key.off;
+	/* The key in one load: split, it is loaded once per field. */
+	__builtin_memcpy(&k, &key, sizeof(k));
+	__asm__("" : "+r"(k));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	off = (int32_t)k;
+	end = (uint32_t)(k >> 32);
+#else
+	off = (int32_t)(k >> 32);
+	end = (uint32_t)k;
+#endif
+	if (__builtin_expect(end <= w >> ULS__KEYS_READY_SHIFT, 1))
+		return (char *)(uintptr_t)(w << (64 - ULS__KEYS_READY_SHIFT) >>
+					   (52 - ULS__KEYS_READY_SHIFT)) + off;
 	return uls__key_get_slow(key);
 }
 
