@@ -130,7 +130,9 @@ uls__key_find(struct task_struct *task, __u64 hash, __u32 size)
 	/* Offset 0, nothing cached, is the header: it fails the test. */\
 	___d = (void *)bpf_uls_get_at(___t, ___off,			\
 				      sizeof(*___d) + (_size));		\
-	if (!___d || ___d->hash != ___h || ___d->size < (_size)) {	\
+	/* One test for both: each branch ends a block of the JIT's code. */\
+	if (!___d || ((___d->hash ^ ___h) |				\
+		      (__u64)(((__s64)___d->size - (__s64)(_size)) >> 63))) {\
 		___d = NULL;						\
 		___off = uls__key_find(___t, ___h, (_size));		\
 		if (___off)						\

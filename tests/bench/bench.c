@@ -488,6 +488,9 @@ static void group_end(struct group *g)
  *                   through it; in both loops the pointer goes through an
  *                   empty asm with a memory clobber, so the compiler can
  *                   hoist neither the lookup nor the store
+ *   key_ptr_vs_tld  (where upstream's TLD loads) the same uls_key_get()
+ *                   loop / upstream's user-side tld_get_data() in the same
+ *                   loop: the anchor's own cost, no target
  */
 ULS_DEFINE_KEY(bench_key, BENCH_KEY_NAME, sizeof(struct bench_val));
 
@@ -505,10 +508,11 @@ static struct series l_key_get = { "lookup.key_get", "ns" };
 static struct series l_tld_uls = { "lookup.tld_uls", "ns" };
 static struct series l_tld_up = { "lookup.tld_upstream", "ns" };
 
-static void bench_key_ptr_vs_tls(void)
+static void bench_key_ptr_vs_tls(int tld_map_fd)
 {
 	static struct series key = { "user.key_get_store", "ns" };
 	static struct series tls = { "user.tls_store", "ns" };
+	static struct series tld = { "user.tld_upstream_store", "ns" };
 	const long stores = 10000000;
 
 	for (int r = 0; r < rounds; r++) {
@@ -532,8 +536,16 @@ static void bench_key_ptr_vs_tls(void)
 			v->x = i;
 		}
 		sample(&tls, (now_ns() - t0) / stores);
+
+		if (tld_map_fd < 0)
+			continue;
+		t0 = now_ns();
+		tld_upstream_stores(tld_map_fd, stores);
+		sample(&tld, (now_ns() - t0) / stores);
 	}
 	ratio_paired("key_ptr_vs_tls", &key, &tls);
+	if (tld_map_fd >= 0)
+		ratio_paired("key_ptr_vs_tld", &key, &tld);
 }
 
 static void *keyed_thread(void *arg)
@@ -590,7 +602,8 @@ static void *keyed_thread(void *arg)
 		if (k->tld_up)
 			ratio_paired("key_get_vs_tld", &l_tld_uls, &l_tld_up);
 		note("bench: key lookup vs __thread, from user space");
-		bench_key_ptr_vs_tls();
+		bench_key_ptr_vs_tls(k->tld_up ?
+			bpf_map__fd(k->tld_up->maps.tld_data_map) : -1);
 	}
 	if (k->tld_up)
 		tld_upstream_free();

@@ -18,6 +18,7 @@ void tld_uls_free(void);
 /* Upstream: a bpf_map_update_elem() on @map_fd, the tld_data_map of
  * bench_tld_upstream.bpf.c. */
 int tld_upstream_get(int map_fd, __u64 **p);
+void tld_upstream_stores(int map_fd, long n);
 void tld_upstream_free(void);
 
 #endif /* __ULS_BENCH_TLD_H */

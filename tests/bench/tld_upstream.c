@@ -36,6 +36,20 @@ int tld_upstream_get(int map_fd, __u64 **p)
 	return *p ? 0 : -(errno ?: ENOENT);
 }
 
+/*
+ * The user side's cost: upstream's tld_get_data() and a store, @n times,
+ * as bench.c times uls_key_get() (the same barrier).
+ */
+void tld_upstream_stores(int map_fd, long n)
+{
+	for (long i = 0; i < n; i++) {
+		__u64 *v = tld_get_data(map_fd, bench_upstream_tld);
+
+		__asm__ volatile("" : "+r"(v) : : "memory");
+		*v = i;
+	}
+}
+
 void tld_upstream_free(void)
 {
 	tld_free();
