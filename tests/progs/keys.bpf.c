@@ -5,7 +5,7 @@
  * header.first, and access the key's data with bpf_uls_get_at(). Written
  * apart from uls.bpf.h's own lookup on purpose, so that the tests check
  * the layout libuls writes, not one implementation against itself. A
- * bounded loop, no bpf_for(): it must verify on 6.1.
+ * bpf_loop(), no bpf_for(): it must verify on 6.1.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -15,41 +15,58 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+struct walk {
+	struct task_struct *t;
+	__u64 hash;
+	__u32 size;
+	__u32 off;		/* the descriptor to read next, 0: none */
+	__u32 n;		/* descriptors walked */
+	long ret;
+};
+
+/* One descriptor: 1 stops the walk. */
+static long walk_step(__u32 i, void *ctx)
+{
+	struct walk *w = ctx;
+	struct uls_key_desc *d;
+
+	if (!w->off)
+		return 1;
+	d = (void *)bpf_uls_get_at(w->t, w->off, sizeof(*d));
+	if (!d) {
+		/* A link past the registered part: a libuls bug. */
+		w->ret = -3;
+		return 1;
+	}
+	w->n++;
+	if (w->hash && d->hash == w->hash && d->size == w->size) {
+		w->ret = w->off + sizeof(*d);
+		return 1;
+	}
+	w->off = d->next;
+	return 0;
+}
+
 /*
  * The data offset of the key, 0 if the region has none, -1 if there is
  * no region or no header, -3 if a link leads out of the registered part.
+ * The walk in a bpf_loop(): a bounded loop of ULS_KEYS_MAX steps makes the
+ * verifier go through every step, which takes it a minute on a KASAN
+ * kernel.
  */
 static __always_inline long find_key(struct task_struct *t, __u64 hash,
 				     __u32 size, struct keys_ctx *c)
 {
+	struct walk w = { .t = t, .hash = hash, .size = size };
 	struct uls_keys_header *h;
-	struct uls_key_desc *d;
-	__u32 off, n = 0;
-	long ret = 0;
-	int i;
 
 	h = (void *)bpf_uls_get_at(t, 0, sizeof(*h));
 	if (!h || h->magic != ULS_KEYS_MAGIC || h->version != ULS_KEYS_VERSION)
 		return -1;
-	off = h->first;
-	for (i = 0; i < ULS_KEYS_MAX; i++) {
-		if (!off)
-			break;
-		d = (void *)bpf_uls_get_at(t, off, sizeof(*d));
-		if (!d) {
-			/* A link past the registered part: a libuls bug. */
-			ret = -3;
-			break;
-		}
-		n++;
-		if (hash && d->hash == hash && d->size == size) {
-			ret = off + sizeof(*d);
-			break;
-		}
-		off = d->next;
-	}
-	c->ndesc = n;
-	return ret;
+	w.off = h->first;
+	bpf_loop(ULS_KEYS_MAX, walk_step, &w, 0);
+	c->ndesc = w.n;
+	return w.ret;
 }
 
 SEC("syscall")
