@@ -178,10 +178,12 @@ int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len,
 	 * Only this thread registers for itself, so what it finds here stays
 	 * until the insert (or leaves, if a file is released meanwhile).
 	 */
-	cur = uls_entry_of(current);
-	if (flags & ULS_REGISTER_EXCL && cur && cur->uaddr != uaddr) {
-		ret = -EBUSY;
-		goto err_unlock;
+	if (flags & ULS_REGISTER_EXCL) {
+		cur = uls_entry_of(current);
+		if (cur && cur->uaddr != uaddr) {
+			ret = -EBUSY;
+			goto err_unlock;
+		}
 	}
 	ret = uls_account_charge(e);
 	if (ret == -EAGAIN)
