@@ -75,6 +75,7 @@ struct pool {
 	int nkeys[3];
 	const struct dso_key *keys[3];
 	void *ptr[MAX_THREADS][3][DSO_MAX_KEYS];	/* from each library */
+	__u64 entries0, pins0;		/* before the threads */
 };
 
 struct pool_arg {
@@ -124,6 +125,36 @@ static void pool_stop(struct pool *p)
 	pthread_barrier_wait(&p->start);
 	for (int t = 0; t < p->n; t++)
 		pthread_join(p->th[t], NULL);
+}
+
+/* Load the program and take the counts before any thread exists. */
+static bool pool_begin(struct pool *p)
+{
+	p->bpf = t_keys_load();
+	return ASSERT_OK_PTR(p->bpf, "load keys.bpf.o") &&
+	       ASSERT_OK(t_settle(), "settle") &&
+	       ASSERT_OK(t_counts(&p->entries0, &p->pins0), "counts");
+}
+
+/*
+ * Each thread has one registration: growth replaced the others, which
+ * the module frees in a while.
+ */
+static void pool_check_one_each(struct pool *p)
+{
+	__u64 e = 0, pins;
+
+	t_wait_until(!t_counts(&e, &pins) && e == p->entries0 + p->n, 10000);
+	ASSERT_EQ(e, p->entries0 + p->n, "one registration per thread");
+}
+
+/* Stop the threads: everything goes with them. */
+static void pool_end(struct pool *p)
+{
+	pool_stop(p);
+	ASSERT_OK(t_wait_counts(p->entries0, p->pins0, 10000),
+		  "all gone with the threads");
+	t_keys_destroy(p->bpf);
 }
 
 /* --- the checks --------------------------------------------------------- */
@@ -270,11 +301,8 @@ static bool add_lib(struct pool *p, const char *file, const char *prefix)
 ULS_TEST_TIMEOUT(dso_dlopen_after_threads, 300)
 {
 	static struct pool p;
-	__u64 e0, p0, e1, p1;
 
-	p.bpf = t_keys_load();
-	if (!ASSERT_OK_PTR(p.bpf, "load keys.bpf.o") ||
-	    !ASSERT_OK(t_settle(), "settle") || !ASSERT_OK(t_counts(&e0, &p0), "counts"))
+	if (!pool_begin(&p))
 		return;
 	pool_start(&p, DLOPEN_THREADS);
 	if (!add_lib(&p, "libuls_dso_a.so", "dso_a"))
@@ -285,13 +313,9 @@ ULS_TEST_TIMEOUT(dso_dlopen_after_threads, 300)
 		goto out;
 	pool_run(&p, step_touch_last);
 	pool_run(&p, step_check_all);
-	/* Growth replaced registrations: the old ones are freed in a while. */
-	t_wait_until(!t_counts(&e1, &p1) && e1 == e0 + DLOPEN_THREADS, 10000);
-	ASSERT_EQ(e1, e0 + DLOPEN_THREADS, "one registration per thread");
+	pool_check_one_each(&p);
 out:
-	pool_stop(&p);
-	ASSERT_OK(t_wait_counts(e0, p0, 10000), "all gone with the threads");
-	t_keys_destroy(p.bpf);
+	pool_end(&p);
 }
 
 /* The program's own keys, through libuls.so.0, as library 0. */
@@ -355,11 +379,8 @@ static void step_touch_the_other(struct pool *p, int t)
 ULS_TEST_TIMEOUT(dso_static_and_shared, 300)
 {
 	static struct pool p;
-	__u64 e0, p0, e1, p1;
 
-	p.bpf = t_keys_load();
-	if (!ASSERT_OK_PTR(p.bpf, "load keys.bpf.o") ||
-	    !ASSERT_OK(t_settle(), "settle") || !ASSERT_OK(t_counts(&e0, &p0), "counts"))
+	if (!pool_begin(&p))
 		return;
 	p.lib[0] = (struct dso_api){ main_init, main_nkeys, main_ptr, uls_query };
 	if (!ASSERT_OK(main_init(), "the program's keys"))
@@ -375,12 +396,9 @@ ULS_TEST_TIMEOUT(dso_static_and_shared, 300)
 	pool_run(&p, step_touch_lib_odd);
 	pool_run(&p, step_touch_the_other);
 	pool_run(&p, step_check_all);
-	t_wait_until(!t_counts(&e1, &p1) && e1 == e0 + MIXED_THREADS, 10000);
-	ASSERT_EQ(e1, e0 + MIXED_THREADS, "one registration per thread");
+	pool_check_one_each(&p);
 out:
-	pool_stop(&p);
-	ASSERT_OK(t_wait_counts(e0, p0, 10000), "all gone with the threads");
-	t_keys_destroy(p.bpf);
+	pool_end(&p);
 }
 
 /* The static copy is hidden: the library exports no uls_* of its own. */
