@@ -63,6 +63,7 @@
 #include <stdint.h>
 #include <linux/uls.h>
 #include <uls/key_layout.h>
+#include <uls/sched_events.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -235,6 +236,67 @@ static inline void *uls_key_get(uls_key_t key)
 					   (52 - ULS__KEYS_READY_SHIFT)) + off;
 	return uls__key_get_slow(key);
 }
+
+/*
+ * Scheduler events (include/uls/sched_events.h): the calling thread's
+ * struct, which the feed (`ulsctl events enable`) keeps up to date. The
+ * first call in a thread creates the key ULS_SCHED_EVENTS_KEY and
+ * registers the thread's storage for it (a system call); later calls are
+ * a few loads. The struct stays at the same address for the thread's
+ * whole life. NULL with errno as uls_key_get() sets it.
+ */
+ULS_API const volatile struct uls_sched_events *uls_sched_events(void);
+
+/*
+ * Copy @ev into @out, all fields of one moment (the seq protocol of
+ * sched_events.h). 0, or -EAGAIN if the feed kept writing it (it writes
+ * for a few hundred nanoseconds per event; this tries many times).
+ */
+ULS_API int uls_sched_events_read(const volatile struct uls_sched_events *ev,
+				  struct uls_sched_events *out);
+
+/* Whether the feed wrote @ev (a copy): false while the feed is off. */
+static inline bool uls_sched_events_live(const struct uls_sched_events *ev)
+{
+	return ev->feed != 0;
+}
+
+/*
+ * An adaptive mutex, futex-based, driven by the scheduler-event feed: a
+ * thread that finds the mutex held spins while the owner is on a CPU,
+ * and sleeps in the kernel as soon as the owner is switched out, or
+ * after ULS_MUTEX_SPIN_NS in any case. While the feed is off, or where
+ * the owner has no event struct, it sleeps at once, as a default
+ * pthread_mutex_t does.
+ *
+ * The feed only decides whether to spin: mutual exclusion rests on the
+ * futex word alone, so a wrong or stale event struct (its owner gone,
+ * its memory someone else's) can cost time, never correctness.
+ *
+ * Rules, as for a default (non-robust, non-recursive) pthread mutex:
+ * unlock only from the owning thread; no recursion (it deadlocks). A
+ * mutex is plain memory, zero when unlocked (ULS_MUTEX_INITIALIZER), and
+ * private to its process: it holds an address in the owner's. Lock and
+ * unlock are async-signal-unsafe. A thread's
+ * first lock registers its event struct (uls_sched_events()); if that
+ * fails the thread still locks, and its waiters do not spin.
+ */
+typedef struct uls_mutex {
+	uint32_t state;		/* 0 free, 1 held, 2 held and maybe waited on */
+	uint32_t __pad;
+	/* The owner's event struct; NULL while it is being published. */
+	const volatile struct uls_sched_events *owner;
+} uls_mutex_t;
+
+#define ULS_MUTEX_INITIALIZER	{ 0, 0, 0 }
+/* The longest a waiter spins before it sleeps, whatever the feed says. */
+#define ULS_MUTEX_SPIN_NS	50000
+
+ULS_API void uls_mutex_init(uls_mutex_t *m);
+ULS_API void uls_mutex_lock(uls_mutex_t *m);
+/* 0 once held, -EBUSY if another thread holds it. */
+ULS_API int uls_mutex_trylock(uls_mutex_t *m);
+ULS_API void uls_mutex_unlock(uls_mutex_t *m);
 
 /* What the module offers: ABI version, features, limits, counters. */
 ULS_API int uls_info(struct uls_info *info);
