@@ -108,7 +108,7 @@ $(O)/include/vmlinux.h: $(VMLINUX_BTF) $(O)/btf/vmlinux.from
 FORCE:
 
 BPF_HDRS := bpf/uls.bpf.h bpf/uls_key.bpf.h bpf/tld.bpf.h kfuncs/uls_kfuncs.h \
-	include/uls/key_layout.h $(O)/include/vmlinux.h
+	include/uls/key_layout.h include/uls/sched_events.h $(O)/include/vmlinux.h
 
 $(O)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(wildcard bpf/*.h)
 	$(call msg,BPF,$@)
@@ -144,7 +144,7 @@ $(O)/include/%.skel.h: $(O)/bpf/%.bpf.o
 # --- user side -------------------------------------------------------------
 LIBULS_SRCS := $(wildcard user/lib/*.c)
 LIBULS_HDRS := user/lib/uls.h user/lib/tld.h user/lib/internal.h \
-	       include/uapi/linux/uls.h include/uls/key_layout.h
+	       include/uapi/linux/uls.h include/uls/key_layout.h include/uls/sched_events.h
 
 $(O)/user/pic/%.o: user/lib/%.c $(LIBULS_HDRS)
 	$(call msg,CC,$@)
@@ -166,9 +166,14 @@ $(O)/user/libuls.so.0: $(patsubst user/lib/%.c,$(O)/user/pic/%.o,$(LIBULS_SRCS))
 	$(Q)$(CC) -shared -Wl,-soname,libuls.so.0 -o $@ $^ -lpthread && \
 		ln -sf libuls.so.0 $(O)/user/libuls.so
 
-$(O)/user/ulsctl: user/ulsctl/ulsctl.c $(O)/user/libuls.a
+# ulsctl loads the scheduler-event feed: libbpf linked in statically, as
+# the examples do, so that it runs where libbpf is not installed.
+ULSCTL_SRCS := $(wildcard user/ulsctl/*.c)
+$(O)/user/ulsctl: $(ULSCTL_SRCS) user/ulsctl/ulsctl.h $(O)/include/sched_events.skel.h \
+		  $(O)/user/libuls.a
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(O)/user/libuls.a -lpthread
+	$(Q)$(CC) $(USER_CFLAGS) -I$(O)/include -o $@ $(ULSCTL_SRCS) $(O)/user/libuls.a \
+		$(STATIC_LIBS)
 
 # Examples: user/examples/X.c with bpf/X.bpf.c, linked statically so the
 # test VM can run them as they are.
@@ -368,6 +373,7 @@ install: user
 	install -D -m 0644 user/lib/uls.h $(DESTDIR)$(PREFIX)/include/uls.h
 	install -D -m 0644 include/uapi/linux/uls.h $(DESTDIR)$(PREFIX)/include/linux/uls.h
 	install -D -m 0644 include/uls/key_layout.h $(DESTDIR)$(PREFIX)/include/uls/key_layout.h
+	install -D -m 0644 include/uls/sched_events.h $(DESTDIR)$(PREFIX)/include/uls/sched_events.h
 	install -D -m 0644 user/lib/tld.h $(DESTDIR)$(PREFIX)/include/uls/tld.h
 	install -D -m 0644 bpf/uls.bpf.h $(DESTDIR)$(PREFIX)/include/uls/uls.bpf.h
 	install -D -m 0644 bpf/uls_key.bpf.h $(DESTDIR)$(PREFIX)/include/uls/uls_key.bpf.h

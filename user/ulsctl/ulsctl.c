@@ -4,11 +4,14 @@
  *
  *   ulsctl info       ABI version, features, limits and live counters
  *   ulsctl status     whether the module and its kfuncs are usable (exit 0)
+ *   ulsctl events enable|disable|status
+ *                     the scheduler-event feed (events.c)
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "uls.h"
+#include "ulsctl.h"
 
 static int cmd_info(void)
 {
@@ -20,12 +23,13 @@ static int cmd_info(void)
 		return 1;
 	}
 	printf("abi_version      %u\n", info.abi_version);
-	printf("features        %s%s%s%s%s\n",
+	printf("features        %s%s%s%s%s%s\n",
 	       info.features & ULS_FEAT_MULTI_PAGE ? " multi-page" : "",
 	       info.features & ULS_FEAT_GET_AT ? " get_at" : "",
 	       info.features & ULS_FEAT_EXIT_EXEC ? " exit-exec" : "",
 	       info.features & ULS_FEAT_CHARGED ? " charged" : "",
-	       info.features & ULS_FEAT_FREED_SEQ ? " freed-seq" : "");
+	       info.features & ULS_FEAT_FREED_SEQ ? " freed-seq" : "",
+	       info.features & ULS_FEAT_EXCL ? " excl" : "");
 	printf("max_len          %llu\n", (unsigned long long)info.max_len);
 	printf("page_size        %llu\n", (unsigned long long)info.page_size);
 	printf("entries          %llu\n", (unsigned long long)info.nr_entries);
@@ -56,6 +60,8 @@ int main(int argc, char **argv)
 		return cmd_info();
 	if (argc == 2 && !strcmp(argv[1], "status"))
 		return cmd_status();
-	fprintf(stderr, "usage: ulsctl info | status\n");
+	if (argc >= 2 && !strcmp(argv[1], "events"))
+		return cmd_events(argc - 2, argv + 2);
+	fprintf(stderr, "usage: ulsctl info | status | events enable|disable|status\n");
 	return 2;
 }
