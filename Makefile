@@ -172,7 +172,7 @@ ULSCTL_SRCS := $(wildcard user/ulsctl/*.c)
 $(O)/user/ulsctl: $(ULSCTL_SRCS) user/ulsctl/ulsctl.h $(O)/include/sched_events.skel.h \
 		  $(O)/user/libuls.a
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -I$(O)/include -o $@ $(ULSCTL_SRCS) $(O)/user/libuls.a \
+	$(Q)$(CC) $(USER_CFLAGS) -I$(O)/include -static -o $@ $(ULSCTL_SRCS) $(O)/user/libuls.a \
 		$(STATIC_LIBS)
 
 # Examples: user/examples/X.c with bpf/X.bpf.c, linked statically so the
