@@ -175,14 +175,20 @@ $(O)/user/ulsctl: $(ULSCTL_SRCS) user/ulsctl/ulsctl.h $(O)/include/sched_events.
 	$(Q)$(CC) $(USER_CFLAGS) -I$(O)/include -static -o $@ $(ULSCTL_SRCS) $(O)/user/libuls.a \
 		$(STATIC_LIBS)
 
-# Examples: user/examples/X.c with bpf/X.bpf.c, linked statically so the
-# test VM can run them as they are.
+# Examples: user/examples/X.c, with bpf/X.bpf.c where it has one, linked
+# statically so the test VM can run them as they are.
 EXAMPLES := $(patsubst user/examples/%.c,$(O)/user/%,$(wildcard user/examples/*.c))
+EXAMPLES_BPF := $(filter $(patsubst bpf/%.bpf.c,$(O)/user/%,$(BPF_PROGS)),$(EXAMPLES))
 
-$(O)/user/%: user/examples/%.c $(O)/include/%.skel.h $(O)/user/libuls.a
+$(EXAMPLES_BPF): $(O)/user/%: user/examples/%.c $(O)/include/%.skel.h $(O)/user/libuls.a
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Ibpf -I$(O)/include -static -o $@ $< \
 		$(O)/user/libuls.a $(STATIC_LIBS)
+
+$(filter-out $(EXAMPLES_BPF),$(EXAMPLES)): $(O)/user/%: user/examples/%.c $(O)/user/libuls.a \
+						     $(LIBULS_HDRS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -static -o $@ $< $(O)/user/libuls.a -lpthread
 
 user: $(O)/user/libuls.a $(O)/user/libuls.so.0 $(O)/user/ulsctl $(EXAMPLES)
 
