@@ -84,6 +84,15 @@ static void spin_ns(uint64_t ns)
 		;
 }
 
+static void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
 /* A consistent copy of @ev, or a failed test. */
 static bool events_read(const volatile struct uls_sched_events *ev,
 			struct uls_sched_events *s)
@@ -154,6 +163,7 @@ static void *count_thread_fn(void *arg)
 	const volatile struct uls_sched_events *ev = uls_sched_events();
 	int tid = t_gettid();
 	volatile uint64_t sink = 0;
+	unsigned int rounds = 0;
 	uint64_t end;
 
 	if (!ev)
@@ -172,6 +182,9 @@ static void *count_thread_fn(void *arg)
 				sink += i;
 			sched_yield();
 		}
+		/* One thread moves itself to and fro: migrations for sure. */
+		if (t->id == CT_THREADS - 1)
+			pin_to_cpu(rounds++ % 2);
 	}
 	if (uls_sched_events_read(ev, &t->e1))
 		return NULL;
@@ -235,7 +248,7 @@ ULS_TEST_TIMEOUT(events_counts_match_kernel, 120)
 			migrations += k1->migrations - k0->migrations;
 		}
 	}
-	ASSERT_GT(migrations, 0, "some thread migrated (2 vCPUs, 4 threads)");
+	ASSERT_GT(migrations, 100, "the thread that moves itself migrated");
 	feed_off();
 }
 
