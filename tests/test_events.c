@@ -396,9 +396,9 @@ ULS_TEST_TIMEOUT(events_timestamps_monotonic, 60)
  * The longest one acquisition may take, on 2 vCPUs under TCG with 32
  * threads: the mutex is not fair (as glibc's is not), but a woken waiter
  * competes with at most the threads running, and each holds it for a few
- * microseconds. Seen: under 100 ms.
+ * microseconds. Seen: up to 0.75 s on 6.1, 0.09 s on 7.2.
  */
-#define MX_MAX_WAIT_NS 2000000000ull
+#define MX_MAX_WAIT_NS 5000000000ull
 
 struct mx_shared {
 	uls_mutex_t m;
@@ -467,7 +467,7 @@ static void mutex_exact(bool feed)
 		max_wait / 1e6, trylocks);
 	ASSERT_EQ(s.counter, (uint64_t)MX_THREADS * MX_ITERS, "every increment counted");
 	ASSERT_EQ(s.m.state, 0, "unlocked at the end");
-	ASSERT_LE(max_wait, MX_MAX_WAIT_NS, "no acquisition waited longer than 2 s");
+	ASSERT_LE(max_wait, MX_MAX_WAIT_NS, "no acquisition waited longer than 5 s");
 	ASSERT_GT(trylocks, 0, "trylock took it sometimes");
 	if (feed)
 		feed_off();

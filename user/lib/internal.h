@@ -27,6 +27,18 @@ enum uls_holder {
 
 extern __thread enum uls_holder uls_held;
 
+/* In a loop that waits for another CPU: let the sibling hyperthread run. */
+static inline void uls_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
 /* libuls.c */
 int uls_ioctl(unsigned long cmd, void *arg);
 /* True once this copy has opened /dev/uls. */

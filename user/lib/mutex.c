@@ -67,11 +67,11 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static bool mutex_acquired(uls_mutex_t *m,
+/* Taken: tell waiters where to look whether the owner runs. */
+static void mutex_acquired(uls_mutex_t *m,
 			   const volatile struct uls_sched_events *self)
 {
 	__atomic_store_n(&m->owner, self, __ATOMIC_RELAXED);
-	return true;
 }
 
 /*
@@ -104,11 +104,13 @@ static bool mutex_spin(uls_mutex_t *m,
 
 		if (s == 0 && __atomic_compare_exchange_n(&m->state, &s, 1, false,
 							  __ATOMIC_ACQUIRE,
-							  __ATOMIC_RELAXED))
-			return mutex_acquired(m, self);
+							  __ATOMIC_RELAXED)) {
+			mutex_acquired(m, self);
+			return true;
+		}
 		if (!owner_runs(m))
 			return false;
-		__builtin_ia32_pause();
+		uls_cpu_relax();
 		if (i % SPINS_PER_CLOCK == 0) {
 			uint64_t t = now_ns();
 

@@ -41,7 +41,7 @@ int uls_sched_events_read(const volatile struct uls_sched_events *ev,
 		uint32_t seq = __atomic_load_n(&ev->seq, __ATOMIC_ACQUIRE);
 
 		if (seq & 1) {
-			__builtin_ia32_pause();
+			uls_cpu_relax();
 			continue;
 		}
 		memcpy(out, (const void *)ev, sizeof(*out));
