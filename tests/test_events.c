@@ -68,19 +68,11 @@ static bool feed_off(void)
 	return ASSERT_EQ(ulsctl_events("disable", 0, out, sizeof(out)), 0, "ulsctl events disable");
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 static void spin_ns(uint64_t ns)
 {
-	uint64_t end = now_ns() + ns;
+	uint64_t end = t_now_ns() + ns;
 
-	while (now_ns() < end)
+	while (t_now_ns() < end)
 		;
 }
 
@@ -173,8 +165,8 @@ static void *count_thread_fn(void *arg)
 	kernel_counts(tid, &t->k0);
 	if (uls_sched_events_read(ev, &t->e0))
 		return NULL;
-	end = now_ns() + CT_RUN_NS;
-	while (now_ns() < end) {
+	end = t_now_ns() + CT_RUN_NS;
+	while (t_now_ns() < end) {
 		if (t->id % 2 == 0) {
 			usleep(500);
 		} else {
@@ -350,8 +342,8 @@ ULS_TEST_TIMEOUT(events_timestamps_monotonic, 60)
 	while (!__atomic_load_n(&m.ev, __ATOMIC_ACQUIRE))
 		usleep(100);
 	usleep(2000);
-	end = now_ns() + 1000000000ull;
-	while (now_ns() < end) {
+	end = t_now_ns() + 1000000000ull;
+	while (t_now_ns() < end) {
 		if (!events_read(m.ev, &s))
 			break;
 		samples++;
@@ -419,14 +411,14 @@ static void *mx_thread_fn(void *arg)
 
 	pthread_barrier_wait(&s->start);
 	for (int i = 0; i < MX_ITERS; i++) {
-		uint64_t t0 = now_ns(), w;
+		uint64_t t0 = t_now_ns(), w;
 
 		if (i % 16 == 0 && uls_mutex_trylock(&s->m) == 0) {
 			t->trylocks++;
 		} else {
 			uls_mutex_lock(&s->m);
 		}
-		w = now_ns() - t0;
+		w = t_now_ns() - t0;
 		if (w > t->max_wait_ns)
 			t->max_wait_ns = w;
 		/* Not atomic: only the mutex keeps increments from being lost. */
@@ -451,7 +443,7 @@ static void mutex_exact(bool feed)
 	uls_mutex_init(&s.m);
 	s.counter = 0;
 	pthread_barrier_init(&s.start, NULL, MX_THREADS);
-	t0 = now_ns();
+	t0 = t_now_ns();
 	for (int i = 0; i < MX_THREADS; i++) {
 		t[i].s = &s;
 		pthread_create(&pt[i], NULL, mx_thread_fn, &t[i]);
@@ -463,7 +455,7 @@ static void mutex_exact(bool feed)
 		trylocks += t[i].trylocks;
 	}
 	fprintf(stderr, "  feed %s: %d x %d in %.2f s, longest wait %.3f ms, %ld trylocks won\n",
-		feed ? "on" : "off", MX_THREADS, MX_ITERS, (now_ns() - t0) / 1e9,
+		feed ? "on" : "off", MX_THREADS, MX_ITERS, (t_now_ns() - t0) / 1e9,
 		max_wait / 1e6, trylocks);
 	ASSERT_EQ(s.counter, (uint64_t)MX_THREADS * MX_ITERS, "every increment counted");
 	ASSERT_EQ(s.m.state, 0, "unlocked at the end");
