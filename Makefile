@@ -217,7 +217,8 @@ $(O)/tests/uls_tld_test: $(TLD_TEST_OBJS) $(O)/user/libuls.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) -static -o $@ $(TLD_TEST_OBJS) $(O)/user/libuls.a $(STATIC_LIBS)
 
-tests: $(O)/tests/uls_test $(O)/tests/uls_bench $(O)/tests/uls_tld_test
+tests: $(O)/tests/uls_test $(O)/tests/uls_bench $(O)/tests/uls_mutex_bench \
+	$(O)/tests/uls_tld_test
 
 # The key tests that need shared libraries (tests/dso): a dynamically
 # linked runner, uls_dso_test, linked with libuls.so.0 (libbpf statically,
@@ -270,6 +271,13 @@ $(O)/tests/uls_bench: $(BENCH_SRCS) $(wildcard tests/bench/*.h tests/bench/upstr
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -Itests/bench -Itests -I$(O)/include \
 		-static -o $@ $(BENCH_SRCS) $(O)/tests/counters.o $(O)/user/libuls.a \
 		$(STATIC_LIBS)
+
+# The adaptive mutex against pthread's and a spinlock (make bench, make
+# demo-mutex): a program of its own, as it runs in a VM of its own.
+$(O)/tests/uls_mutex_bench: tests/bench/mutex_bench.c $(O)/user/libuls.a $(LIBULS_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -static -o $@ $< \
+		$(O)/user/libuls.a -lpthread -lm
 
 # --- running ---------------------------------------------------------------
 # Each of these installs the build tools it needs on the host
