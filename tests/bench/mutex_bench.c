@@ -51,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -227,6 +228,7 @@ struct worker {
 	unsigned long iters;
 	pthread_barrier_t *start;
 	uint64_t acquired;
+	struct rusage ru;	/* the thread's, at its end */
 	struct hist hist;
 	volatile uint64_t own[8] __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
@@ -291,12 +293,15 @@ static void *worker_main(void *arg)
 		w->acquired++;
 		work(w->own, n);
 	}
+	getrusage(RUSAGE_THREAD, &w->ru);
 	return w;
 }
 
 struct cell {
 	double tput;	/* acquisitions per second */
 	double p50, p99;	/* ns */
+	/* Per acquisition: the threads' blocks, preemptions, CPU time (ns). */
+	double vcsw, ivcsw, cpu;
 };
 
 static int run_cell(enum kind k, int ci, int threads, struct cell *out)
@@ -306,7 +311,8 @@ static int run_cell(enum kind k, int ci, int threads, struct cell *out)
 	pthread_barrier_t start;
 	pthread_mutexattr_t attr;
 	struct hist *all;
-	uint64_t t0 = 0, t1 = 1, acquired = 0;
+	uint64_t t0 = 0, t1 = 1, acquired = 0, vcsw = 0, ivcsw = 0;
+	double cpu = 0;
 	int err = 0, started = 0;
 
 	if (threads > w_cap) {
@@ -366,6 +372,10 @@ static int run_cell(enum kind k, int ci, int threads, struct cell *out)
 		if (ret != &w[i] && !err)
 			err = -EIO;
 		acquired += w[i].acquired;
+		vcsw += w[i].ru.ru_nvcsw;
+		ivcsw += w[i].ru.ru_nivcsw;
+		cpu += (w[i].ru.ru_utime.tv_sec + w[i].ru.ru_stime.tv_sec) * 1e9 +
+		       (w[i].ru.ru_utime.tv_usec + w[i].ru.ru_stime.tv_usec) * 1e3;
 		all->n += w[i].hist.n;
 		for (int b = 0; b < HIST_BUCKETS; b++)
 			all->b[b] += w[i].hist.b[b];
@@ -387,6 +397,9 @@ static int run_cell(enum kind k, int ci, int threads, struct cell *out)
 	out->tput = acquired * 1e9 / (t1 - t0);
 	out->p50 = hist_quantile(all, 0.5);
 	out->p99 = hist_quantile(all, 0.99);
+	out->vcsw = acquired ? (double)vcsw / acquired : 0;
+	out->ivcsw = acquired ? (double)ivcsw / acquired : 0;
+	out->cpu = acquired ? cpu / acquired : 0;
 	free(all);
 	return err;
 }
@@ -567,6 +580,10 @@ static int measure(enum kind k, int c, int m, int r)
 	       kind_name[k], res.p50 / 1e3);
 	printf("SAMPLE mutex.p99.%s.%dx.%s us %.3f\n", cs_name[c], mult[m],
 	       kind_name[k], res.p99 / 1e3);
+	/* Why, for people: report.py ignores these lines. */
+	printf("# cell %s %dx %s: per acquisition %.3f blocks %.3f preemptions %.2f us CPU\n",
+	       cs_name[c], mult[m], kind_name[k], res.vcsw, res.ivcsw,
+	       res.cpu / 1e3);
 	fflush(stdout);
 	return 0;
 }
