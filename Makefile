@@ -15,6 +15,8 @@
 #                              7.2 with KASAN, lockdep, kmemleak; built
 #                              once, cached)
 #   make demo [KVER=<kernel>]  the same VM, running the switch-count demo
+#   make demo-mutex [KVER=...] the scheduler-event feed and the adaptive
+#                              mutex (schedwatch, the mutex benchmark)
 #   make check-fresh           make demo and make check KVER=6.1 in a new
 #                              debootstrap root (the CI's first step)
 #   make bench [KVER=<kernel>] the benchmarks, in the VM of 6.1 and 7.2 (or
@@ -64,7 +66,7 @@ Q := $(if $(V),,@)
 msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(O)/%,%,$(2))'
 
 .PHONY: all module clean-module bpf user tests check check-debug check-run demo \
-	demo-run bench bench-run bench-publish check-fresh FORCE \
+	demo-run demo-mutex demo-mutex-run bench bench-run bench-publish check-fresh FORCE \
 	dkms-install dkms-uninstall install clean
 all: module bpf user tests
 
@@ -343,6 +345,17 @@ demo:
 
 demo-run: $(RUN_TOOLS)
 	$(RUN_EACH) $(O)/demo.list tests/demo.sh
+
+# The scheduler-event feed and the adaptive mutex, in the same VM under
+# multi-threaded TCG (a host thread per vCPU, as the mutex needs): the
+# feed turned on, schedwatch, and the mutex benchmark's table.
+demo-mutex:
+	tests/setup-host.sh
+	$(SETUP) $(O)/demo.list $(or $(ASKED_KVER),$(DEMO_KERNEL))
+	$(MAKE) demo-mutex-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
+
+demo-mutex-run: $(RUN_TOOLS)
+	$(RUN_EACH) $(O)/demo.list tests/demo.sh --guest run-demo-mutex --multi-thread
 
 # The README's path in a new debootstrap root: make demo, then make check
 # KVER=6.1 (what .ci/run does first).
