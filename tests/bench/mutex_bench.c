@@ -675,12 +675,12 @@ static void print_table(int n)
 		printf("#\n# critical section %s, as much work outside\n", cs_name[c]);
 		printf("# %-9s", "threads");
 		for (int k = 0; k < NR_KINDS; k++)
-			printf(" %20s", kind_name[k]);
+			printf(" %21s", kind_name[k]);
 		printf("\n");
 		for (int m = 0; m < NR_MULT; m++) {
 			printf("# %2d (%dx)  ", mult[m] * ncpus, mult[m]);
 			for (int k = 0; k < NR_KINDS; k++)
-				printf(" %8.1f %5.1f/%-5.0f", median(tput[c][m][k], n),
+				printf(" %6.1f %5.1f/%-8.1f", median(tput[c][m][k], n) / 1e3,
 				       median(p50[c][m][k], n) / 1e3,
 				       median(p99[c][m][k], n) / 1e3);
 			printf("\n");
