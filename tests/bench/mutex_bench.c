@@ -20,11 +20,11 @@
  *   adaptive   pthread_mutex_t, PTHREAD_MUTEX_ADAPTIVE_NP
  *   ttas       a test-and-test-and-set spinlock, pause in the spin
  * The feed is turned on and off with /bin/ulsctl events enable|disable
- * (the VM runs as root): each round has a block with it off (pthread,
- * adaptive, ttas, uls_off, and the ping-pong) and one with it on (uls and
- * the ping-pong), in turn first; within a block the kinds of a cell run
- * one after the other, their order rotating by round, so that drift hits
- * all alike. The figures are the medians of the rounds.
+ * (the VM runs as root), for each cell of each round: with it off
+ * pthread, adaptive, ttas and uls_off run one after the other, their
+ * order rotating by round, and uls with it on, before or after them in
+ * turn, so that drift hits all alike; then the ping-pong, once each way.
+ * The figures are the medians of the rounds.
  *
  * feed_cost_switch: two threads pinned to one CPU pass a byte back and
  * forth through two pipes, each a context switch; both have their event
@@ -406,13 +406,18 @@ static int run_cell(enum kind k, int ci, int threads, struct cell *out)
 
 /* --- the feed ----------------------------------------------------------------- */
 
-static bool feed_on;
+static bool feed_on, feed_known;
+static int feed_toggles;
 
 static int feed(bool on)
 {
 	char cmd[256];
 	uint64_t t0 = now_ns();
 	int rc;
+
+	if (feed_known && feed_on == on)
+		return 0;
+	feed_toggles++;
 
 	snprintf(cmd, sizeof(cmd), "%s events %s >/dev/null", ulsctl,
 		 on ? "enable" : "disable");
@@ -425,6 +430,7 @@ static int feed(bool on)
 	fprintf(stderr, "mutex_bench: feed %s in %.0f ms\n", on ? "on" : "off",
 		(now_ns() - t0) / 1e6);
 	feed_on = on;
+	feed_known = true;
 	return 0;
 }
 
@@ -607,7 +613,7 @@ static int measure_switch(int r)
 static const enum kind off_kinds[] = { K_PTHREAD, K_ADAPTIVE, K_TTAS, K_ULS_OFF };
 #define NR_OFF (int)(sizeof(off_kinds) / sizeof(off_kinds[0]))
 
-static int block(bool on, int r)
+static int feed_to(bool on)
 {
 	if (feed(on))
 		return -1;
@@ -615,19 +621,41 @@ static int block(bool on, int r)
 		fail("mutex_feed_live", "the feed is enabled but this thread's struct is not fed");
 		return -1;
 	}
-	if (measure_switch(r))
-		return -1;
-	for (int c = 0; c < NR_CS; c++)
-		for (int m = 0; m < NR_MULT; m++) {
-			if (on) {
-				if (measure(K_ULS, c, m, r))
-					return -1;
-				continue;
-			}
+	return 0;
+}
+
+/*
+ * One cell's kinds, the feed's on either side of the others in turn, so
+ * that uls and what it is compared with run within a second or two.
+ */
+static int cell(int c, int m, int r)
+{
+	bool on_first = (r + c + m) & 1;
+
+	for (int side = 0; side < 2; side++) {
+		if (side == on_first) {
+			if (feed_to(false))
+				return -1;
 			for (int j = 0; j < NR_OFF; j++)
 				if (measure(off_kinds[(j + r) % NR_OFF], c, m, r))
 					return -1;
+		} else {
+			if (feed_to(true) || measure(K_ULS, c, m, r))
+				return -1;
 		}
+	}
+	return 0;
+}
+
+static int round_(int r)
+{
+	for (int c = 0; c < NR_CS; c++)
+		for (int m = 0; m < NR_MULT; m++)
+			if (cell(c, m, r))
+				return -1;
+	/* The ping-pong, with the feed as it is, then the other way. */
+	if (measure_switch(r) || feed_to(!feed_on) || measure_switch(r))
+		return -1;
 	return 0;
 }
 
@@ -726,10 +754,7 @@ int main(int argc, char **argv)
 	calibrate();
 
 	for (n = 0; n < rounds; n++) {
-		/* Every other round the feed's block first. */
-		bool first = n & 1;
-
-		if (block(first, n) || block(!first, n))
+		if (round_(n))
 			break;
 		fprintf(stderr, "mutex_bench: round %d of %d done\n", n + 1, rounds);
 	}
@@ -747,6 +772,7 @@ int main(int argc, char **argv)
 		if (table)
 			print_table(n);
 	}
-	printf("INFO mutex_failures %d\n", failures);
+	printf("INFO mutex_feed_toggles %d\nINFO mutex_failures %d\n", feed_toggles,
+	       failures);
 	return failures ? 1 : 0;
 }
