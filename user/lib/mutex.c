@@ -95,15 +95,14 @@ static bool owner_runs(uls_mutex_t *m)
 #define SPINS_PER_CLOCK 64
 
 static bool mutex_spin_one(uls_mutex_t *m,
-			   const volatile struct uls_sched_events *self,
-			   uint32_t take)
+			   const volatile struct uls_sched_events *self)
 {
 	uint64_t start = 0;
 
 	for (unsigned int i = 1;; i++) {
 		uint32_t s = __atomic_load_n(&m->state, __ATOMIC_RELAXED);
 
-		if (s == 0 && __atomic_compare_exchange_n(&m->state, &s, take, false,
+		if (s == 0 && __atomic_compare_exchange_n(&m->state, &s, 1, false,
 							  __ATOMIC_ACQUIRE,
 							  __ATOMIC_RELAXED))
 			return mutex_acquired(m, self);
@@ -128,15 +127,14 @@ static bool mutex_spin_one(uls_mutex_t *m,
  * running as often as one, for the same hand-over.
  */
 static bool mutex_spin(uls_mutex_t *m,
-		       const volatile struct uls_sched_events *self,
-		       uint32_t take)
+		       const volatile struct uls_sched_events *self)
 {
 	bool got;
 
 	if (__atomic_load_n(&m->spinning, __ATOMIC_RELAXED) ||
 	    __atomic_exchange_n(&m->spinning, 1, __ATOMIC_ACQUIRE))
 		return false;
-	got = mutex_spin_one(m, self, take);
+	got = mutex_spin_one(m, self);
 	__atomic_store_n(&m->spinning, 0, __ATOMIC_RELEASE);
 	return got;
 }
@@ -169,7 +167,7 @@ void uls_mutex_lock(uls_mutex_t *m)
 		mutex_acquired(m, self);
 		return;
 	}
-	if (mutex_spin(m, self, 1))
+	if (mutex_spin(m, self))
 		return;
 	/*
 	 * Sleep. Whoever takes the mutex here marks it 2, "maybe waited
@@ -177,17 +175,8 @@ void uls_mutex_lock(uls_mutex_t *m)
 	 * took it with 1 meanwhile gets it marked 2 by the sleeper it
 	 * woke, which then sleeps again.
 	 */
-	while (__atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE) != 0) {
+	while (__atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE) != 0)
 		futex_wait(&m->state, 2);
-		/*
-		 * Woken, and the mutex maybe taken meanwhile by a spinner:
-		 * spin as a first-time waiter does rather than sleep again
-		 * at once, which costs two more switches. It takes the mutex
-		 * with 2: others may sleep still.
-		 */
-		if (mutex_spin(m, self, 2))
-			return;
-	}
 	mutex_acquired(m, self);
 }
 
