@@ -94,8 +94,8 @@ static bool owner_runs(uls_mutex_t *m)
 /* How many spins between two looks at the clock. */
 #define SPINS_PER_CLOCK 64
 
-static bool mutex_spin_one(uls_mutex_t *m,
-			   const volatile struct uls_sched_events *self)
+static bool mutex_spin(uls_mutex_t *m,
+		       const volatile struct uls_sched_events *self)
 {
 	uint64_t start = 0;
 
@@ -118,25 +118,6 @@ static bool mutex_spin_one(uls_mutex_t *m,
 				return false;
 		}
 	}
-}
-
-/*
- * One waiter spins at a time, the others sleep: each spinner takes a CPU
- * that a thread with work to do could have, and with more threads than
- * CPUs (where there is such a thread) two spinners keep the owner from
- * running as often as one, for the same hand-over.
- */
-static bool mutex_spin(uls_mutex_t *m,
-		       const volatile struct uls_sched_events *self)
-{
-	bool got;
-
-	if (__atomic_load_n(&m->spinning, __ATOMIC_RELAXED) ||
-	    __atomic_exchange_n(&m->spinning, 1, __ATOMIC_ACQUIRE))
-		return false;
-	got = mutex_spin_one(m, self);
-	__atomic_store_n(&m->spinning, 0, __ATOMIC_RELEASE);
-	return got;
 }
 
 void uls_mutex_init(uls_mutex_t *m)

@@ -283,7 +283,7 @@ static inline bool uls_sched_events_live(const struct uls_sched_events *ev)
  */
 typedef struct uls_mutex {
 	uint32_t state;		/* 0 free, 1 held, 2 held and maybe waited on */
-	uint32_t spinning;	/* 1 while a waiter spins: the others sleep */
+	uint32_t __pad;
 	/* The owner's event struct; NULL while it is being published. */
 	const volatile struct uls_sched_events *owner;
 } uls_mutex_t;
