@@ -15,6 +15,8 @@
 #                              7.2 with KASAN, lockdep, kmemleak; built
 #                              once, cached)
 #   make demo [KVER=<kernel>]  the same VM, running the switch-count demo
+#   make demo-mutex [KVER=...] the scheduler-event feed and the adaptive
+#                              mutex (schedwatch, the mutex benchmark)
 #   make check-fresh           make demo and make check KVER=6.1 in a new
 #                              debootstrap root (the CI's first step)
 #   make bench [KVER=<kernel>] the benchmarks, in the VM of 6.1 and 7.2 (or
@@ -64,7 +66,7 @@ Q := $(if $(V),,@)
 msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(O)/%,%,$(2))'
 
 .PHONY: all module clean-module bpf user tests check check-debug check-run demo \
-	demo-run bench bench-run bench-publish check-fresh FORCE \
+	demo-run demo-mutex demo-mutex-run bench bench-run bench-publish check-fresh FORCE \
 	dkms-install dkms-uninstall install clean
 all: module bpf user tests
 
@@ -217,7 +219,8 @@ $(O)/tests/uls_tld_test: $(TLD_TEST_OBJS) $(O)/user/libuls.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) -static -o $@ $(TLD_TEST_OBJS) $(O)/user/libuls.a $(STATIC_LIBS)
 
-tests: $(O)/tests/uls_test $(O)/tests/uls_bench $(O)/tests/uls_tld_test
+tests: $(O)/tests/uls_test $(O)/tests/uls_bench $(O)/tests/uls_mutex_bench \
+	$(O)/tests/uls_tld_test
 
 # The key tests that need shared libraries (tests/dso): a dynamically
 # linked runner, uls_dso_test, linked with libuls.so.0 (libbpf statically,
@@ -270,6 +273,13 @@ $(O)/tests/uls_bench: $(BENCH_SRCS) $(wildcard tests/bench/*.h tests/bench/upstr
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -Itests/bench -Itests -I$(O)/include \
 		-static -o $@ $(BENCH_SRCS) $(O)/tests/counters.o $(O)/user/libuls.a \
 		$(STATIC_LIBS)
+
+# The adaptive mutex against pthread's and a spinlock (make bench, make
+# demo-mutex): a program of its own, as it runs in a VM of its own.
+$(O)/tests/uls_mutex_bench: tests/bench/mutex_bench.c $(O)/user/libuls.a $(LIBULS_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -static -o $@ $< \
+		$(O)/user/libuls.a -lpthread -lm
 
 # --- running ---------------------------------------------------------------
 # Each of these installs the build tools it needs on the host
@@ -335,6 +345,17 @@ demo:
 
 demo-run: $(RUN_TOOLS)
 	$(RUN_EACH) $(O)/demo.list tests/demo.sh
+
+# The scheduler-event feed and the adaptive mutex, in the same VM under
+# multi-threaded TCG (a host thread per vCPU, as the mutex needs): the
+# feed turned on, schedwatch, and the mutex benchmark's table.
+demo-mutex:
+	tests/setup-host.sh
+	$(SETUP) $(O)/demo.list $(or $(ASKED_KVER),$(DEMO_KERNEL))
+	$(MAKE) demo-mutex-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
+
+demo-mutex-run: $(RUN_TOOLS)
+	$(RUN_EACH) $(O)/demo.list tests/demo.sh --guest run-demo-mutex --multi-thread
 
 # The README's path in a new debootstrap root: make demo, then make check
 # KVER=6.1 (what .ci/run does first).

@@ -1,17 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# demo.sh --root DIR [--kdir DIR] [--mem MB] [--timeout SEC]
-#         [--append ARG]... KVER BUILD_DIR
+# demo.sh [--guest ENTRY] [--multi-thread] --root DIR [--kdir DIR]
+#         [--mem MB] [--timeout SEC] [--append ARG]... KVER BUILD_DIR
 #
 # make demo on one kernel: boot KVER with the switch-count demo as the
 # guest (tests/vm/boot.sh, whose options these are, with
 # tests/guest/run-demo) and print the transcript it wrote. Exit status 0
-# iff the demo ran to its end.
+# iff the demo ran to its end. make demo-mutex: the same with --guest
+# run-demo-mutex --multi-thread (the scheduler-event feed, schedwatch and
+# the mutex benchmark's table, under multi-threaded TCG).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-# boot.sh checks the arguments, and says how to call it.
+# boot.sh checks the arguments, and says how to call it; a --guest in
+# them comes after this one, and counts.
 "$top/tests/vm/boot.sh" --guest run-demo "$@" || exit 1
 results=${*: -1}/vm-${*: -2:1}/vm.results
 grep -v '^ULS-VM-DONE' "$results" || true

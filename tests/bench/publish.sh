@@ -10,8 +10,10 @@
 # there, so that a run leaves the tree clean and only a run chosen on
 # purpose replaces the published figures.
 # Only complete runs are published: if any kernel's VM did not finish the
-# benchmark ("ULS-VM-DONE rc=0" missing from its bench.results, or a
-# "not ok" line), nothing is copied.
+# benchmark ("ULS-VM-DONE rc=0" missing from its bench.results, another
+# rc there, or a "not ok" line), nothing is copied. bench.results holds
+# the lines of both VMs, uls_bench's and the mutex's (bench.sh), and
+# their plots (ratios.png, mutex.png, ...) are in the same directory.
 set -eu
 
 usage() {
@@ -31,7 +33,8 @@ for dir in "$run"/*/; do
 		echo "publish: $kver: no $r: its report did not finish" >&2
 		exit 1
 	fi
-	if grep -q '^not ok' "$r" || ! grep -q '^ULS-VM-DONE rc=0' "$r"; then
+	if grep -q '^not ok' "$r" || ! grep -q '^ULS-VM-DONE rc=0' "$r" ||
+	   grep -q '^ULS-VM-DONE rc=[^0]' "$r" || grep -q '^ULS-VM-DONE rc=0.' "$r"; then
 		echo "publish: $kver: the run in $run/$kver did not finish cleanly:" >&2
 		grep -e '^not ok' -e '^ULS-VM-DONE' "$r" >&2 || true
 		exit 1

@@ -12,7 +12,9 @@ value), summary.csv (metric,unit,n,median,p25,p75,min,max; quartiles
 interpolated linearly, as numpy's), results.csv (kind,name,value,lo,hi,
 target,met; the targets are TARGETS below), results.json (all of it),
 and with gnuplot (bars.gp, ratios.gp) one bar chart per metric prefix
-(lookup.png, user.png, ...: median and p25..p75) and ratios.png. On
+(lookup.png, user.png, ...: median and p25..p75) and ratios.png; the
+mutex benchmark's samples (mutex.WHAT.CS.Nx.KIND) in mutex.png instead
+(mutex.gp: throughput and p99 per kind and thread count). On
 stdout: each figure as "KIND NAME VALUE", a table of them with spread,
 target and whether it is met, and "bench: results in OUT_DIR". Exit
 status 1 if the file has no figure at all (the files are written all the
@@ -46,6 +48,9 @@ TARGETS = {
     "key_get_vs_get": "<=1.5",
     "key_get_vs_tld": "<=1.0",
     "key_ptr_vs_tls": "<=2.0",
+    "mutex_throughput_vs_pthread_2x": ">=1.2",
+    "mutex_p99_vs_pthread_2x": "<=1.0",
+    "mutex_throughput_vs_pthread_1x": ">=0.95",
 }
 OPS = {
     "<=": lambda v, b: v <= b,
@@ -272,7 +277,7 @@ def bar_groups(summary):
         prefix, dot, label = m.partition(".")
         if not dot:
             label = m
-        if label == "empty":
+        if label == "empty" or prefix == "mutex":
             continue
         p = re.sub(r"[^A-Za-z0-9_-]", "_", prefix if dot and prefix
                    else "other")
@@ -321,10 +326,18 @@ def width(n):
     return str(max(n * 90 + 240, 640))
 
 
-def plot(out, kernel, summary, results):
+def mutex_mode(info):
+    """Which TCG mode the mutex figures come from, for a title."""
+    if "tcg" not in info:
+        return ""
+    return "; mutex_*, feed_*: %s-threaded TCG" % info["tcg"]
+
+
+def plot(out, kernel, summary, results, info):
     with tempfile.TemporaryDirectory(prefix="uls-report.") as tmp:
+        plot_mutex(out, kernel, summary, info, tmp)
         groups = bar_groups(summary)
-        if not groups:
+        if not groups and not mutex_blocks(summary):
             print("report: no SAMPLE line, no bar charts", file=sys.stderr)
         # lookup.* on a linear scale, the rest (user.*: 1 ns to 100 us)
         # on a log scale when they can be (all positive)
@@ -350,8 +363,46 @@ def plot(out, kernel, summary, results):
         data = os.path.join(tmp, "ratios.dat")
         write(data, "\n".join(lines) + "\n")
         gnuplot("ratios.gp", os.path.join(out, "ratios.png"), data,
-                "%s: ratios measured in the same VM run, error bars "
-                "p25..p75 of the rounds" % kernel, width(len(lines)), lo, hi)
+                "%s: ratios, both sides in the same VM run, error bars "
+                "p25..p75 of the rounds%s" % (kernel, mutex_mode(info)),
+                width(len(lines)), lo, hi)
+
+
+MUTEX_KINDS = ("uls", "uls_off", "pthread", "adaptive", "ttas")
+MUTEX_CS = ("1us", "10us")
+MUTEX_MULT = ("1x", "2x", "4x")
+
+
+def mutex_blocks(summary):
+    """mutex.gp's data: throughput and p99 medians per CS, a line per
+    thread count, a column per kind; None without such samples."""
+    blocks = []
+    for what in ("tput", "p99"):
+        for cs in MUTEX_CS:
+            lines = []
+            for m in MUTEX_MULT:
+                v = [summary.get("mutex.%s.%s.%s.%s" % (what, cs, m, k))
+                     for k in MUTEX_KINDS]
+                lines.append(" ".join(['"%s CPUs"' % m] +
+                                      [x[2] if x else "NaN" for x in v]))
+            blocks.append("\n".join(lines))
+    if not any("mutex.tput." in m for m in summary):
+        return None
+    return "\n\n\n".join(blocks) + "\n"
+
+
+def plot_mutex(out, kernel, summary, info, tmp):
+    text = mutex_blocks(summary)
+    if text is None:
+        return
+    data = os.path.join(tmp, "mutex.dat")
+    write(data, text)
+    tcg = info.get("tcg", "unknown")
+    gnuplot("mutex.gp", os.path.join(out, "mutex.png"), data,
+            "%s: uls_mutex_bench, median of %s rounds, %s CPUs, %s-threaded "
+            "TCG" % (kernel, info.get("mutex_rounds", "?"),
+                     info.get("mutex_cpus", "?"), tcg),
+            " ".join(MUTEX_KINDS))
 
 
 def print_table(results):
@@ -387,7 +438,7 @@ def main():
               file=sys.stderr)
         return 2
     os.makedirs(args.out, exist_ok=True)
-    for png in ("lookup.png", "user.png", "ratios.png"):
+    for png in ("lookup.png", "user.png", "ratios.png", "mutex.png"):
         try:
             os.remove(os.path.join(args.out, png))
         except FileNotFoundError:
@@ -400,7 +451,7 @@ def main():
     sys.stdout.flush()
     check_json(os.path.join(args.out, "results.json"))
     if shutil.which("gnuplot"):
-        plot(args.out, args.kernel, summary, results)
+        plot(args.out, args.kernel, summary, results, run.info)
     else:
         print("report: no gnuplot (Debian: gnuplot-nox), no plots",
               file=sys.stderr)

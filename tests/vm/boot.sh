@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # boot.sh --guest ENTRY --root DIR [--scx] [--kdir DIR] [--mem MB]
-#         [--timeout SEC] [--append ARG]... KVER BUILD_DIR
+#         [--timeout SEC] [--multi-thread] [--append ARG]... KVER BUILD_DIR
 #
 # Build the payload for KVER and boot Debian's KVER kernel in QEMU with it,
 # ENTRY (a script of tests/guest/: run-check, run-bench, run-demo) being
@@ -27,6 +27,9 @@
 # --mem, --timeout: the VM's memory and time limit (run.sh); each --append
 # adds to the kernel command line, where NAME=value reaches the guest's
 # environment. Where an option is given twice, the last one counts.
+# --multi-thread: QEMU's multi-threaded TCG, one host thread per vCPU
+# (run.sh: single-threaded by default, and why); the guest finds the mode
+# in ULS_TCG (single or multi).
 #
 # Exit status 0 once the VM has run, whatever became of it: vm.results
 # says (no ULS-VM-DONE line: it crashed or hung). Non-zero if it could
@@ -39,7 +42,7 @@ usage() {
 	exit 2
 }
 
-entry='' scx=0 root='' kdir='' mem=2048 timeout=600 append=''
+entry='' scx=0 root='' kdir='' mem=2048 timeout=600 append='' thread=single
 while [ $# -gt 2 ]; do
 	case $1 in
 	--guest) entry=$2; shift ;;
@@ -49,6 +52,7 @@ while [ $# -gt 2 ]; do
 	--mem) mem=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--append) append="$append $2"; shift ;;
+	--multi-thread) thread=multi ;;
 	*) usage ;;
 	esac
 	shift
@@ -202,8 +206,8 @@ done | awk '!seen[$0]++' | while read -r ko_path; do
 	echo "$name" >> "$mods/order"
 done
 cp "$build/tests/uls_test" "$build/tests/uls_tld_test" "$build/tests/uls_bench" \
-	"$build/user/switchcount" "$build/user/schedwatch" "$build/user/ulsctl" \
-	"$top/tests/vm/tap-join" "$work/payload/bin/"
+	"$build/tests/uls_mutex_bench" "$build/user/switchcount" "$build/user/schedwatch" \
+	"$build/user/ulsctl" "$top/tests/vm/tap-join" "$work/payload/bin/"
 cp "$guest" "$work/payload/guest/run"
 # The dynamically linked key tests (tests/dso): the program and the
 # libraries it loads, libuls.so.0 where a distribution puts it, and the
@@ -231,13 +235,13 @@ fi
 "$top/tests/vm/mkinitramfs.sh" "$work/initramfs.cpio" "$work/payload"
 
 # 6.1 has memfd_secret() off by default.
-append="$append secretmem.enable=1"
-echo "boot: starting $kver in QEMU (TCG); console in $work/console.log"
+append="$append secretmem.enable=1 ULS_TCG=$thread"
+echo "boot: starting $kver in QEMU ($thread-threaded TCG); console in $work/console.log"
 start=$(date +%s)
 vm_rc=0
 "$top/tests/vm/run.sh" --kernel "$vmlinux" --initrd "$work/initramfs.cpio" \
 	--results "$work/vm.results" --dmesg "$work/dmesg.log" \
 	--console "$work/console.log" --timeout "$timeout" --mem "$mem" \
-	--append "${append# }" || vm_rc=$?
+	--append "${append# }" --$thread-thread || vm_rc=$?
 echo "boot: VM finished in $(( $(date +%s) - start )) s (exit $vm_rc)"
 
