@@ -587,6 +587,92 @@ ULS_TEST_TIMEOUT(events_enable_disable_running, 180)
 	ASSERT_EQ(counter, (uint64_t)rounds, "the mutex lost nothing meanwhile");
 }
 
+/* Run @argv with @env added; its exit status, its output in @out. */
+static int run_capture(char *const argv[], const char *env, char *out, size_t size)
+{
+	int p[2], status;
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		if (env)
+			putenv((char *)env);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while ((n = read(p[0], out + got, size - 1 - got)) > 0)
+		got += n;
+	out[got] = 0;
+	close(p[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * What make demo-mutex shows, checked here (single-threaded TCG, where
+ * turning the feed on and off is safe): schedwatch sees its thread off a
+ * CPU while it sleeps, on one while it spins alone, and preempted once it
+ * shares the CPU; the mutex benchmark's short mode runs to its ratios.
+ */
+ULS_TEST_TIMEOUT(events_demo_programs, 240)
+{
+	static char out[65536];
+	char *argv_watch[] = { "/bin/schedwatch", "200", NULL };
+	char *argv_bench[] = { "/bin/uls_mutex_bench", "--short", "--table", NULL };
+	unsigned long long first_spin_preempt = ~0ull, last_shared_preempt = 0;
+	bool slept_off = false, spun_on = false;
+
+	if (!feed_on())
+		return;
+	if (ASSERT_EQ(run_capture(argv_watch, NULL, out, sizeof(out)), 0, "schedwatch")) {
+		for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+			unsigned long long in, o, blocks, preempt, migr;
+			unsigned int cpu;
+			char on[4];
+
+			if (strlen(line) < 17 ||
+			    sscanf(line + 16, "%3s %u %llu %llu %llu %llu %llu", on, &cpu,
+				   &in, &o, &blocks, &preempt, &migr) != 7)
+				continue;
+			if (!strncmp(line + 2, "sleeps", 6))
+				slept_off |= !strcmp(on, "no");
+			if (!strncmp(line + 2, "spins", 5)) {
+				spun_on |= !strcmp(on, "yes");
+				if (first_spin_preempt == ~0ull)
+					first_spin_preempt = preempt;
+			}
+			if (!strncmp(line + 2, "shares a CPU", 12))
+				last_shared_preempt = preempt;
+		}
+		ASSERT_TRUE(slept_off, "schedwatch: off a CPU while it sleeps");
+		ASSERT_TRUE(spun_on, "schedwatch: on one while it spins");
+		ASSERT_GT(last_shared_preempt, first_spin_preempt,
+			  "schedwatch: preempted once it shares the CPU");
+	}
+	if (ASSERT_EQ(run_capture(argv_bench, "ULS_MUTEX_MS=30", out, sizeof(out)), 0,
+		      "uls_mutex_bench --short --table")) {
+		ASSERT_TRUE(strstr(out, "RATIO mutex_throughput_vs_pthread_2x "),
+			    "the benchmark's ratios");
+		ASSERT_TRUE(strstr(out, "# threads"), "and its table");
+	}
+	/* Its placeholders stay pinned, for a VM that ends after it. */
+	for (int i = 0; i < 4; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/sys/fs/bpf/uls_mutex_bench/hold%d", i);
+		unlink(path);
+	}
+	rmdir("/sys/fs/bpf/uls_mutex_bench");
+	feed_off();
+}
+
 ULS_TEST(events_ulsctl_unprivileged)
 {
 	char out[512];

@@ -68,9 +68,9 @@ static void *worker(void *arg)
 		return (void *)1;
 	}
 	usleep(phase_ms * 1000);			/* sleeps */
+	pin_to_cpu(0);		/* alone there: the watcher keeps to CPU 1 */
 	phase = 1;
 	spin_ms(phase_ms);				/* spins */
-	pin_to_cpu(0);
 	pthread_create(&h, NULL, hog, NULL);
 	phase = 2;
 	spin_ms(phase_ms);				/* shares CPU 0 */
