@@ -71,9 +71,12 @@
 #define TLD_KEY_MAP_ROWS ULS_KEY_CACHE_ROWS
 #endif
 
-/* The offset of the key's descriptor in the process's threads; 0: unknown. */
+/*
+ * A cache row of uls_key.bpf.h: the offset of the key's descriptor in the
+ * process's threads, and the process image it was found in; 0: unknown.
+ */
 typedef struct {
-	__u32 off;
+	__u64 row;
 } tld_key_t;
 
 struct tld_object {
@@ -147,6 +150,6 @@ static __always_inline int tld_object_init(struct task_struct *task,
  */
 #define tld_get_data(tld_obj, key, name, size)				\
 	__uls_key_lookup((tld_obj)->task, uls_key_hash(name), (size),	\
-			 &(tld_obj)->key_map->key.off)
+			 &(tld_obj)->key_map->key.row)
 
 #endif /* __ULS_TLD_BPF_H */

@@ -260,6 +260,10 @@ int main(int argc, char **argv)
 	/* What test_lifecycle.c's exec tests exec into. */
 	if (argc >= 2 && !strcmp(argv[1], "--exec-helper"))
 		return exec_helper(argc - 2, argv + 2);
+	/* What test_keys_cost.c's workers exec into. */
+	if (keys_cost_worker && argc >= 2 &&
+	    !strcmp(argv[1], "--keys-cost-worker"))
+		return keys_cost_worker(argc - 2, argv + 2);
 
 	for (t = tests; t; t = t->next)
 		nr_tests++;

@@ -35,6 +35,8 @@ struct uls_test {
 /* From a constructor: tests run in the order they are registered. */
 void test__register(struct uls_test *t);
 int exec_helper(int argc, char **argv);
+/* test_keys_cost.c's, in uls_test only: the other runners need no stub. */
+int keys_cost_worker(int argc, char **argv) __attribute__((weak));
 void test__fail(void);
 bool test__failed(void);
 /* In a process the test forked (t_start_child()): its own verdict, clean. */

@@ -37,6 +37,11 @@
 #define ULS_KEYS_MAX		1024	/* keys per process */
 #define ULS_KEY_NAME_MAX	64	/* bytes with the NUL: names of 1..63 */
 #define ULS_KEY_ALIGN_MAX	64	/* a cache line */
+/*
+ * Bytes of a keyed region that hold descriptors and data: a reader may
+ * ignore anything past them (BPF's key cache keeps offsets in 24 bits).
+ */
+#define ULS_KEYS_CAPACITY_MAX	(16u << 20)
 
 /* At offset 0 of every keyed region. */
 struct uls_keys_header {

@@ -23,8 +23,6 @@
 
 #include "internal.h"
 
-#define ULS_KEYS_CAPACITY_MAX	(16u << 20)
-
 struct key_slot {
 	uint64_t hash;
 	uint32_t off;		/* of the data */
