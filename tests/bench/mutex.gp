@@ -26,7 +26,7 @@ set grid ytics
 set key top left horizontal font ",9"
 set yrange [0 : *]
 set ylabel "thousand acquisitions/s"
-set title "throughput, critical section 1 us (as much work outside)"
+set title "throughput, critical section 1 us (half as much work outside, on average)"
 plot for [k = 1:nk] ARG2 index 0 using (column(k + 1)):xtic(1) title word(ARG5, k)
 set title "throughput, critical section 10 us"
 plot for [k = 1:nk] ARG2 index 1 using (column(k + 1)):xtic(1) title word(ARG5, k)
