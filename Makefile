@@ -276,7 +276,7 @@ $(O)/tests/uls_bench: $(BENCH_SRCS) $(wildcard tests/bench/*.h tests/bench/upstr
 
 # The adaptive mutex against pthread's and a spinlock (make bench, make
 # demo-mutex): a program of its own, as it runs in a VM of its own.
-$(O)/tests/uls_mutex_bench: tests/bench/mutex_bench.c $(O)/include/tp_hold.skel.h \
+$(O)/tests/uls_mutex_bench: tests/bench/mutex_bench.c tests/bench/results.h $(O)/include/tp_hold.skel.h \
 			   $(O)/user/libuls.a $(LIBULS_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -I$(O)/include -static -o $@ $< \

@@ -43,6 +43,7 @@
 #include "bench.h"
 #include "bench_tld.h"
 #include "counters.h"
+#include "results.h"
 #include "bench.skel.h"
 #include "bench_uptr.skel.h"
 #include "bench_tld_uls.skel.h"
@@ -54,24 +55,10 @@
 static int rounds = 21;
 static unsigned int iters = 200000;
 static int nr_threads = 10000;
-static int failures;
 static bool uptr_failed;
 static const char *phases;
 
 /* --- output -------------------------------------------------------------- */
-
-static void fail(const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("not ok %s # ", what);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	failures++;
-}
 
 static void note(const char *fmt, ...)
 {
@@ -95,28 +82,6 @@ static void sample(struct series *s, double v)
 	if (s->n < MAX_ROUNDS)
 		s->v[s->n++] = v;
 	printf("SAMPLE %s %s %.4f\n", s->metric, s->unit, v);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Linear interpolation between order statistics, as numpy does. */
-static double quantile(const double *v, int n, double q)
-{
-	double s[MAX_ROUNDS], pos;
-	int i;
-
-	if (n <= 0)
-		return 0;
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	pos = q * (n - 1);
-	i = (int)pos;
-	return i + 1 < n ? s[i] + (pos - i) * (s[i + 1] - s[i]) : s[i];
 }
 
 /* A ratio of two series measured in the same rounds, round by round. */

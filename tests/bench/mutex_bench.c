@@ -67,6 +67,7 @@
 #include <bpf/libbpf.h>
 #include <uls.h>
 
+#include "results.h"
 #include "tp_hold.skel.h"
 
 #define MAX_ROUNDS	51
@@ -86,22 +87,8 @@ static const int mult[NR_MULT] = { 1, 2, 4 };
 static int rounds = 7;
 static int cell_ms = 250;
 static bool table;
-static int failures;
 static int ncpus;
 static const char *ulsctl = "/bin/ulsctl";
-
-static void fail(const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("not ok %s # ", what);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	failures++;
-}
 
 static uint64_t now_ns(void)
 {
@@ -112,28 +99,6 @@ static uint64_t now_ns(void)
 }
 
 /* --- statistics ------------------------------------------------------------ */
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Linear interpolation between order statistics, as numpy (and bench.c). */
-static double quantile(const double *v, int n, double q)
-{
-	double s[MAX_ROUNDS], pos;
-	int i;
-
-	if (n <= 0)
-		return 0;
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	pos = q * (n - 1);
-	i = (int)pos;
-	return i + 1 < n ? s[i] + (pos - i) * (s[i + 1] - s[i]) : s[i];
-}
 
 static double median(const double *v, int n)
 {
