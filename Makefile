@@ -22,8 +22,15 @@
 #   make bench [KVER=<kernel>] the benchmarks, in the VM of 6.1 and 7.2 (or
 #                              one kernel): results and plots under
 #                              $(O)/bench/<kernel>/
+#   make bench DETERMINISTIC=1 the same, the guest's clock counting
+#                              instructions (QEMU -icount): the same
+#                              figures run after run; under
+#                              $(O)/bench-deterministic/<kernel>/
+#   make bench-spread RUNS=3   make bench RUNS times, and how far each
+#                              ratio moved (also with DETERMINISTIC=1)
 #   make bench-publish         copy them to bench/results/<kernel>/, the
-#                              figures the README shows
+#                              figures the README shows (results-
+#                              deterministic/ with DETERMINISTIC=1)
 #   make install               libuls, ulsctl and the headers
 #
 # check, bench and demo take one path: tests/matrix/setup.sh makes their
@@ -66,6 +73,7 @@ Q := $(if $(V),,@)
 msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(O)/%,%,$(2))'
 
 .PHONY: all module clean-module bpf user tests check check-debug check-run demo \
+	bench-spread bench-spread-run \
 	demo-run demo-mutex demo-mutex-run bench bench-run bench-publish check-fresh FORCE \
 	dkms-install dkms-uninstall install clean
 all: module bpf user tests
@@ -323,7 +331,11 @@ check-run: $(RUN_TOOLS)
 # Without KVER, the oldest and the newest kernel of the matrix. A run
 # writes under $(O) only: the figures in git change with bench-publish.
 BENCH_KERNELS ?= 6.1 7.2
-BENCH_OUT := $(O)/bench
+# Deterministic mode: 2^ICOUNT_SHIFT ns of guest time per instruction.
+ICOUNT_SHIFT ?= 0
+BENCH_MODE := $(if $(DETERMINISTIC),-deterministic)
+BENCH_OUT := $(O)/bench$(BENCH_MODE)
+BENCH_ARGS := $(if $(DETERMINISTIC),--icount $(ICOUNT_SHIFT))
 bench:
 	tests/setup-host.sh bench
 	$(SETUP) $(O)/bench.list $(or $(ASKED_KVER),$(BENCH_KERNELS))
@@ -332,10 +344,28 @@ bench:
 # $(BENCH_OUT) holds this run only: bench-publish publishes all it finds.
 bench-run: $(RUN_TOOLS)
 	rm -rf $(BENCH_OUT)
-	$(RUN_EACH) $(O)/bench.list tests/bench/bench.sh $(BENCH_OUT)
+	$(RUN_EACH) $(O)/bench.list tests/bench/bench.sh $(BENCH_OUT) $(BENCH_ARGS)
 
 bench-publish:
-	tests/bench/publish.sh $(BENCH_OUT) bench/results
+	tests/bench/publish.sh $(BENCH_OUT) bench/results$(BENCH_MODE)
+
+# make bench RUNS times over, each run under $(BENCH_SPREAD)/run-N/, and
+# spread.py's table of how far each figure moved.
+RUNS ?= 3
+BENCH_SPREAD := $(O)/bench$(BENCH_MODE)-spread
+bench-spread:
+	tests/setup-host.sh bench
+	$(SETUP) $(O)/bench.list $(or $(ASKED_KVER),$(BENCH_KERNELS))
+	$(MAKE) bench-spread-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
+
+bench-spread-run: $(RUN_TOOLS)
+	rm -rf $(BENCH_SPREAD)
+	for i in $$(seq $(RUNS)); do \
+		$(RUN_EACH) $(O)/bench.list tests/bench/bench.sh \
+			$(BENCH_SPREAD)/run-$$i $(BENCH_ARGS) || exit 1; \
+	done
+	tests/bench/spread.py $(BENCH_SPREAD) \
+		$(if $(DETERMINISTIC),deterministic,default) $(BENCH_SPREAD)/run-*
 
 # Without KVER, Debian 12's own kernel.
 DEMO_KERNEL ?= 6.1

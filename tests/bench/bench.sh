@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # bench.sh OUT_DIR --root DIR [--kdir DIR] [--mem MB] [--timeout SEC]
-#          [--append ARG]... KVER BUILD_DIR
+#          [--icount SHIFT] [--append ARG]... KVER BUILD_DIR
 #
 # make bench on one kernel: boot KVER with the benchmarks as the guest
 # (tests/vm/boot.sh, whose options these are, with tests/guest/run-bench),
@@ -28,6 +28,14 @@
 # "mutex" for the mutex VM; without "mutex" it is not booted, with
 # "mutex" alone only it is. The VMs' directories stay for a look:
 # BUILD_DIR/vm-KVER.uls_bench/ and BUILD_DIR/vm-KVER/ (the mutex's).
+#
+# --icount SHIFT: deterministic mode (make bench DETERMINISTIC=1): the
+# guest's clock counts executed instructions (tests/vm/run.sh), so that
+# its figures are work done and the same from run to run, whatever the
+# host does (on one vCPU: tests/vm/boot.sh says why). QEMU counts
+# instructions only under single-threaded TCG, and the mutex's figures
+# need a host thread per vCPU: this mode has none (an INFO line says
+# so), and "mutex" alone in the phases is an error.
 set -eu
 
 usage() {
@@ -48,11 +56,14 @@ single|multi) ;;
 *) echo "bench.sh: ULS_MUTEX_TCG=$mutex_tcg: single or multi" >&2; exit 2 ;;
 esac
 
-phases=
-for a in "$@"; do
-	case $a in
-	ULS_BENCH_PHASES=*) phases=${a#ULS_BENCH_PHASES=} ;;
+phases= icount=
+prev=
+for a in "${@:1:$#-2}"; do
+	case $prev,$a in
+	--icount,*) icount=$a ;;
+	*,ULS_BENCH_PHASES=*) phases=${a#ULS_BENCH_PHASES=} ;;
 	esac
+	prev=$a
 done
 main=1 mutex=1
 if [ -n "$phases" ]; then
@@ -62,11 +73,22 @@ if [ -n "$phases" ]; then
 	esac
 	[ -n "$(echo "$phases" | tr , '\n' | grep -vx mutex || true)" ] || main=0
 fi
+if [ -n "$icount" ] && [ $mutex = 1 ]; then
+	if [ $main = 0 ]; then
+		echo "bench.sh: --icount: the mutex benchmark needs multi-threaded TCG, which cannot count instructions" >&2
+		exit 2
+	fi
+	mutex=0
+fi
 
 mkdir -p "$out/$kver"
 results=$out/$kver/bench.results
 : > "$results"
 ok=1
+if [ -n "$icount" ]; then
+	echo "INFO clock icount $icount" >> "$results"
+	echo "INFO mutex_skipped deterministic mode: the mutex benchmark needs multi-threaded TCG, which cannot count instructions" >> "$results"
+fi
 
 # Append what a VM wrote (and its host's failures) to bench.results: 1 if
 # it did not finish cleanly.

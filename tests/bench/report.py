@@ -326,6 +326,15 @@ def width(n):
     return str(max(n * 90 + 240, 640))
 
 
+def clock(info):
+    """What a guest ns is, for an axis: host time under TCG, or, in the
+    deterministic mode (INFO clock icount SHIFT), executed instructions."""
+    f = info.get("clock", "").split()
+    if len(f) == 2 and f[0] == "icount" and f[1].isdigit():
+        return "TCG, deterministic: 1 instruction = %d ns" % (1 << int(f[1]))
+    return "TCG"
+
+
 def mutex_mode(info):
     """Which TCG mode the mutex figures come from, for a title."""
     if "tcg" not in info:
@@ -344,9 +353,10 @@ def plot(out, kernel, summary, results, info):
         for p, (unit, lines, positive, lo, hi) in groups.items():
             log = p != "lookup" and positive
             if p == "lookup":
-                ylabel = unit + " per lookup, net of an empty loop (TCG)"
+                ylabel = "%s per lookup, net of an empty loop (%s)" % (
+                    unit, clock(info))
             else:
-                ylabel = unit + " per operation (TCG)" + (
+                ylabel = unit + " per operation (%s)" % clock(info) + (
                     ", log scale" if log else "")
             data = os.path.join(tmp, "group.%s.dat" % p)
             write(data, "\n".join(lines) + "\n")

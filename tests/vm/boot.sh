@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # boot.sh --guest ENTRY --root DIR [--scx] [--kdir DIR] [--mem MB]
-#         [--timeout SEC] [--multi-thread] [--append ARG]... KVER BUILD_DIR
+#         [--timeout SEC] [--multi-thread | --icount SHIFT] [--append ARG]...
+#         KVER BUILD_DIR
 #
 # Build the payload for KVER and boot Debian's KVER kernel in QEMU with it,
 # ENTRY (a script of tests/guest/: run-check, run-bench, run-demo) being
@@ -29,7 +30,12 @@
 # environment. Where an option is given twice, the last one counts.
 # --multi-thread: QEMU's multi-threaded TCG, one host thread per vCPU
 # (run.sh: single-threaded by default, and why); the guest finds the mode
-# in ULS_TCG (single or multi).
+# in ULS_TCG (single or multi). --icount SHIFT: the guest's clocks count
+# executed instructions (run.sh), on one vCPU; the guest finds SHIFT in
+# ULS_ICOUNT. One: under QEMU 7.2's -icount, Debian 12's 6.1 never brings
+# up a second vCPU (it hangs at "Booting SMP configuration"), and with
+# one the guest's order of events, and so its clock, is the same in
+# every run.
 #
 # Exit status 0 once the VM has run, whatever became of it: vm.results
 # says (no ULS-VM-DONE line: it crashed or hung). Non-zero if it could
@@ -38,11 +44,11 @@
 set -eu
 
 usage() {
-	sed -n '4,5s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,6s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
-entry='' scx=0 root='' kdir='' mem=2048 timeout=600 append='' thread=single
+entry='' scx=0 root='' kdir='' mem=2048 timeout=600 append='' thread=single icount=''
 while [ $# -gt 2 ]; do
 	case $1 in
 	--guest) entry=$2; shift ;;
@@ -53,6 +59,7 @@ while [ $# -gt 2 ]; do
 	--timeout) timeout=$2; shift ;;
 	--append) append="$append $2"; shift ;;
 	--multi-thread) thread=multi ;;
+	--icount) icount=$2; shift ;;
 	*) usage ;;
 	esac
 	shift
@@ -236,12 +243,19 @@ fi
 
 # 6.1 has memfd_secret() off by default.
 append="$append secretmem.enable=1 ULS_TCG=$thread"
-echo "boot: starting $kver in QEMU ($thread-threaded TCG); console in $work/console.log"
+clock=
+if [ -n "$icount" ]; then
+	append="$append ULS_ICOUNT=$icount"
+	clock=", one vCPU, clock: instructions, 2^$icount ns each"
+fi
+echo "boot: starting $kver in QEMU ($thread-threaded TCG$clock); console in $work/console.log"
 start=$(date +%s)
 vm_rc=0
 "$top/tests/vm/run.sh" --kernel "$vmlinux" --initrd "$work/initramfs.cpio" \
 	--results "$work/vm.results" --dmesg "$work/dmesg.log" \
 	--console "$work/console.log" --timeout "$timeout" --mem "$mem" \
-	--append "${append# }" --$thread-thread || vm_rc=$?
+	--append "${append# }" --$thread-thread \
+	${icount:+--icount "$icount" --smp 1} ||
+	vm_rc=$?
 echo "boot: VM finished in $(( $(date +%s) - start )) s (exit $vm_rc)"
 

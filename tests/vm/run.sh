@@ -4,6 +4,7 @@
 # run.sh --kernel VMLINUX --initrd CPIO --results FILE --dmesg FILE
 #        --console FILE [--timeout SEC] [--smp N] [--mem MB]
 #        [--append "extra cmdline"] [--single-thread | --multi-thread]
+#        [--icount SHIFT]
 #
 # Boot VMLINUX (an ELF vmlinux, see kernel.sh) with CPIO (see
 # mkinitramfs.sh) in QEMU under TCG, no disk, no network.  The guest's
@@ -17,15 +18,21 @@
 # kernel text patching (ftrace, static keys, BPF trampolines) while the
 # other vCPU runs that code leaves it looping on a stale int3 (soft
 # lockup) or gives a spurious "Oops: int3".  --multi-thread boots faster.
+#
+# --icount SHIFT: the guest's clocks count instructions executed, 2^SHIFT
+# ns each, and not host time (QEMU's -icount, with sleep=off: an idle
+# guest jumps to its next timer at once). Whatever the host does, the
+# guest then reads the same times for the same work: make bench's
+# deterministic mode. Single-threaded TCG only (QEMU's rule).
 set -eu
 
 usage() {
-	sed -n '4,6s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,7s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
 kernel='' initrd='' results='' dmesg='' console='' append=''
-timeout=900 smp=2 mem=2048 thread=single
+timeout=900 smp=2 mem=2048 thread=single icount=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--single-thread) thread=single ;;
@@ -43,6 +50,7 @@ while [ $# -gt 0 ]; do
 		--smp) smp=$2 ;;
 		--mem) mem=$2 ;;
 		--append) append=$2 ;;
+		--icount) icount=$2 ;;
 		*) echo "$0: unknown argument: $1" >&2; usage ;;
 		esac
 		shift
@@ -53,6 +61,19 @@ done
 for v in "$kernel" "$initrd" "$results" "$dmesg" "$console"; do
 	[ -n "$v" ] || usage
 done
+
+set --
+if [ -n "$icount" ]; then
+	case $icount in
+	[0-9]|10) ;;
+	*) echo "$0: --icount $icount: a shift of 0 to 10" >&2; exit 2 ;;
+	esac
+	if [ "$thread" = multi ]; then
+		echo "$0: --icount needs single-threaded TCG" >&2
+		exit 2
+	fi
+	set -- -icount shift="$icount",sleep=off
+fi
 
 for f in "$kernel" "$initrd"; do
 	if [ ! -r "$f" ]; then
@@ -80,7 +101,7 @@ status=0
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-nodefaults -no-user-config -nographic -no-reboot \
 	-machine q35 -cpu max -accel tcg,thread="$thread" \
-	-smp "$smp" -m "$mem" \
+	-smp "$smp" -m "$mem" "$@" \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	-chardev file,id=console,path="$(esc "$console")" \
 	-chardev file,id=results,path="$(esc "$results")" \

@@ -92,7 +92,7 @@ struct uls_owner {
 	int (*unreg)(void);
 	void *(*area)(size_t size);
 	uls_key_t (*key_create)(const char *name, size_t size, bool excl);
-	void *(*key_get_slow)(uls_key_t key);
+	void *(*key_get_slow)(uint64_t key);	/* as uls.h's */
 	struct uls__thread_keys (*thread_keys)(void);
 };
 

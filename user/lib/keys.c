@@ -216,22 +216,12 @@ static void describe(char *base, size_t len)
 	}
 }
 
-/*
- * What uls_key_get()'s fast path reads (uls.h): the region's page number
- * and how far its keys are ready, in one word, so that the fast path
- * makes one load of its own. Where the region lies above 2^48 (it never
- * does with the kernel's default mmap layout), every call takes the slow
- * path, which is right too.
- */
+/* What uls_key_get()'s fast path reads (uls.h): how far keys are ready. */
 static void publish(void)
 {
-	uintptr_t base = (uintptr_t)region.base;
-	uint64_t word = 0;
-
-	if (!(base >> 48) && !(base & 4095))
-		word = (uint64_t)region.desc_end << ULS__KEYS_READY_SHIFT |
-		       base >> 12;
-	uls__keys.word = word;
+	uls__keys.base = region.base;
+	uls__keys.ready = region.desc_end ?
+		(uint64_t)region.desc_end << 32 | UINT32_MAX : 0;
 }
 
 /*
@@ -272,14 +262,15 @@ static int region_create(void)
 	return 0;
 }
 
-void *uls__key_get_slow(uls_key_t key)
+void *uls__key_get_slow(uint64_t k)
 {
 	const struct uls_owner *o = uls_owner();
+	uls_key_t key = { (int32_t)k, (uint32_t)(k >> 32) };
 	size_t ps = uls_page_size(), want;
 	int err;
 
 	if (o) {
-		void *p = o->key_get_slow(key);
+		void *p = o->key_get_slow(k);
 
 		/* Mirror the owner's view, for this copy's fast path. */
 		uls__keys = o->thread_keys();
@@ -345,7 +336,7 @@ void uls_keys_thread_exit(void)
 		used = sizeof(struct uls_keys_header);
 	uls_region_free(base, used);
 	region.base = NULL;
-	uls__keys.word = 0;
+	uls__keys.ready = 0;
 	region.registered = 0;
 }
 
@@ -364,5 +355,5 @@ void uls_keys_forked(void)
 	uls_held = ULS_HELD_NONE;
 	region.registered = 0;
 	if (region_register(len))
-		uls__keys.word = 0;
+		uls__keys.ready = 0;
 }

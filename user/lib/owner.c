@@ -21,8 +21,15 @@
 
 #include "internal.h"
 
-/* The note: name "uls", this type, and the table's offset from the desc. */
-#define ULS_NOTE_OWNER	0x756c7331
+/*
+ * The note: name "uls", this type, and the table's offset from the desc.
+ * The type is the table's version ("uls2": thread_keys() returns
+ * uls.h's struct uls__thread_keys of two fields), so that copies that
+ * disagree on it never meet.
+ */
+#define ULS_NOTE_OWNER	0x756c7332
+#define ULS_XSTR(x)	#x
+#define ULS_STR(x)	ULS_XSTR(x)
 
 #ifdef ULS_STATIC_COPY
 
@@ -105,7 +112,7 @@ __asm__(".pushsection .note.uls, \"a\", @note\n"
 	".balign 4\n"
 	".long 4\n"			/* namesz */
 	".long 8\n"			/* descsz */
-	".long 0x756c7331\n"		/* ULS_NOTE_OWNER */
+	".long " ULS_STR(ULS_NOTE_OWNER) "\n"
 	".asciz \"uls\"\n"
 	"1: .quad uls_owner_table - 1b\n"
 	".popsection\n");

@@ -190,21 +190,21 @@ static inline int uls_key_err(uls_key_t key)
  * This thread's keyed region, as the fast path of uls_key_get() reads it:
  * written by libuls only. Not an API.
  *
- * One word, so that the fast path makes one load besides the key's:
- * bits 0..35 the region's page number (its address >> 12: user addresses
- * are below 2^48), bits 36..63 how many of its bytes hold keys ready
- * (described and registered; at most 16 MiB); 0 before the first key.
+ * ready: how many bytes of the region hold keys ready (described and
+ * registered), as (bytes << 32 | 0xffffffff), and 0 before the first
+ * key; so that one unsigned compare with the key's (end << 32 | off)
+ * tells whether the key lies within, whatever its offset.
  */
-#define ULS__KEYS_READY_SHIFT	36
-
 struct uls__thread_keys {
-	uint64_t word;
+	uint64_t ready;
+	char *base;
 };
 
 extern __thread struct uls__thread_keys uls__keys
 	__attribute__((tls_model("initial-exec"))) ULS_API;
 
-ULS_API void *uls__key_get_slow(uls_key_t key);
+/* @key as the fast path has it: (end << 32 | (uint32_t)off). */
+ULS_API void *uls__key_get_slow(uint64_t key);
 
 /*
  * This thread's storage for @key: zeroed on first use, registered, and at
@@ -216,25 +216,17 @@ ULS_API void *uls__key_get_slow(uls_key_t key);
  */
 static inline void *uls_key_get(uls_key_t key)
 {
-	uint64_t w = uls__keys.word;
-	uint32_t end;
-	int32_t off;
 	uint64_t k;
 
-	/* The key in one load: split, it is loaded once per field. */
+	/* The key in one load, as (end << 32 | off), which orders as end. */
 	__builtin_memcpy(&k, &key, sizeof(k));
 	__asm__("" : "+r"(k));
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	off = (int32_t)k;
-	end = (uint32_t)(k >> 32);
-#else
-	off = (int32_t)(k >> 32);
-	end = (uint32_t)k;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	k = k << 32 | k >> 32;
 #endif
-	if (__builtin_expect(end <= w >> ULS__KEYS_READY_SHIFT, 1))
-		return (char *)(uintptr_t)(w << (64 - ULS__KEYS_READY_SHIFT) >>
-					   (52 - ULS__KEYS_READY_SHIFT)) + off;
-	return uls__key_get_slow(key);
+	if (__builtin_expect(k <= uls__keys.ready, 1))
+		return uls__keys.base + (int32_t)k;
+	return uls__key_get_slow(k);
 }
 
 /*
