@@ -72,8 +72,9 @@
 #endif
 
 /*
- * A cache row of uls_key.bpf.h: the offset of the key's descriptor in the
- * process's threads, and the process image it was found in; 0: unknown.
+ * A one-row cache of bpf_uls_key_get(): the offset of the key's
+ * descriptor in the process's threads, and the process image it was found
+ * in; 0: unknown.
  */
 typedef struct {
 	__u64 row;
@@ -149,7 +150,7 @@ static __always_inline int tld_object_init(struct task_struct *task,
  * developer.
  */
 #define tld_get_data(tld_obj, key, name, size)				\
-	__uls_key_lookup((tld_obj)->task, uls_key_hash(name), (size),	\
-			 &(tld_obj)->key_map->key.row)
+	uls__key_get((tld_obj)->task, &(tld_obj)->key_map->key.row,	\
+		     sizeof(__u64), uls_key_hash(name), (size))
 
 #endif /* __ULS_TLD_BPF_H */

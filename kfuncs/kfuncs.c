@@ -10,11 +10,133 @@
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
 
+#include <uls/key_layout.h>
+
 #include "../module/uls.h"
 #include "uls_kfuncs.h"
 
 /* Keeps enum uls_kfunc_api in the module's BTF for uls_loaded(). */
-const enum uls_kfunc_api uls_kfunc_api_level = ULS_KFUNC_API_V1;
+const enum uls_kfunc_api uls_kfunc_api_level = ULS_KFUNC_API_V2;
+
+#define ULS_IMAGE_OFF_MASK	((1u << ULS_IMAGE_OFF_BITS) - 1)
+static_assert(ULS_KEYS_CAPACITY_MAX <= 1u << ULS_IMAGE_OFF_BITS);
+
+/*
+ * Keys (include/uls/key_layout.h): the thread writes its region as it
+ * likes, descriptors too, at any time. Each field is read once, and
+ * every offset is checked against @room before use, so that the worst a
+ * thread can do is have a program get other bytes of its own region.
+ */
+
+/*
+ * The descriptor at @off and @size bytes of data after it, or NULL. In
+ * s64, where the u32s cannot wrap and a negative @room (gone) fails.
+ */
+static __always_inline struct uls_key_desc *
+uls_key_desc_at(void *kaddr, s32 room, u32 off, u32 size)
+{
+	s64 end = (s64)off + (s64)sizeof(struct uls_key_desc) + size;
+
+	return end <= room ? kaddr + off : NULL;
+}
+
+/*
+ * The offset of the descriptor for @hash in a keyed region, if its key
+ * has at least @size bytes and the region holds them; 0 otherwise. At
+ * most ULS_KEYS_MAX steps, only forward, and only to multiples of 8: the
+ * data's alignment is what lets programs use atomics on it, and must not
+ * depend on what the thread wrote.
+ */
+static u32 uls_key_find(void *kaddr, s32 room, u64 hash, u32 size)
+{
+	const struct uls_keys_header *h = kaddr;
+	u32 off, i;
+
+	if (room < (s32)sizeof(*h) || READ_ONCE(h->magic) != ULS_KEYS_MAGIC)
+		return 0;
+	off = READ_ONCE(h->first);
+	for (i = 0; i < ULS_KEYS_MAX; i++) {
+		const struct uls_key_desc *d;
+		u32 next;
+
+		if (!off || (off & 7) || off >= ULS_KEYS_CAPACITY_MAX)
+			return 0;
+		d = uls_key_desc_at(kaddr, room, off, 0);
+		if (!d)
+			return 0;
+		/* Names are unique in a process: a smaller key ends it. */
+		if (READ_ONCE(d->hash) == hash)
+			return READ_ONCE(d->size) >= size &&
+			       uls_key_desc_at(kaddr, room, off, size) ? off : 0;
+		next = READ_ONCE(d->next);
+		if (next <= off)
+			return 0;
+		off = next;
+	}
+	return 0;
+}
+
+/*
+ * A lookup that the cache row did not answer: @r is what @row held (@row
+ * NULL without a cache), @d the descriptor at its offset, NULL if the
+ * region ends before it and the data. Out of line: the hit stays short.
+ */
+static noinline u64 *uls_key_miss(struct uls_entry *e, u64 *row, u64 r,
+				  struct uls_key_desc *d, u64 hash, u32 size)
+{
+	void *kaddr = READ_ONCE(e->kaddr);
+	s32 room = READ_ONCE(e->room);
+	u64 seen = d ? READ_ONCE(d->hash) : 0;
+	u64 image = READ_ONCE(e->image);
+	u32 off;
+
+	/* No registration, or one that ended. */
+	if (room <= 0)
+		return NULL;
+	/*
+	 * Nothing cached, so the header was read as a descriptor: a region
+	 * too short for that, or without the header's magic, has no keys.
+	 */
+	if (!r && !seen)
+		return NULL;
+	/*
+	 * Found in this image, where every thread has the key at that
+	 * offset if it has it at all. A hash that is the key's means a key
+	 * too small (names are unique in a process); any other is some key
+	 * of a layout that is not the process's (a TLD row given another
+	 * name), so it walks.
+	 */
+	if (r >> ULS_IMAGE_OFF_BITS == image && (!seen || seen == hash))
+		return NULL;
+	uls_stat_add(ULS_STAT_KEY_WALKS, 1);
+	off = uls_key_find(kaddr, room, hash, size);
+	if (!off)
+		return NULL;
+	if (row)
+		WRITE_ONCE(*row, image << ULS_IMAGE_OFF_BITS | off);
+	return kaddr + off + sizeof(struct uls_key_desc);
+}
+
+/* bpf_uls_key_get() on @e, the entry of its task (or uls_empty). */
+static __always_inline u64 *uls_key_lookup(struct uls_entry *e, void *cache,
+					   u32 cache__sz, u64 hash, u32 size)
+{
+	u32 rows = cache ? cache__sz / sizeof(u64) : 0;
+	struct uls_key_desc *d;
+	u64 *row = NULL, r = 0;
+
+	/* Not a power of two: some rows go unused, none is out of bounds. */
+	if (likely(rows)) {
+		row = (u64 *)cache + (READ_ONCE(e->image) & (rows - 1));
+		r = READ_ONCE(*row);
+	}
+	d = uls_key_desc_at(READ_ONCE(e->kaddr), READ_ONCE(e->room),
+			    r & ULS_IMAGE_OFF_MASK, size);
+	if (likely(d && READ_ONCE(d->hash) == hash &&
+		   READ_ONCE(d->size) >= size))
+		return (u64 *)(d + 1);
+	return uls_key_miss(e, row, r, d, hash, size);
+}
 
 __bpf_kfunc_start_defs();
 
@@ -41,6 +163,18 @@ __bpf_kfunc u64 *bpf_uls_get_at(struct task_struct *task, u32 offset,
 	return (s64)offset + rdwr_buf_size <= READ_ONCE(e->room) ? kaddr : NULL;
 }
 
+/*
+ * Hot, as bpf_uls_get(): the program's cache row for @task's process
+ * image gives the descriptor's offset, and one check of the descriptor
+ * there (which makes the result right, whatever the row held) ends it.
+ */
+__bpf_kfunc u64 *bpf_uls_key_get(struct task_struct *task, void *cache,
+				 u32 cache__sz, u64 hash, u32 rdwr_buf_size)
+{
+	return uls_key_lookup(uls_table_find(task), cache, cache__sz, hash,
+			      rdwr_buf_size);
+}
+
 __bpf_kfunc u64 bpf_uls_len(struct task_struct *task)
 {
 	/* Once: room turns negative when the task exits or execs. */
@@ -55,6 +189,7 @@ BTF_KFUNCS_START(uls_kfunc_ids)
 BTF_ID_FLAGS(func, bpf_uls_get, KF_RET_NULL | ULS_KF_TASK_ARG)
 BTF_ID_FLAGS(func, bpf_uls_get_at, KF_RET_NULL | ULS_KF_TASK_ARG)
 BTF_ID_FLAGS(func, bpf_uls_len, ULS_KF_TASK_ARG)
+BTF_ID_FLAGS(func, bpf_uls_key_get, KF_RET_NULL | ULS_KF_TASK_ARG)
 BTF_KFUNCS_END(uls_kfunc_ids)
 
 static const struct btf_kfunc_id_set uls_kfunc_set = {
@@ -95,3 +230,5 @@ int uls_kfuncs_init(void)
 		pr_err("registering the kfuncs failed: %d\n", ret);
 	return ret;
 }
+
+#include "../module/selftest/keys.c"

@@ -27,6 +27,7 @@ struct task_struct;
  */
 enum uls_kfunc_api {
 	ULS_KFUNC_API_V1 = 1,	/* bpf_uls_get, bpf_uls_get_at, bpf_uls_len */
+	ULS_KFUNC_API_V2 = 2,	/* bpf_uls_key_get */
 };
 
 /*
@@ -50,5 +51,21 @@ extern u64 *bpf_uls_get_at(struct task_struct *task, u32 offset,
 
 /* bpf_uls_len - length in bytes of @task's region, 0 when it has none */
 extern u64 bpf_uls_len(struct task_struct *task) __uls_kfunc_decl;
+
+/*
+ * bpf_uls_key_get - @rdwr_buf_size bytes of @task's storage for a key
+ *
+ * @hash: uls_key_hash() of the key's name (uls/key_layout.h)
+ * @cache, @cache__sz: the calling program's cache, __u64 rows zeroed at
+ * first, written by the kfunc (a row per process image, the last offset
+ * found for it); NULL and 0 for none. The cache is only a hint: the
+ * descriptor's check makes the result right whatever a row holds.
+ *
+ * NULL when @task has no keyed region, no storage for the key in it, or
+ * a key smaller than @rdwr_buf_size. Use uls_key_get() (uls.bpf.h).
+ */
+extern u64 *bpf_uls_key_get(struct task_struct *task, void *cache,
+			    u32 cache__sz, u64 hash,
+			    u32 rdwr_buf_size) __uls_kfunc_decl;
 
 #endif /* _ULS_KFUNCS_H */

@@ -98,8 +98,11 @@ static int __init uls_init(void)
 
 	/* The table (table.c) starts out empty, statically. */
 #ifdef ULS_DEBUG
-	/* A debug build (make ULS_DEBUG=y) first tests it against a model. */
-	if (!uls_table_selftest()) {
+	/*
+	 * A debug build (make ULS_DEBUG=y) first tests it against a model,
+	 * and the keyed lookup on broken regions.
+	 */
+	if (!uls_table_selftest() || !uls_keys_selftest()) {
 		ret = -ENOTRECOVERABLE;
 		goto err_table;
 	}

@@ -155,6 +155,24 @@ static enum uls_stat uls_entry_why(const struct uls_entry *e,
 	return room < 0 ? uls_gone_why(room) : why;
 }
 
+/*
+ * Which process image the calling thread runs. Exec keeps the tgid, and
+ * the leader's start_time (de_thread() gives the exec'ing thread the old
+ * leader's), but increments the exec'ing thread's self_exec_id, which the
+ * threads it creates then inherit: the three together tell apart a
+ * process and what it execs later, and a pid reused.
+ */
+u64 uls_image_of_current(void)
+{
+	u64 h;
+
+	h = (READ_ONCE(current->group_leader)->start_time ^
+	     (u32)current->tgid) * GOLDEN_RATIO_64;
+	h = (h ^ (h >> 32) ^ current->self_exec_id) * 0xbf58476d1ce4e5b9ULL;
+	h >>= ULS_IMAGE_OFF_BITS;
+	return h ?: 1;
+}
+
 int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len,
 			 u32 flags)
 {
@@ -170,6 +188,7 @@ int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len,
 		goto err_free;
 	e->room = len;
 	e->uaddr = uaddr;
+	e->image = uls_image_of_current();
 	e->task = get_task_struct(current);
 	INIT_LIST_HEAD(&e->file_node);
 

@@ -25,6 +25,7 @@ ULS_STAT(REPLACED, replaced)
 ULS_STAT(RELEASED, released)		/* by closing the file */
 ULS_STAT(EXITED, exited)
 ULS_STAT(EXECED, execed)
+ULS_STAT(KEY_WALKS, key_walks)		/* bpf_uls_key_get()'s walks */
 ULS_STAT_FAILED(EINVAL, einval)
 ULS_STAT_FAILED(E2BIG, e2big)
 ULS_STAT_FAILED(EOVERFLOW, eoverflow)

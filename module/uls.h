@@ -80,6 +80,7 @@ struct uls_entry {
 	s32 room;			/* registered length (at most 1 GiB) */
 
 	u32 nr_pages;			/* pinned for it */
+	u64 image;			/* uls_image_of_current() at registration */
 	union {
 		struct page *page;	/* nr_pages == 1: no array to allocate */
 		struct page **pages;	/* more, mapped with vmap() */
@@ -98,6 +99,15 @@ static inline struct page **uls_entry_pages(struct uls_entry *e)
 {
 	return e->nr_pages == 1 ? &e->page : e->pages;
 }
+
+/*
+ * A process image's id, in ULS_IMAGE_BITS bits and never 0, for
+ * bpf_uls_key_get()'s cache rows (kfuncs.c), which hold it next to an
+ * offset of ULS_IMAGE_OFF_BITS bits.
+ */
+#define ULS_IMAGE_OFF_BITS	24
+#define ULS_IMAGE_BITS		(64 - ULS_IMAGE_OFF_BITS)
+u64 uls_image_of_current(void);
 
 /* main.c: the module's parameters and workqueue */
 extern unsigned long uls_max_len;
@@ -134,6 +144,7 @@ unsigned long uls_table_slots(void);
 void uls_table_exit(void);
 #ifdef ULS_DEBUG
 bool uls_table_selftest(void);
+bool uls_keys_selftest(void);	/* kfuncs.c */
 #endif
 
 static __always_inline unsigned long uls_table_hash(const void *task,

@@ -178,7 +178,7 @@ ULS_TEST(stats_counters)
 	static const char *const names[] = {
 		"entries", "pinned_pages", "charged_pages", "registered",
 		"unregistered", "replaced", "released", "exited", "execed",
-		"failed_einval", "failed_e2big", "failed_eoverflow",
+		"key_walks", "failed_einval", "failed_e2big", "failed_eoverflow",
 		"failed_efault", "failed_eperm", "failed_enomem",
 		"failed_eopnotsupp", "failed_other",
 	};

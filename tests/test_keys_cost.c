@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What uls_key_get() costs in BPF, in kfunc calls, counted by fentry
- * programs on the module's kfuncs (progs/key_cost.bpf.c): one call for a
- * thread that has the key, and one for a thread without it where its
- * process's cache row says so; and right data whatever the row held, when
- * processes share it or a process execs into another layout.
+ * What uls_key_get() costs in BPF: one kfunc call always, counted by
+ * fentry programs on the module's kfuncs (progs/key_cost.bpf.c), and a
+ * walk of the thread's keys (the module's stats/key_walks) only when the
+ * program's cache row for the process image does not answer: none for a
+ * thread that has the key, nor for a thread without it where the row
+ * says where the key is, nor for a thread without a region; and right
+ * data whatever the row held, when processes share it or a process execs
+ * into another layout.
  *
  * Each process under test is a worker: a child that sets up its keys,
  * then runs the lookup as the test asks, through a pipe, in the thread
@@ -234,11 +237,14 @@ static void worker_end(struct worker *w)
 
 /*
  * One lookup in @w, in the thread @cmd names: true if it found the key
- * (and then the data the thread stored); *@calls the kfunc calls it made.
+ * (and then the data the thread stored); *@calls the kfunc calls it made,
+ * *@walks the walks.
  */
-static bool ask(struct worker *w, char cmd, unsigned long *calls)
+static bool ask(struct worker *w, char cmd, unsigned long *calls,
+		long *walks)
 {
 	struct cost_reply r = {};
+	long walks0 = t_stat("key_walks");
 	__u64 before;
 
 	*cb.target_tgid = w->pid;
@@ -247,6 +253,7 @@ static bool ask(struct worker *w, char cmd, unsigned long *calls)
 	    !ASSERT_EQ(read(w->reply, &r, sizeof(r)), sizeof(r), "reply"))
 		return false;
 	*calls = *cb.calls - before;
+	*walks = t_stat("key_walks") - walks0;
 	ASSERT_OK(r.err, "cost_lookup ran");
 	if (r.found)
 		ASSERT_EQ(r.val, r.want, "the data the thread stored");
@@ -262,18 +269,17 @@ static void worker_exec(struct worker *w, char cmd, int layout)
 }
 
 /*
- * @w's lookup in @cmd's thread finds the key or not, in @want_calls kfunc
- * calls; with 0, in any number, which it prints.
+ * @w's lookup in @cmd's thread finds the key or not, in one kfunc call
+ * and @want_walks walks of the thread's keys.
  */
-#define ASK(w, cmd, want_found, want_calls, what) do {			\
+#define ASK(w, cmd, want_found, want_walks, what) do {			\
 	unsigned long ___n;						\
-	bool ___f = ask((w), (cmd), &___n);				\
+	long ___w;							\
+	bool ___f = ask((w), (cmd), &___n, &___w);			\
 									\
 	ASSERT_EQ(___f, (want_found), what ": found");			\
-	if (want_calls)							\
-		ASSERT_EQ(___n, (want_calls), what ": kfunc calls");	\
-	else								\
-		printf("%s: %lu kfunc calls\n", what, ___n);		\
+	ASSERT_EQ(___n, 1, what ": kfunc calls");			\
+	ASSERT_EQ(___w, (want_walks), what ": walks");			\
 } while (0)
 
 static struct key_cost *cost_load(void)
@@ -293,7 +299,7 @@ static struct key_cost *cost_load(void)
 }
 
 /*
- * One call per lookup: a process with no keys and an empty row; then in
+ * No walk but the first: a process with no keys and an empty row; then in
  * a process with the key, a thread that has it (a hit), a thread without
  * a region, and a thread whose region lacks the key (created after the
  * thread last used keys: the bytes are registered, the descriptor not
@@ -310,17 +316,17 @@ ULS_TEST(keys_cost_one_call)
 	/* The first lookups of this program: every row is empty. */
 	if (worker_start(&none, LAYOUT_NONE)) {
 		for (i = 0; i < 3; i++) {
-			ASK(&none, CMD_MAIN, false, 1, "no keys, main thread");
-			ASK(&none, CMD_BARE, false, 1, "no keys, a thread");
+			ASK(&none, CMD_MAIN, false, 0, "no keys, main thread");
+			ASK(&none, CMD_BARE, false, 0, "no keys, a thread");
 		}
 		worker_end(&none);
 	}
 	if (worker_start(&late, LAYOUT_LATE)) {
-		ASK(&late, CMD_KEYED, true, 0, "the first lookup (a walk)");
+		ASK(&late, CMD_KEYED, true, 1, "the first lookup");
 		for (i = 0; i < 3; i++) {
-			ASK(&late, CMD_KEYED, true, 1, "a thread with the key");
-			ASK(&late, CMD_BARE, false, 1, "a thread without a region");
-			ASK(&late, CMD_MAIN, false, 1,
+			ASK(&late, CMD_KEYED, true, 0, "a thread with the key");
+			ASK(&late, CMD_BARE, false, 0, "a thread without a region");
+			ASK(&late, CMD_MAIN, false, 0,
 			    "a thread whose region lacks the key");
 		}
 		worker_end(&late);
@@ -331,9 +337,9 @@ ULS_TEST(keys_cost_one_call)
 /*
  * Processes with their keys at other offsets, one cache row: each lookup
  * finds what its thread stored, whatever process the row came from, and
- * once the row is its process's, in one call. The second process's
+ * once the row is its process's, without a walk. The second process's
  * region ends before the first's offset: a row that only said "an offset
- * of this tgid's row" would make it miss its key.
+ * of this row's process" would make it miss its key.
  */
 ULS_TEST(keys_cost_shared_row)
 {
@@ -356,13 +362,13 @@ ULS_TEST(keys_cost_shared_row)
 	}
 	if (worker_start(&none, LAYOUT_NONE)) {
 		for (i = 0; i < 3; i++) {
-			ASK(&far, CMD_MAIN, true, 0, "far, the row not its own");
-			ASK(&far, CMD_MAIN, true, 1, "far, the row its own");
-			ASK(&far, CMD_KEYED, true, 1, "far, a thread with the key");
-			ASK(&far, CMD_BARE, false, 1, "far, a thread without a region");
-			ASK(&near, CMD_MAIN, true, 0, "near, the row far's");
-			ASK(&near, CMD_KEYED, true, 1, "near, the row its own");
-			ASK(&near, CMD_BARE, false, 1, "near, a thread without a region");
+			ASK(&far, CMD_MAIN, true, 1, "far, the row not its own");
+			ASK(&far, CMD_MAIN, true, 0, "far, the row its own");
+			ASK(&far, CMD_KEYED, true, 0, "far, a thread with the key");
+			ASK(&far, CMD_BARE, false, 0, "far, a thread without a region");
+			ASK(&near, CMD_MAIN, true, 1, "near, the row far's");
+			ASK(&near, CMD_KEYED, true, 0, "near, the row its own");
+			ASK(&near, CMD_BARE, false, 0, "near, a thread without a region");
 			ASK(&far, CMD_BARE, false, 0,
 			    "far, a thread without a region, the row near's");
 			ASK(&none, CMD_MAIN, false, 0, "no keys, the row near's");
@@ -376,7 +382,7 @@ out:
 }
 
 /*
- * exec keeps the tgid, and so the row, and the leader's start time: the
+ * exec keeps the tgid and the leader's start time, but not the image: the
  * image after it lays its keys out anew, its regions end before the old
  * offset, and its lookups must still find its keys. Twice: from a thread
  * not the leader (which takes the leader's place), then from the leader.
@@ -390,21 +396,21 @@ ULS_TEST(keys_cost_exec)
 		return;
 	if (!worker_start(&w, 12000))
 		goto out;
-	ASK(&w, CMD_MAIN, true, 0, "before exec, the first lookup");
-	ASK(&w, CMD_MAIN, true, 1, "before exec");
-	ASK(&w, CMD_BARE, false, 1, "before exec, a thread without a region");
+	ASK(&w, CMD_MAIN, true, 1, "before exec, the first lookup");
+	ASK(&w, CMD_MAIN, true, 0, "before exec");
+	ASK(&w, CMD_BARE, false, 0, "before exec, a thread without a region");
 
 	worker_exec(&w, CMD_EXEC_THREAD, 6000);
-	ASK(&w, CMD_MAIN, true, 0, "after exec from a thread, the first lookup");
-	ASK(&w, CMD_MAIN, true, 1, "after exec from a thread");
-	ASK(&w, CMD_BARE, false, 1, "after exec from a thread, a thread without a region");
+	ASK(&w, CMD_MAIN, true, 1, "after exec from a thread, the first lookup");
+	ASK(&w, CMD_MAIN, true, 0, "after exec from a thread");
+	ASK(&w, CMD_BARE, false, 0, "after exec from a thread, a thread without a region");
 
 	worker_exec(&w, CMD_EXEC, 0);
 	ASK(&w, CMD_BARE, false, 0, "after exec, a thread without a region, the old row");
-	ASK(&w, CMD_MAIN, true, 0, "after exec, the first lookup");
-	ASK(&w, CMD_MAIN, true, 1, "after exec");
-	ASK(&w, CMD_KEYED, true, 1, "after exec, a thread with the key");
-	ASK(&w, CMD_BARE, false, 1, "after exec, a thread without a region");
+	ASK(&w, CMD_MAIN, true, 1, "after exec, the first lookup");
+	ASK(&w, CMD_MAIN, true, 0, "after exec");
+	ASK(&w, CMD_KEYED, true, 0, "after exec, a thread with the key");
+	ASK(&w, CMD_BARE, false, 0, "after exec, a thread without a region");
 	worker_end(&w);
 out:
 	key_cost__destroy(s);

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What a keyed lookup costs, in kfunc calls: fentry programs on the
- * module's bpf_uls_get() and bpf_uls_get_at() count the calls made by the
- * threads of one process, and a SYSCALL program looks up one key in the
- * thread that runs it.
+ * module's kfuncs count the calls made by the threads of one process,
+ * and a SYSCALL program looks up one key in the thread that runs it.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -31,6 +30,13 @@ int BPF_PROG(count_get)
 
 SEC("fentry/bpf_uls_get_at")
 int BPF_PROG(count_get_at)
+{
+	count_call();
+	return 0;
+}
+
+SEC("fentry/bpf_uls_key_get")
+int BPF_PROG(count_key_get)
 {
 	count_call();
 	return 0;

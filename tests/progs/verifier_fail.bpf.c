@@ -69,3 +69,31 @@ int get_at_past_size(struct probe_ctx *c)
 		c->value = *p;
 	return 0;
 }
+
+/* A keyed lookup gives exactly the key's size, as bpf_uls_get() does. */
+SEC("syscall")
+__failure __msg("invalid access to memory, mem_size=8 off=8 size=8")
+int key_get_past_size(struct probe_ctx *c)
+{
+	u64 *p = uls_key_get(bpf_get_current_task_btf(), "verifier.k", 8);
+
+	if (p)
+		c->value = p[1];
+	return 0;
+}
+
+/* The module writes the cache: a read-only one is refused. */
+const volatile __u64 ro_cache[4];
+
+SEC("syscall")
+__failure __msg("write into map forbidden")
+int key_get_readonly_cache(struct probe_ctx *c)
+{
+	u64 *p = bpf_uls_key_get(bpf_get_current_task_btf(), (void *)ro_cache,
+				 sizeof(ro_cache), uls_key_hash("verifier.k"),
+				 8);
+
+	if (p)
+		c->value = *p;
+	return 0;
+}
