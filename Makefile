@@ -27,7 +27,8 @@
 #                              figures run after run; under
 #                              $(O)/bench-deterministic/<kernel>/
 #   make bench-spread RUNS=3   make bench RUNS times, and how far each
-#                              ratio moved (also with DETERMINISTIC=1)
+#                              ratio moved (also with DETERMINISTIC=1);
+#                              bench-spread-publish: to bench/spread*.csv
 #   make bench-publish         copy them to bench/results/<kernel>/, the
 #                              figures the README shows (results-
 #                              deterministic/ with DETERMINISTIC=1)
@@ -73,7 +74,7 @@ Q := $(if $(V),,@)
 msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(O)/%,%,$(2))'
 
 .PHONY: all module clean-module bpf user tests check check-debug check-run demo \
-	bench-spread bench-spread-run \
+	bench-spread bench-spread-run bench-spread-publish \
 	demo-run demo-mutex demo-mutex-run bench bench-run bench-publish check-fresh FORCE \
 	dkms-install dkms-uninstall install clean
 all: module bpf user tests
@@ -366,6 +367,9 @@ bench-spread-run: $(RUN_TOOLS)
 	done
 	tests/bench/spread.py $(BENCH_SPREAD) \
 		$(if $(DETERMINISTIC),deterministic,default) $(BENCH_SPREAD)/run-*
+
+bench-spread-publish:
+	cp $(BENCH_SPREAD)/spread.csv bench/spread$(BENCH_MODE).csv
 
 # Without KVER, Debian 12's own kernel.
 DEMO_KERNEL ?= 6.1
