@@ -61,6 +61,10 @@ OPS = {
 FIGURES = ("RATIO", "BYTES", "PAGES")
 
 SUBTITLE = "emulated VM (QEMU TCG): compare ratios, not absolute times"
+# In the deterministic mode (INFO clock icount SHIFT), set by plot().
+SUBTITLE_ICOUNT = ("emulated VM (QEMU TCG), deterministic: each "
+                   "instruction executed counts %d ns")
+subtitle = SUBTITLE
 # The colours of ratios.png's bars: target met, missed, none.
 MET_RGB = {"yes": 2924588, "no": 14034728, "": 9211020}
 
@@ -315,7 +319,7 @@ def ratio_bars(results):
 def gnuplot(script, png, data, title, *args):
     here = os.path.dirname(os.path.abspath(__file__))
     p = subprocess.run(["gnuplot", "-c", os.path.join(here, script), png,
-                        data, title, SUBTITLE] + list(args),
+                        data, title, subtitle] + list(args),
                        stderr=subprocess.PIPE, **ENC)
     if p.returncode:
         sys.stderr.write(p.stderr)
@@ -326,13 +330,13 @@ def width(n):
     return str(max(n * 90 + 240, 640))
 
 
-def clock(info):
-    """What a guest ns is, for an axis: host time under TCG, or, in the
-    deterministic mode (INFO clock icount SHIFT), executed instructions."""
+def set_subtitle(info):
+    """The plots' subtitle: what a guest ns is in this run."""
+    global subtitle
     f = info.get("clock", "").split()
+    subtitle = SUBTITLE
     if len(f) == 2 and f[0] == "icount" and f[1].isdigit():
-        return "TCG, deterministic: 1 instruction = %d ns" % (1 << int(f[1]))
-    return "TCG"
+        subtitle = SUBTITLE_ICOUNT % (1 << int(f[1]))
 
 
 def mutex_mode(info):
@@ -343,6 +347,7 @@ def mutex_mode(info):
 
 
 def plot(out, kernel, summary, results, info):
+    set_subtitle(info)
     with tempfile.TemporaryDirectory(prefix="uls-report.") as tmp:
         plot_mutex(out, kernel, summary, info, tmp)
         groups = bar_groups(summary)
@@ -353,10 +358,9 @@ def plot(out, kernel, summary, results, info):
         for p, (unit, lines, positive, lo, hi) in groups.items():
             log = p != "lookup" and positive
             if p == "lookup":
-                ylabel = "%s per lookup, net of an empty loop (%s)" % (
-                    unit, clock(info))
+                ylabel = unit + " per lookup, net of an empty loop (TCG)"
             else:
-                ylabel = unit + " per operation (%s)" % clock(info) + (
+                ylabel = unit + " per operation (TCG)" + (
                     ", log scale" if log else "")
             data = os.path.join(tmp, "group.%s.dat" % p)
             write(data, "\n".join(lines) + "\n")
