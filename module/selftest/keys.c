@@ -59,6 +59,23 @@ static void __init uls_stk_layout(void *buf)
 	uls_stk_desc(buf, 176, ULS_STK_C, 16, 0);
 }
 
+/* A descriptor rewritten into the layout, and a key the walk must miss. */
+struct uls_stk_break {
+	u32 off;
+	u64 hash;
+	u32 size, next;
+	u64 find;
+	const char *what;
+};
+
+static const struct uls_stk_break uls_stk_breaks[] __initconst = {
+	{ 176, ULS_STK_C, 16, 64, ULS_STK_NONE, "a loop back to A" },
+	{ 176, ULS_STK_C, 16, 176, ULS_STK_NONE, "a descriptor that is its own next" },
+	{ 64, ULS_STK_A, 8, 100, ULS_STK_B, "a next out of line" },
+	{ 64, ULS_STK_A, 8, ULS_KEYS_CAPACITY_MAX, ULS_STK_B,
+	  "a next past the keys' capacity" },
+};
+
 static void __init uls_stk_walks(struct uls_stk *t)
 {
 	void *b = t->buf;
@@ -86,20 +103,14 @@ static void __init uls_stk_walks(struct uls_stk *t)
 	h->first = 65;
 	uls_stk_expect(t, !uls_key_find(b, 208, ULS_STK_A, 8),
 		       "a first descriptor out of line");
-	uls_stk_layout(b);
-	uls_stk_desc(b, 176, ULS_STK_C, 16, 64);
-	uls_stk_expect(t, !uls_key_find(b, 208, ULS_STK_NONE, 8),
-		       "a loop back to A");
-	uls_stk_desc(b, 176, ULS_STK_C, 16, 176);
-	uls_stk_expect(t, !uls_key_find(b, 208, ULS_STK_NONE, 8),
-		       "a descriptor that is its own next");
-	uls_stk_layout(b);
-	uls_stk_desc(b, 64, ULS_STK_A, 8, 100);
-	uls_stk_expect(t, !uls_key_find(b, 208, ULS_STK_B, 8),
-		       "a next out of line");
-	uls_stk_desc(b, 64, ULS_STK_A, 8, ULS_KEYS_CAPACITY_MAX);
-	uls_stk_expect(t, !uls_key_find(b, S32_MAX, ULS_STK_B, 8),
-		       "a next past the keys' capacity");
+	for (i = 0; i < ARRAY_SIZE(uls_stk_breaks); i++) {
+		const struct uls_stk_break *k = &uls_stk_breaks[i];
+
+		uls_stk_layout(b);
+		uls_stk_desc(b, k->off, k->hash, k->size, k->next);
+		/* The whole address space as the region: the walk's own checks. */
+		uls_stk_expect(t, !uls_key_find(b, S32_MAX, k->find, 8), k->what);
+	}
 
 	/* A chain of empty descriptors longer than ULS_KEYS_MAX. */
 	uls_stk_layout(b);
