@@ -7,7 +7,7 @@ Each RUN_DIR is one run's output (RUN_DIR/KVER/results.csv, as report.py
 writes it); MODE ("default" or "deterministic") names the runs in the
 output. For every figure of every kernel (RATIO, BYTES, PAGES lines): its
 value in each run, their median, and how far they moved, (max - min) /
-median, next to the figure's target and whether every run met it.
+median (none for a figure only one run has), next to the figure's target and whether every run met it.
 Writes OUT_DIR/spread.csv (mode,kernel,name,runs,values,median,moved,
 target,met_in) and prints the table as markdown, the README's. Exit
 status 1 if a run or kernel has no results.csv, 2 on bad usage.
@@ -60,7 +60,9 @@ def main(argv):
             got = [fig[kver][name] for fig in per_run if name in fig[kver]]
             values = [g[1] for g in got]
             med = statistics.median(values)
-            moved = (max(values) - min(values)) / abs(med) if med else 0.0
+            # One run moves nowhere: no figure rather than 0.
+            moved = ((max(values) - min(values)) / abs(med)
+                     if med and len(values) > 1 else None)
             target = got[0][2]
             met = sum(1 for g in got if g[3] == "yes")
             rows.append((mode, kver, name, len(values), values, med, moved,
@@ -73,15 +75,17 @@ def main(argv):
                     "moved", "target", "met_in"])
         for r in rows:
             w.writerow(list(r[:4]) + [" ".join("%.4g" % v for v in r[4]),
-                                      "%.4g" % r[5], "%.4f" % r[6]] +
+                                      "%.4g" % r[5],
+                                      "" if r[6] is None else "%.4f" % r[6]] +
                        list(r[7:]))
 
     print("| mode | kernel | figure | runs | median | moved | target | met |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print("| %s | %s | %s | %s | %.4g | %.1f%% | %s | %s |" % (
+        print("| %s | %s | %s | %s | %.4g | %s | %s | %s |" % (
             r[0], r[1], r[2], " ".join("%.4g" % v for v in r[4]), r[5],
-            100 * r[6], r[7] or "-", r[8] or "-"))
+            "-" if r[6] is None else "%.1f%%" % (100 * r[6]),
+            r[7] or "-", r[8] or "-"))
     print("spread: %s, %d runs: %s" % (mode, len(runs),
                                         os.path.join(out, "spread.csv")))
     return 0
