@@ -349,9 +349,13 @@ ICOUNT_SHIFT ?= 0
 BENCH_MODE := $(if $(DETERMINISTIC),-deterministic)
 BENCH_OUT := $(O)/bench$(BENCH_MODE)
 BENCH_ARGS := $(if $(DETERMINISTIC),--icount $(ICOUNT_SHIFT))
-bench:
+# What each of them does first: the host's tools, the kernels ready.
+define BENCH_SETUP
 	tests/setup-host.sh bench
 	$(SETUP) $(O)/bench.list $(or $(ASKED_KVER),$(BENCH_KERNELS))
+endef
+bench:
+	$(BENCH_SETUP)
 	$(MAKE) bench-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
 
 # $(BENCH_OUT) holds this run only: bench-publish publishes all it finds.
@@ -366,8 +370,7 @@ bench-run: $(RUN_TOOLS)
 # options for boot.sh, e.g. --append ULS_TRACE_TRACED=50.
 TRACE_OUT := $(O)/bench-trace$(BENCH_MODE)
 bench-trace:
-	tests/setup-host.sh bench
-	$(SETUP) $(O)/bench.list $(or $(ASKED_KVER),$(BENCH_KERNELS))
+	$(BENCH_SETUP)
 	$(MAKE) bench-trace-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
 
 bench-trace-run: $(RUN_TOOLS)
@@ -382,8 +385,7 @@ bench-publish:
 RUNS ?= 3
 BENCH_SPREAD := $(O)/bench$(BENCH_MODE)-spread
 bench-spread:
-	tests/setup-host.sh bench
-	$(SETUP) $(O)/bench.list $(or $(ASKED_KVER),$(BENCH_KERNELS))
+	$(BENCH_SETUP)
 	$(MAKE) bench-spread-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
 
 bench-spread-run: $(RUN_TOOLS)
