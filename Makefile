@@ -29,6 +29,11 @@
 #   make bench-spread RUNS=3   make bench RUNS times, and how far each
 #                              ratio moved (also with DETERMINISTIC=1);
 #                              bench-spread-publish: to bench/spread*.csv
+#   make bench-trace [KVER=...] [DETERMINISTIC=1]
+#                              where the time of a thread that calls
+#                              uls_area() goes, against a plain one:
+#                              ftrace's function_graph and counters in the
+#                              guest, tables under $(O)/bench-trace*/
 #   make bench-publish         copy them to bench/results/<kernel>/, the
 #                              figures the README shows (results-
 #                              deterministic/ with DETERMINISTIC=1)
@@ -74,7 +79,8 @@ Q := $(if $(V),,@)
 msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(O)/%,%,$(2))'
 
 .PHONY: all module clean-module bpf user tests check check-debug check-run demo \
-	bench-spread bench-spread-run bench-spread-publish \
+	bench-spread bench-spread-run bench-spread-publish bench-trace \
+	bench-trace-run \
 	demo-run demo-mutex demo-mutex-run bench bench-run bench-publish check-fresh FORCE \
 	dkms-install dkms-uninstall install clean
 all: module bpf user tests
@@ -229,7 +235,7 @@ $(O)/tests/uls_tld_test: $(TLD_TEST_OBJS) $(O)/user/libuls.a
 	$(Q)$(CC) -static -o $@ $(TLD_TEST_OBJS) $(O)/user/libuls.a $(STATIC_LIBS)
 
 tests: $(O)/tests/uls_test $(O)/tests/uls_bench $(O)/tests/uls_mutex_bench \
-	$(O)/tests/uls_tld_test
+	$(O)/tests/uls_tld_test $(O)/tests/uls_thread_trace
 
 # The key tests that need shared libraries (tests/dso): a dynamically
 # linked runner, uls_dso_test, linked with libuls.so.0 (libbpf statically,
@@ -282,6 +288,14 @@ $(O)/tests/uls_bench: $(BENCH_SRCS) $(wildcard tests/bench/*.h tests/bench/upstr
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -Itests/bench -Itests -I$(O)/include \
 		-static -o $@ $(BENCH_SRCS) $(O)/tests/counters.o $(O)/user/libuls.a \
 		$(STATIC_LIBS)
+
+# make bench-trace's tracer of the thread-creation figure, in the guest.
+$(O)/tests/uls_thread_trace: tests/bench/thread_trace.c tests/bench/threads.h \
+			     tests/bench/bench.h $(O)/tests/counters.o $(O)/user/libuls.a \
+			     $(LIBULS_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -Itests/bench -Itests -static -o $@ $< \
+		$(O)/tests/counters.o $(O)/user/libuls.a -lpthread
 
 # The adaptive mutex against pthread's and a spinlock (make bench, make
 # demo-mutex): a program of its own, as it runs in a VM of its own.
@@ -337,15 +351,33 @@ ICOUNT_SHIFT ?= 0
 BENCH_MODE := $(if $(DETERMINISTIC),-deterministic)
 BENCH_OUT := $(O)/bench$(BENCH_MODE)
 BENCH_ARGS := $(if $(DETERMINISTIC),--icount $(ICOUNT_SHIFT))
-bench:
+# What each of them does first: the host's tools, the kernels ready.
+define BENCH_SETUP
 	tests/setup-host.sh bench
 	$(SETUP) $(O)/bench.list $(or $(ASKED_KVER),$(BENCH_KERNELS))
+endef
+bench:
+	$(BENCH_SETUP)
 	$(MAKE) bench-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
 
 # $(BENCH_OUT) holds this run only: bench-publish publishes all it finds.
 bench-run: $(RUN_TOOLS)
 	rm -rf $(BENCH_OUT)
 	$(RUN_EACH) $(O)/bench.list tests/bench/bench.sh $(BENCH_OUT) $(BENCH_ARGS)
+
+# make bench-trace [KVER=...] [DETERMINISTIC=1]: where the time of a thread
+# with an area goes, against a plain one (tests/bench/trace.sh: ftrace's
+# function_graph and the kernel's counters, in the guest), as tables under
+# $(O)/bench-trace[-deterministic]/<kernel>/trace.txt. TRACE_ARGS: more
+# options for boot.sh, e.g. --append ULS_TRACE_TRACED=50.
+TRACE_OUT := $(O)/bench-trace$(BENCH_MODE)
+bench-trace:
+	$(BENCH_SETUP)
+	$(MAKE) bench-trace-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
+
+bench-trace-run: $(RUN_TOOLS)
+	rm -rf $(TRACE_OUT)
+	$(RUN_EACH) $(O)/bench.list tests/bench/trace.sh $(TRACE_OUT) $(BENCH_ARGS) $(TRACE_ARGS)
 
 bench-publish:
 	tests/bench/publish.sh $(BENCH_OUT) bench/results$(BENCH_MODE)
@@ -355,8 +387,7 @@ bench-publish:
 RUNS ?= 3
 BENCH_SPREAD := $(O)/bench$(BENCH_MODE)-spread
 bench-spread:
-	tests/setup-host.sh bench
-	$(SETUP) $(O)/bench.list $(or $(ASKED_KVER),$(BENCH_KERNELS))
+	$(BENCH_SETUP)
 	$(MAKE) bench-spread-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
 
 bench-spread-run: $(RUN_TOOLS)

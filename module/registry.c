@@ -60,7 +60,6 @@ static void uls_entry_free(struct uls_entry *e)
 	unsigned int nr_pages = e->nr_pages;
 
 	uls_unpin(e);
-	put_task_struct(e->task);
 	kmem_cache_free(uls_entry_cache, e);
 	/* Last, so that counts at zero mean everything is released. */
 	uls_stat_add(ULS_STAT_PINNED_PAGES, -(long)nr_pages);
@@ -130,6 +129,19 @@ static DECLARE_DELAYED_WORK(uls_reap_work, uls_reap_fn);
 static void uls_entry_retire(struct uls_entry *e, enum uls_stat why)
 {
 	lockdep_assert_held(&uls_registry_lock);
+	/*
+	 * The task reference only keeps the table's key unique: no task can
+	 * be allocated at @e->task's address while @e is in the table. Out of
+	 * it, a lookup that still reaches @e (it read the slot before the
+	 * removal) was given its task before that read, so before the
+	 * removal: before this put, and so before any new task could take
+	 * the address. Nothing dereferences @e->task; the pages and @e itself
+	 * are what the grace periods protect. Let go now, not at the reap: a
+	 * thread pool would otherwise hold the task_struct of every thread
+	 * that ended in the last 20 ms and more, and each new thread would
+	 * take a cold one, from fresh slab pages.
+	 */
+	put_task_struct(e->task);
 	WRITE_ONCE(uls_retire_seq, uls_retire_seq + 1);
 	uls_account_retired(e);
 	uls_stat_add(why, 1);

@@ -10,7 +10,8 @@
  * storage lookup. Here a lookup is a multiply, the slot, and the entry's
  * first cache line. Keyed by the task pointer, a recycled pid can never
  * reach a dead thread's entry, and that pointer cannot be reused while an
- * entry holds its reference on the task.
+ * entry in the table holds its reference on the task (registry.c lets go
+ * when the entry leaves the table).
  *
  * Writers hold uls_registry_lock. They fill empty slots, replace an entry
  * with a newer one of the same task, and turn removed entries into

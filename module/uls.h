@@ -75,7 +75,7 @@ enum {
  */
 struct uls_entry {
 	/* The lookup reads these three, from one cache line, and no more. */
-	struct task_struct *task;	/* owner; the entry holds a reference */
+	struct task_struct *task;	/* owner; referenced while in the table */
 	void *kaddr;			/* kernel address of byte 0 */
 	s32 room;			/* registered length (at most 1 GiB) */
 

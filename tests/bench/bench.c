@@ -44,6 +44,7 @@
 #include "bench_tld.h"
 #include "counters.h"
 #include "results.h"
+#include "threads.h"
 #include "bench.skel.h"
 #include "bench_uptr.skel.h"
 #include "bench_tld_uls.skel.h"
@@ -99,14 +100,6 @@ static void ratio_paired(const char *name, const struct series *num,
 	fflush(stdout);
 }
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
 /* A /proc/meminfo field, in kB. */
 static long meminfo_kb(const char *field)
 {
@@ -124,42 +117,6 @@ static long meminfo_kb(const char *field)
 		}
 	fclose(f);
 	return v;
-}
-
-/*
- * Under TCG the vCPUs take turns on one host thread, and the guest's clock
- * runs meanwhile: whatever else runs in the guest shows in a measurement.
- * So wait, up to 2 s, until this task is the only runnable one.
- */
-static void quiesce(void)
-{
-	char line[128];
-	long running = 0;
-
-	for (int i = 0; i < 2000; i++) {
-		FILE *f = fopen("/proc/stat", "r");
-
-		running = 0;
-		while (f && fgets(line, sizeof(line), f))
-			if (sscanf(line, "procs_running %ld", &running) == 1)
-				break;
-		if (f)
-			fclose(f);
-		if (running <= 1)
-			return;
-		usleep(1000);
-	}
-}
-
-/* Registrations not yet freed, of other processes too, down to @n. */
-static int wait_entries_at_most(long n, int timeout_ms)
-{
-	for (int t = 0; t < timeout_ms; t += 1) {
-		if (t_stat("entries") <= n)
-			return 0;
-		usleep(1000);
-	}
-	return -1;
 }
 
 static int pidfd_open(pid_t pid)
@@ -703,26 +660,6 @@ static void bench_register_vs_uptr(struct lookups *l)
 		ratio_paired("register_vs_uptr", &reg, &upd);
 }
 
-static void *thread_plain(void *arg)
-{
-	return arg;
-}
-
-static void *thread_with_area(void *arg)
-{
-	return uls_area(sizeof(struct bench_val)) ? arg : NULL;
-}
-
-/* Where the time goes: the two ioctls alone, on this thread's stack. */
-static void *thread_register(void *arg)
-{
-	struct bench_val v;
-
-	if (uls_register(&v, sizeof(v)) || uls_unregister())
-		return NULL;
-	return arg;
-}
-
 /* And registering only: the exit tracepoint ends it. */
 static void *thread_register_exit(void *arg)
 {
@@ -756,6 +693,7 @@ static void bench_thread_create(void)
 			/* Every other round backwards: no kind always goes first. */
 			int k = r & 1 ? 3 - j : j;
 			double t0;
+			int failed;
 
 			/* Nothing left over from the kind before. */
 			if (wait_entries_at_most(entries, 10000)) {
@@ -765,15 +703,10 @@ static void bench_thread_create(void)
 			}
 			quiesce();
 			t0 = now_ns();
-			for (int i = 0; i < n; i++) {
-				pthread_t t;
-				void *ret = NULL;
-
-				if (pthread_create(&t, NULL, fn[k], &ret) ||
-				    pthread_join(t, &ret) || ret != &ret) {
-					fail("bench_thread_create", "thread %d failed", i);
-					return;
-				}
+			failed = thread_batch(fn[k], n);
+			if (failed >= 0) {
+				fail("bench_thread_create", "thread %d failed", failed);
+				return;
 			}
 			sample(&s[k], (now_ns() - t0) / n);
 		}

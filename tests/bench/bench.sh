@@ -38,18 +38,8 @@
 # so), and "mutex" alone in the phases is an error.
 set -eu
 
-usage() {
-	sed -n '4,5s/^# \{0,1\}//p' "$0" >&2
-	exit 2
-}
-
-[ $# -ge 3 ] || usage
-out=$1
-shift
-kver=${*: -2:1}
-build=${*: -1}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-work=$build/vm-$kver
+# shellcheck source=tests/bench/args.sh
+. "$(dirname "$0")/args.sh"
 mutex_tcg=${ULS_MUTEX_TCG:-multi}
 case $mutex_tcg in
 single|multi) ;;

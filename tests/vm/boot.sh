@@ -213,8 +213,9 @@ done | awk '!seen[$0]++' | while read -r ko_path; do
 	echo "$name" >> "$mods/order"
 done
 cp "$build/tests/uls_test" "$build/tests/uls_tld_test" "$build/tests/uls_bench" \
-	"$build/tests/uls_mutex_bench" "$build/user/switchcount" "$build/user/schedwatch" \
-	"$build/user/ulsctl" "$top/tests/vm/tap-join" "$work/payload/bin/"
+	"$build/tests/uls_mutex_bench" "$build/tests/uls_thread_trace" \
+	"$build/user/switchcount" "$build/user/schedwatch" "$build/user/ulsctl" \
+	"$top/tests/vm/tap-join" "$work/payload/bin/"
 cp "$guest" "$work/payload/guest/run"
 # The dynamically linked key tests (tests/dso): the program and the
 # libraries it loads, libuls.so.0 where a distribution puts it, and the
