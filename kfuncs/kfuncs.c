@@ -18,7 +18,12 @@
 /* Keeps enum uls_kfunc_api in the module's BTF for uls_loaded(). */
 const enum uls_kfunc_api uls_kfunc_api_level = ULS_KFUNC_API_V2;
 
-#define ULS_IMAGE_OFF_MASK	((1u << ULS_IMAGE_OFF_BITS) - 1)
+/*
+ * A row's offset: a descriptor's, so a multiple of 8 (the walk checks it),
+ * and masked so, as the program (and its loader, through the skeleton's
+ * .bss) can write its cache as it likes: the data stays 8-byte aligned.
+ */
+#define ULS_IMAGE_OFF_MASK	(((1u << ULS_IMAGE_OFF_BITS) - 1) & ~7u)
 static_assert(ULS_KEYS_CAPACITY_MAX <= 1u << ULS_IMAGE_OFF_BITS);
 
 /*

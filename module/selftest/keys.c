@@ -144,6 +144,10 @@ static void __init uls_stk_lookups(struct uls_stk *t)
 		       "one walk for both");
 	uls_stk_expect(t, !uls_key_lookup(&e, cache, 4 * sizeof(u64),
 					  ULS_STK_C, 17), "C asked larger");
+	/* A row the program wrote out of line: the data stays aligned. */
+	cache[1] = 5ULL << ULS_IMAGE_OFF_BITS | 179;
+	p = uls_key_lookup(&e, cache, 4 * sizeof(u64), ULS_STK_C, 16);
+	uls_stk_expect(t, p == t->buf + 192, "C, the row's offset out of line");
 
 	/* A thread of the image whose region ends before C: no walk. */
 	e.room = 176;
