@@ -94,13 +94,13 @@ static noinline u64 *uls_key_miss(struct uls_entry *e, u64 *row, u64 r,
 	u64 image = READ_ONCE(e->image), seen;
 	u32 off;
 
+	/* No registration, or one that ended. */
+	if (room <= 0)
+		return NULL;
 	/* The descriptor at the row's offset, if the region holds it. */
 	d = uls_key_desc_at(kaddr, room, r & ULS_IMAGE_OFF_MASK, size);
 	seen = d ? READ_ONCE(d->hash) : 0;
 
-	/* No registration, or one that ended. */
-	if (room <= 0)
-		return NULL;
 	/*
 	 * Nothing cached, so the header was read as a descriptor: a region
 	 * too short for that, or without the header's magic, has no keys.

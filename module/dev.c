@@ -93,7 +93,8 @@ static int uls_ioctl_info(void __user *arg)
 		.abi_version = ULS_ABI_VERSION,
 		.features = ULS_FEAT_MULTI_PAGE | ULS_FEAT_GET_AT |
 			    ULS_FEAT_EXIT_EXEC | ULS_FEAT_CHARGED |
-			    ULS_FEAT_FREED_SEQ | ULS_FEAT_EXCL,
+			    ULS_FEAT_FREED_SEQ | ULS_FEAT_EXCL |
+			    ULS_FEAT_KEY_GET,
 		.max_len = READ_ONCE(uls_max_len),
 		.page_size = PAGE_SIZE,
 	};

@@ -61,6 +61,8 @@ ULS_TEST(info)
 	ASSERT_EQ(info.__reserved0, 0, "reserved0 zeroed");
 	ASSERT_EQ(info.features & ULS_FEAT_FREED_SEQ, ULS_FEAT_FREED_SEQ,
 		  "freed-seq feature");
+	ASSERT_EQ(info.features & ULS_FEAT_KEY_GET, ULS_FEAT_KEY_GET,
+		  "key-get feature");
 	ASSERT_LE(info.freed_seq, info.retired_seq, "freed_seq <= retired_seq");
 out:
 	close(fd);

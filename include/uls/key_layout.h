@@ -18,11 +18,10 @@
  *
  * Each thread writes the descriptors into its own region before it
  * registers the part that holds them, so a BPF program that sees a
- * descriptor sees it whole. A program finds a key by walking the
- * descriptors from header.first, comparing name hashes; then it caches the
- * descriptor's offset, and each later lookup checks the descriptor at that
- * offset again, in one bpf_uls_get_at() call that covers descriptor and
- * data.
+ * descriptor sees it whole. The module's bpf_uls_key_get() finds a key
+ * by walking the descriptors from header.first, comparing name hashes;
+ * the calling program's cache keeps the descriptor's offset, and each
+ * later lookup checks the descriptor at that offset again.
  */
 #ifndef _ULS_KEY_LAYOUT_H
 #define _ULS_KEY_LAYOUT_H

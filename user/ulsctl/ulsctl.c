@@ -23,13 +23,14 @@ static int cmd_info(void)
 		return 1;
 	}
 	printf("abi_version      %u\n", info.abi_version);
-	printf("features        %s%s%s%s%s%s\n",
+	printf("features        %s%s%s%s%s%s%s\n",
 	       info.features & ULS_FEAT_MULTI_PAGE ? " multi-page" : "",
 	       info.features & ULS_FEAT_GET_AT ? " get_at" : "",
 	       info.features & ULS_FEAT_EXIT_EXEC ? " exit-exec" : "",
 	       info.features & ULS_FEAT_CHARGED ? " charged" : "",
 	       info.features & ULS_FEAT_FREED_SEQ ? " freed-seq" : "",
-	       info.features & ULS_FEAT_EXCL ? " excl" : "");
+	       info.features & ULS_FEAT_EXCL ? " excl" : "",
+	       info.features & ULS_FEAT_KEY_GET ? " key_get" : "");
 	printf("max_len          %llu\n", (unsigned long long)info.max_len);
 	printf("page_size        %llu\n", (unsigned long long)info.page_size);
 	printf("entries          %llu\n", (unsigned long long)info.nr_entries);

@@ -70,6 +70,7 @@ struct uls_region {
 #define ULS_FEAT_FREED_SEQ	(1ULL << 4) /* retired_seq, freed_seq and
 					       ULS_IOC_WAIT_FREED */
 #define ULS_FEAT_EXCL		(1ULL << 5) /* ULS_REGISTER_EXCL */
+#define ULS_FEAT_KEY_GET	(1ULL << 6) /* bpf_uls_key_get() exists */
 
 /**
  * struct uls_info - what this module offers
