@@ -125,7 +125,8 @@ $(O)/include/vmlinux.h: $(VMLINUX_BTF) $(O)/btf/vmlinux.from
 FORCE:
 
 BPF_HDRS := bpf/uls.bpf.h bpf/uls_key.bpf.h bpf/tld.bpf.h kfuncs/uls_kfuncs.h \
-	include/uls/key_layout.h include/uls/sched_events.h $(O)/include/vmlinux.h
+	include/uls/key_layout.h include/uls/sched_events.h include/uls/hint.h \
+	$(O)/include/vmlinux.h
 
 $(O)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(wildcard bpf/*.h)
 	$(call msg,BPF,$@)
@@ -161,7 +162,8 @@ $(O)/include/%.skel.h: $(O)/bpf/%.bpf.o
 # --- user side -------------------------------------------------------------
 LIBULS_SRCS := $(wildcard user/lib/*.c)
 LIBULS_HDRS := user/lib/uls.h user/lib/tld.h user/lib/internal.h \
-	       include/uapi/linux/uls.h include/uls/key_layout.h include/uls/sched_events.h
+	       include/uapi/linux/uls.h include/uls/key_layout.h include/uls/sched_events.h \
+	       include/uls/hint.h
 
 $(O)/user/pic/%.o: user/lib/%.c $(LIBULS_HDRS)
 	$(call msg,CC,$@)
@@ -213,7 +215,8 @@ user: $(O)/user/libuls.a $(O)/user/libuls.so.0 $(O)/user/ulsctl $(EXAMPLES)
 TEST_SRCS := $(wildcard tests/*.c)
 TEST_OBJS := $(patsubst tests/%.c,$(O)/tests/%.o,$(TEST_SRCS))
 
-$(O)/tests/%.o: tests/%.c $(wildcard tests/*.h) $(SKELS) $(LIBULS_HDRS)
+$(O)/tests/%.o: tests/%.c $(wildcard tests/*.h tests/sched_ext/*.h user/examples/*.h) $(SKELS) \
+		  $(LIBULS_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -Itests -I$(O)/include -c $< -o $@
 
@@ -235,7 +238,7 @@ $(O)/tests/uls_tld_test: $(TLD_TEST_OBJS) $(O)/user/libuls.a
 	$(Q)$(CC) -static -o $@ $(TLD_TEST_OBJS) $(O)/user/libuls.a $(STATIC_LIBS)
 
 tests: $(O)/tests/uls_test $(O)/tests/uls_bench $(O)/tests/uls_mutex_bench \
-	$(O)/tests/uls_tld_test $(O)/tests/uls_thread_trace
+	$(O)/tests/uls_tld_test $(O)/tests/uls_thread_trace $(O)/tests/uls_scx_bench
 
 # The key tests that need shared libraries (tests/dso): a dynamically
 # linked runner, uls_dso_test, linked with libuls.so.0 (libbpf statically,
@@ -304,6 +307,15 @@ $(O)/tests/uls_mutex_bench: tests/bench/mutex_bench.c tests/bench/results.h $(O)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -I$(O)/include -static -o $@ $< \
 		$(O)/user/libuls.a $(STATIC_LIBS) -lm
+
+# scx_hints's wake-up latency figures (make bench, on kernels with
+# sched_ext): a program of its own, as it runs in a VM of its own.
+$(O)/tests/uls_scx_bench: tests/bench/scx_bench.c tests/bench/results.h \
+			 tests/sched_ext/scx_run.h user/examples/hintlat.h \
+			 $(O)/user/libuls.a $(LIBULS_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -static -o $@ $< \
+		$(O)/user/libuls.a -lpthread
 
 # --- running ---------------------------------------------------------------
 # Each of these installs the build tools it needs on the host
@@ -467,6 +479,7 @@ install: user
 	install -D -m 0644 include/uapi/linux/uls.h $(DESTDIR)$(PREFIX)/include/linux/uls.h
 	install -D -m 0644 include/uls/key_layout.h $(DESTDIR)$(PREFIX)/include/uls/key_layout.h
 	install -D -m 0644 include/uls/sched_events.h $(DESTDIR)$(PREFIX)/include/uls/sched_events.h
+	install -D -m 0644 include/uls/hint.h $(DESTDIR)$(PREFIX)/include/uls/hint.h
 	install -D -m 0644 user/lib/tld.h $(DESTDIR)$(PREFIX)/include/uls/tld.h
 	install -D -m 0644 bpf/uls.bpf.h $(DESTDIR)$(PREFIX)/include/uls/uls.bpf.h
 	install -D -m 0644 bpf/uls_key.bpf.h $(DESTDIR)$(PREFIX)/include/uls/uls_key.bpf.h

@@ -45,8 +45,8 @@ if [ -n "$tests" ]; then
 	echo "check: only $tests"
 	# NAME=value on the command line reaches the guest's environment.
 	opts+=(--append "ULS_TESTS=$tests")
-	if ! echo ",$tests," | grep -q ',scx_uls,'; then
-		echo "check: not building scx_uls: TESTS does not name it"
+	if ! echo ",$tests," | grep -q ',scx_'; then
+		echo "check: not building the sched_ext programs: TESTS names none (scx_*)"
 		scx=()
 	fi
 fi

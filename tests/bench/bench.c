@@ -50,7 +50,7 @@
 #include "bench_tld_uls.skel.h"
 #include "bench_tld_upstream.skel.h"
 
-#define MAX_ROUNDS	101
+#define MAX_ROUNDS	SERIES_ROUNDS
 #define SMALL_THREADS	10
 
 static int rounds = 21;
@@ -69,35 +69,6 @@ static void note(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-struct series {
-	const char *metric;
-	const char *unit;
-	double v[MAX_ROUNDS];
-	int n;
-};
-
-static void sample(struct series *s, double v)
-{
-	if (s->n < MAX_ROUNDS)
-		s->v[s->n++] = v;
-	printf("SAMPLE %s %s %.4f\n", s->metric, s->unit, v);
-}
-
-/* A ratio of two series measured in the same rounds, round by round. */
-static void ratio_paired(const char *name, const struct series *num,
-			 const struct series *den)
-{
-	double r[MAX_ROUNDS];
-	int n = num->n < den->n ? num->n : den->n;
-
-	for (int i = 0; i < n; i++)
-		r[i] = num->v[i] / den->v[i];
-	printf("RATIO %s %.4f\n", name, quantile(r, n, 0.5));
-	printf("SPREAD %s %.4f %.4f\n", name, quantile(r, n, 0.25),
-	       quantile(r, n, 0.75));
-	fflush(stdout);
 }
 
 /* A /proc/meminfo field, in kB. */
@@ -391,6 +362,64 @@ static void group_end(struct group *g)
 	free(g->t);
 }
 
+/*
+ * @updates updates of this process's value in the task-storage map @fd,
+ * through @pidfd, as sched_ext's scx_layered takes a hint today: the ns
+ * each took, or -1 (failed, and said so).
+ */
+static double task_storage_updates(int fd, int pidfd, long updates)
+{
+	struct bench_val v = { .x = 2 };
+	double t0 = now_ns();
+
+	for (long i = 0; i < updates; i++) {
+		v.x = i;
+		if (bpf_map_update_elem(fd, &pidfd, &v, 0)) {
+			fail("bench_task_storage_update", "%s", strerror(errno));
+			return -1;
+		}
+	}
+	return (now_ns() - t0) / updates;
+}
+
+/*
+ * A hint change for scx_hints (include/uls/hint.h), in a keyed thread:
+ * a change of class through the pointer uls_hint() gave, which is what an
+ * application does, against scx_layered's map update.
+ */
+static void bench_hint_vs_task_storage(struct lookups *l)
+{
+	static struct series hint = { "user.hint_change", "ns" };
+	static struct series update = { "user.task_storage_update_hint", "ns" };
+	const long changes = 10000000, updates = 20000;
+	struct uls_hint *h = uls_hint();
+	int pidfd = pidfd_open(getpid());
+	volatile __u32 *cls;
+	double ns = 0;
+
+	if (!h || pidfd < 0) {
+		fail("bench_hint", "uls_hint: %s", strerror(errno));
+		return;
+	}
+	cls = &h->class;
+	for (int r = 0; r < rounds; r++) {
+		double t0 = now_ns();
+
+		for (long i = 0; i < changes; i++)
+			*cls = i & 1 ? ULS_HINT_LATENCY_CRITICAL : ULS_HINT_BACKGROUND;
+		sample(&hint, (now_ns() - t0) / changes);
+
+		ns = task_storage_updates(l->ts_fd, pidfd, updates);
+		if (ns < 0)
+			break;
+		sample(&update, ns);
+	}
+	*cls = ULS_HINT_NORMAL;
+	close(pidfd);
+	if (ns >= 0)
+		ratio_paired("hint_update_vs_task_storage", &update, &hint);
+}
+
 /* --- keys ------------------------------------------------------------------ */
 
 /*
@@ -526,6 +555,8 @@ static void *keyed_thread(void *arg)
 		note("bench: key lookup vs __thread, from user space");
 		bench_key_ptr_vs_tls(k->tld_up ?
 			bpf_map__fd(k->tld_up->maps.tld_data_map) : -1);
+		note("bench: a hint change against a task-storage update");
+		bench_hint_vs_task_storage(k->l);
 	}
 	if (k->tld_up)
 		tld_upstream_free();
@@ -580,11 +611,10 @@ static void bench_update_vs_store(struct lookups *l, struct bench_val *area)
 {
 	static struct series store = { "user.store", "ns" };
 	static struct series update = { "user.task_storage_update", "ns" };
-	int fd = l->ts_fd;
-	struct bench_val v = { .x = 2 };
 	volatile __u64 *hint = &area->pad[0];
 	const long stores = 10000000, updates = 20000;
 	int pidfd = pidfd_open(getpid());
+	double ns = 0;
 
 	for (int r = 0; r < rounds; r++) {
 		double t0 = now_ns();
@@ -593,20 +623,14 @@ static void bench_update_vs_store(struct lookups *l, struct bench_val *area)
 			*hint = i;
 		sample(&store, (now_ns() - t0) / stores);
 
-		t0 = now_ns();
-		for (long i = 0; i < updates; i++) {
-			v.x = i;
-			if (bpf_map_update_elem(fd, &pidfd, &v, 0)) {
-				fail("bench_task_storage_update", "%s",
-				     strerror(errno));
-				close(pidfd);
-				return;
-			}
-		}
-		sample(&update, (now_ns() - t0) / updates);
+		ns = task_storage_updates(l->ts_fd, pidfd, updates);
+		if (ns < 0)
+			break;
+		sample(&update, ns);
 	}
 	close(pidfd);
-	ratio_paired("syscall_update_vs_store", &update, &store);
+	if (ns >= 0)
+		ratio_paired("syscall_update_vs_store", &update, &store);
 }
 
 /*

@@ -24,9 +24,12 @@
 # more. ULS_MUTEX_TCG=single in the environment: single-threaded all the
 # same (to compare).
 #
-# --append ULS_BENCH_PHASES=LIST: uls_bench's phases (bench.c), and
-# "mutex" for the mutex VM; without "mutex" it is not booted, with
-# "mutex" alone only it is. The VMs' directories stay for a look:
+# Where the kernel has sched_ext, a third VM measures scx_hints's wake-up
+# latencies (tests/guest/run-bench-scx, uls_scx_bench).
+#
+# --append ULS_BENCH_PHASES=LIST: uls_bench's phases (bench.c), "mutex"
+# for the mutex VM and "scx" for scx_hints's; without "mutex" or "scx"
+# that VM is not booted, and with only those, uls_bench's is not. The VMs' directories stay for a look:
 # BUILD_DIR/vm-KVER.uls_bench/ and BUILD_DIR/vm-KVER/ (the mutex's).
 #
 # --icount SHIFT: deterministic mode (make bench DETERMINISTIC=1): the
@@ -46,22 +49,41 @@ single|multi) ;;
 *) echo "bench.sh: ULS_MUTEX_TCG=$mutex_tcg: single or multi" >&2; exit 2 ;;
 esac
 
-phases= icount=
+phases= icount= root= kdir=
 prev=
 for a in "${@:1:$#-2}"; do
 	case $prev,$a in
 	--icount,*) icount=$a ;;
+	--root,*) root=$a ;;
+	--kdir,*) kdir=$a ;;
 	*,ULS_BENCH_PHASES=*) phases=${a#ULS_BENCH_PHASES=} ;;
 	esac
 	prev=$a
 done
-main=1 mutex=1
+main=1 mutex=1 scx=1
 if [ -n "$phases" ]; then
 	case ,$phases, in
 	*,mutex,*) ;;
 	*) mutex=0 ;;
 	esac
-	[ -n "$(echo "$phases" | tr , '\n' | grep -vx mutex || true)" ] || main=0
+	case ,$phases, in
+	*,scx,*) ;;
+	*) scx=0 ;;
+	esac
+	[ -n "$(echo "$phases" | tr , '\n' | grep -vx 'mutex\|scx' || true)" ] || main=0
+fi
+# scx_hints's VM: where the kernel has sched_ext (its config, as boot.sh
+# finds it), and not in deterministic mode, whose one vCPU leaves no CPU
+# to preempt for a woken thread but the one it wakes on.
+config=$root/boot/config-$kver
+[ -e "$config" ] || config=$root/usr/lib/modules/$kver/config
+[ -z "$kdir" ] || config=$kdir/.config
+if [ $scx = 1 ] && ! grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$config" 2>/dev/null; then
+	scx=0
+	scx_why="the kernel has no sched_ext"
+elif [ $scx = 1 ] && [ -n "$icount" ]; then
+	scx=0
+	scx_why="deterministic mode: scx_hints's latencies are measured in the default mode"
 fi
 if [ -n "$icount" ] && [ $mutex = 1 ]; then
 	if [ $main = 0 ]; then
@@ -104,6 +126,18 @@ if [ $main = 1 ]; then
 	collect uls_bench || ok=0
 	rm -rf "$work.uls_bench"
 	mv "$work" "$work.uls_bench"
+fi
+if [ $scx = 0 ] && [ -n "${scx_why:-}" ]; then
+	echo "INFO scx_skipped $scx_why" >> "$results"
+fi
+if [ $scx = 1 ]; then
+	# Single-threaded TCG, as make check: a vCPU that spins there takes the
+	# time of the others, as on a loaded machine; what matters is who runs.
+	"$top/tests/vm/boot.sh" --guest run-bench-scx --scx "${@:1:$#-2}" \
+		--mem 2048 --timeout 900 "$kver" "$build" || exit 1
+	collect uls_scx_bench || ok=0
+	rm -rf "$work.uls_scx_bench"
+	mv "$work" "$work.uls_scx_bench"
 fi
 if [ $mutex = 1 ]; then
 	for try in 1 2; do

@@ -51,6 +51,9 @@ TARGETS = {
     "mutex_throughput_vs_pthread_2x": ">=1.2",
     "mutex_p99_vs_pthread_2x": "<=1.0",
     "mutex_throughput_vs_pthread_1x": ">=0.95",
+    "hint_update_vs_task_storage": ">=1000",
+    "hint_p99_vs_nohint": "<=0.5",
+    "hint_p99_vs_default": "<=0.5",
 }
 OPS = {
     "<=": lambda v, b: v <= b,

@@ -53,4 +53,39 @@ static inline double quantile(const double *v, int n, double q)
 	return i + 1 < n ? s[i] + (pos - i) * (s[i + 1] - s[i]) : s[i];
 }
 
+/*
+ * A figure measured once per round: SAMPLE lines, and RATIO and SPREAD of
+ * two series measured in the same rounds. Up to SERIES_ROUNDS rounds.
+ */
+#define SERIES_ROUNDS	101
+
+struct series {
+	const char *metric;
+	const char *unit;
+	double v[SERIES_ROUNDS];
+	int n;
+};
+
+static inline void sample(struct series *s, double v)
+{
+	if (s->n < SERIES_ROUNDS)
+		s->v[s->n++] = v;
+	printf("SAMPLE %s %s %.4f\n", s->metric, s->unit, v);
+}
+
+/* A ratio of two series measured in the same rounds, round by round. */
+static inline void ratio_paired(const char *name, const struct series *num,
+				const struct series *den)
+{
+	double r[SERIES_ROUNDS];
+	int n = num->n < den->n ? num->n : den->n;
+
+	for (int i = 0; i < n; i++)
+		r[i] = num->v[i] / den->v[i];
+	printf("RATIO %s %.4f\n", name, quantile(r, n, 0.5));
+	printf("SPREAD %s %.4f %.4f\n", name, quantile(r, n, 0.25),
+	       quantile(r, n, 0.75));
+	fflush(stdout);
+}
+
 #endif

@@ -1,10 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# build.sh KVER BTF OUT
+# build.sh KVER BTF OUTDIR
 #
-# Build the static scx_uls test binary for kernel KVER (whose raw BTF is
-# BTF) into OUT. It is built in the sid chroot (tests/matrix), with sid's
+# Build the static sched_ext programs (Makefile: scx_hints and the
+# scx_uls test) for kernel KVER (whose raw BTF is BTF) into OUTDIR. It is built in the sid chroot (tests/matrix), with sid's
 # clang, libbpf and bpftool, and the tools/sched_ext headers of Debian's
 # linux-source package for KVER's version: the only things taken from the
 # kernel's source. Those headers are extracted once and cached.
@@ -44,11 +44,11 @@ fi
 work=/tmp/uls-scx.$$
 rm -rf "$root$work" && mkdir -p "$root$work/scx"
 trap 'rm -rf "$root$work"' EXIT
-(cd "$top" && tar -c tests/sched_ext bpf kfuncs include user/lib) |
+(cd "$top" && tar -c tests/sched_ext bpf kfuncs include user/lib user/scx_hints) |
 	tar -x -C "$root$work"
 cp -r "$inc" "$root$work/scx/include"
 cp "$btf" "$root$work/vmlinux.btf"
 sid run make -s -C "$work/tests/sched_ext" SCX_INC="$work/scx/include" \
 	VMLINUX_BTF="$work/vmlinux.btf" O="$work/out"
-mkdir -p "$(dirname "$out")"
-cp "$root$work/out/scx_uls" "$out"
+mkdir -p "$out"
+find "$root$work/out" -maxdepth 1 -type f -perm -u+x -exec cp {} "$out/" \;

@@ -18,8 +18,8 @@
 #
 # KVER's packages are in the chroot that --root names (tests/matrix/
 # chroot.sh), and DKMS runs there: never on the host.
-# --scx: where KVER has sched_ext, the payload gets the scx_uls test
-# scheduler too (tests/sched_ext), which run-check runs.
+# --scx: where KVER has sched_ext, the payload gets the sched_ext programs
+# too (tests/sched_ext/build.sh: scx_hints and its tests, scx_uls).
 # With --kdir, KVER is a kernel built from source in DIR (no package, so
 # no DKMS: tests/debug/kernel.sh): the module is built by Kbuild from a
 # copy of the sources, in the --root chroot the tree was built in (with
@@ -183,13 +183,13 @@ config=$root/boot/config-$kver
 [ -e "$config" ] || config=$root/usr/lib/modules/$kver/config
 [ -z "$kdir" ] || config=$kdir/.config
 if [ $scx = 1 ] && grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$config" 2>/dev/null; then
-	echo "boot: $kver has sched_ext: building the scx_uls test"
+	echo "boot: $kver has sched_ext: building scx_hints and the scx tests"
 	if "$top/tests/sched_ext/build.sh" "$kver" "$base" \
-		"$work/payload/bin/scx_uls" > "$work/scx-build.log" 2>&1; then
-		res "ok scx_uls_build"
+		"$work/payload/bin" > "$work/scx-build.log" 2>&1; then
+		res "ok scx_build"
 	else
 		tail -n 20 "$work/scx-build.log" >&2
-		res "not ok scx_uls_build # see $work/scx-build.log"
+		res "not ok scx_build # see $work/scx-build.log"
 	fi
 fi
 
@@ -214,8 +214,9 @@ done | awk '!seen[$0]++' | while read -r ko_path; do
 done
 cp "$build/tests/uls_test" "$build/tests/uls_tld_test" "$build/tests/uls_bench" \
 	"$build/tests/uls_mutex_bench" "$build/tests/uls_thread_trace" \
+	"$build/tests/uls_scx_bench" \
 	"$build/user/switchcount" "$build/user/schedwatch" "$build/user/ulsctl" \
-	"$top/tests/vm/tap-join" "$work/payload/bin/"
+	"$build/user/hintlat" "$top/tests/vm/tap-join" "$work/payload/bin/"
 cp "$guest" "$work/payload/guest/run"
 # The dynamically linked key tests (tests/dso): the program and the
 # libraries it loads, libuls.so.0 where a distribution puts it, and the

@@ -103,5 +103,11 @@ const struct uls_owner *uls_owner(void);
 
 uls_key_t uls_key_create_flags(const char *name, size_t size, bool excl);
 struct uls__thread_keys uls_keys_of_thread(void);
+/*
+ * This thread's storage for the key @name of @size, the key created on
+ * the first call and kept in *@cache ({ -EAGAIN, UINT32_MAX } before):
+ * the libuls calls that own a key of their own (sched events, hints).
+ */
+void *uls__key_get_lazy(uls_key_t *cache, const char *name, size_t size);
 
 #endif /* _ULS_INTERNAL_H */

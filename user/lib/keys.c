@@ -184,6 +184,23 @@ uls_key_t uls_key_create_excl(const char *name, size_t size)
 	return uls_key_create_flags(name, size, true);
 }
 
+void *uls__key_get_lazy(uls_key_t *cache, const char *name, size_t size)
+{
+	uls_key_t k;
+
+	/* Created once per copy of libuls: every copy gets the same key. */
+	__atomic_load(cache, &k, __ATOMIC_ACQUIRE);
+	if (__builtin_expect(k.off == -EAGAIN, 0)) {
+		k = uls_key_create(name, size);
+		if (uls_key_is_err(k)) {
+			errno = -uls_key_err(k);
+			return NULL;
+		}
+		__atomic_store(cache, &k, __ATOMIC_RELEASE);
+	}
+	return uls_key_get(k);
+}
+
 /*
  * Write the descriptors of the keys that lie whole within the first @len
  * bytes of this thread's region and are not described yet, linking each

@@ -10,21 +10,10 @@
 
 const volatile struct uls_sched_events *uls_sched_events(void)
 {
-	/* Created once per copy of libuls: every copy gets the same key. */
 	static uls_key_t key = { -EAGAIN, UINT32_MAX };
-	uls_key_t k;
 
-	__atomic_load(&key, &k, __ATOMIC_ACQUIRE);
-	if (__builtin_expect(k.off == -EAGAIN, 0)) {
-		k = uls_key_create(ULS_SCHED_EVENTS_KEY,
-				   sizeof(struct uls_sched_events));
-		if (uls_key_is_err(k)) {
-			errno = -uls_key_err(k);
-			return NULL;
-		}
-		__atomic_store(&key, &k, __ATOMIC_RELEASE);
-	}
-	return uls_key_get(k);
+	return uls__key_get_lazy(&key, ULS_SCHED_EVENTS_KEY,
+				 sizeof(struct uls_sched_events));
 }
 
 /*

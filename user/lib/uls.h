@@ -63,6 +63,7 @@
 #include <stdint.h>
 #include <linux/uls.h>
 #include <uls/key_layout.h>
+#include <uls/hint.h>
 #include <uls/sched_events.h>
 
 #ifdef __cplusplus
@@ -252,6 +253,26 @@ static inline bool uls_sched_events_live(const struct uls_sched_events *ev)
 {
 	return ev->feed != 0;
 }
+
+/*
+ * Scheduling hints (include/uls/hint.h): the calling thread's struct
+ * uls_hint, which a sched_ext scheduler such as scx_hints reads at the
+ * thread's next scheduling event. The first call in a thread creates the
+ * key ULS_HINT_KEY and registers the thread's storage for it (a system
+ * call); the struct then stays at the same address for the thread's
+ * whole life, so a thread may keep the pointer and change its hint with
+ * one store. NULL with errno as uls_key_get() sets it.
+ */
+ULS_API struct uls_hint *uls_hint(void);
+
+/*
+ * Set this thread's class, or its nice-like value (a hint can only lower
+ * the thread's weight). 0; -EINVAL for a value out of range (nothing is
+ * stored); or uls_hint()'s error, negated. After the thread's first call,
+ * one store.
+ */
+ULS_API int uls_hint_set(enum uls_hint_class class);
+ULS_API int uls_hint_set_nice(int nice);
 
 /*
  * An adaptive mutex, futex-based, driven by the scheduler-event feed: a

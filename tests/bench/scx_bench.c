@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uls_scx_bench: what a latency-critical hint buys under scx_hints, in a
+ * VM of its own (tests/guest/run-bench-scx) on kernels with sched_ext.
+ * Each round, under HOGS CPU hogs per CPU (no hint), a thread wakes every
+ * millisecond and records how late it ran (user/examples/hintlat.h):
+ *   1. under the kernel's default scheduler, the thread marked
+ *      latency-critical (which that scheduler ignores);
+ *   2. under scx_hints, two such threads at once: one marked, one not.
+ * Prints, as uls_bench does, a SAMPLE per round and
+ *   RATIO hint_p99_vs_nohint   p99 of the marked thread / the unmarked,
+ *                              in the same run under scx_hints
+ *   RATIO hint_p99_vs_default  p99 of the marked thread under scx_hints /
+ *                              under the default scheduler
+ * both round by round (SPREAD: p25 and p75 of the rounds).
+ *
+ *   uls_scx_bench [-r ROUNDS] [-t SECS] [-H HOGS_PER_CPU]
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "results.h"
+#include "../../user/examples/hintlat.h"
+#include "../sched_ext/scx_run.h"
+
+#define NSEC 1000000000ULL
+#define LOG "/tmp/scx_bench.scx_hints.log"
+
+static struct series p99_default = { "scx.p99_default", "us" };
+static struct series p99_hint = { "scx.p99_hint", "us" };
+static struct series p99_nohint = { "scx.p99_nohint", "us" };
+static struct series p50_default = { "scx.p50_default", "us" };
+static struct series p50_hint = { "scx.p50_hint", "us" };
+static struct series p50_nohint = { "scx.p50_nohint", "us" };
+
+/*
+ * Under @nhogs hogs, @nw wakers for @secs, the first marked and the second
+ * not; their p50 and p99 in microseconds into @p50/@p99. 0 or -1.
+ */
+static int wakers(int nhogs, int nw, int secs, double *p50, double *p99)
+{
+	struct hintlat_hog hogs[256];
+	struct hintlat_waker w[2];
+	atomic_bool stop = false;
+	int err = 0;
+
+	for (int i = 0; i < nhogs; i++)
+		if (hintlat_hog_start(&hogs[i], HINTLAT_NO_KEY, &stop))
+			return -1;
+	usleep(200000);
+	for (int i = 0; i < nw; i++)
+		if (hintlat_waker_start(&w[i], i ? HINTLAT_NO_KEY :
+					ULS_HINT_LATENCY_CRITICAL, 1000000,
+					secs * NSEC))
+			return -1;
+	for (int i = 0; i < nw; i++)
+		pthread_join(w[i].thread, NULL);
+	atomic_store(&stop, true);
+	for (int i = 0; i < nhogs; i++)
+		pthread_join(hogs[i].thread, NULL);
+	for (int i = 0; i < nw; i++) {
+		if (w[i].err || w[i].n < 100) {
+			fail("scx_bench_wakers", "waker %d: %zu wake-ups, %s", i,
+			     w[i].n, strerror(-w[i].err));
+			err = -1;
+		}
+		p50[i] = hintlat_quantile(w[i].lat_ns, w[i].n, 0.5) / 1e3;
+		p99[i] = hintlat_quantile(w[i].lat_ns, w[i].n, 0.99) / 1e3;
+		free(w[i].lat_ns);
+	}
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	int rounds = 3, secs = 8, hogs_per_cpu = 4, opt, status = 0;
+	int ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *const quiet[] = { "-q", NULL };
+	double p50[2], p99[2];
+	pid_t pid;
+
+	while ((opt = getopt(argc, argv, "r:t:H:")) != -1) {
+		switch (opt) {
+		case 'r': rounds = atoi(optarg); break;
+		case 't': secs = atoi(optarg); break;
+		case 'H': hogs_per_cpu = atoi(optarg); break;
+		default:
+			fprintf(stderr, "usage: uls_scx_bench [-r ROUNDS] [-t SECS] [-H HOGS_PER_CPU]\n");
+			return 2;
+		}
+	}
+	if (rounds < 1 || rounds > SERIES_ROUNDS || secs < 1 ||
+	    hogs_per_cpu < 1 || hogs_per_cpu * ncpus > 256) {
+		fprintf(stderr, "uls_scx_bench: bad arguments\n");
+		return 2;
+	}
+	printf("INFO scx_rounds %d\nINFO scx_secs %d\nINFO scx_hogs %d\n",
+	       rounds, secs, hogs_per_cpu * ncpus);
+	for (int r = 0; r < rounds && !failures; r++) {
+		if (wakers(hogs_per_cpu * ncpus, 1, secs, p50, p99))
+			break;
+		sample(&p50_default, p50[0]);
+		sample(&p99_default, p99[0]);
+
+		pid = scx_run_start(quiet, LOG, &status);
+		if (pid < 0) {
+			fail("scx_bench_scx_hints", "scx_hints did not start: %s",
+			     strerror(-pid));
+			break;
+		}
+		if (wakers(hogs_per_cpu * ncpus, 2, secs, p50, p99))
+			break;
+		status = scx_run_stop(pid);
+		if (status) {
+			fail("scx_bench_scx_hints", "scx_hints exit status %d (see %s)",
+			     status, LOG);
+			break;
+		}
+		sample(&p50_hint, p50[0]);
+		sample(&p99_hint, p99[0]);
+		sample(&p50_nohint, p50[1]);
+		sample(&p99_nohint, p99[1]);
+		fprintf(stderr, "uls_scx_bench: round %d: p99 default %.0f us, hint %.0f us, no hint %.0f us\n",
+			r, p99_default.v[r], p99[0], p99[1]);
+	}
+	if (!failures) {
+		ratio_paired("hint_p99_vs_nohint", &p99_hint, &p99_nohint);
+		ratio_paired("hint_p99_vs_default", &p99_hint, &p99_default);
+	}
+	printf("INFO failures %d\n", failures);
+	return failures ? 1 : 0;
+}

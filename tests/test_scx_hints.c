@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scx_hints (user/scx_hints): the scheduler that reads the threads' uls
+ * hints. Each test starts /bin/scx_hints, runs a workload under it, stops
+ * it with SIGINT, and reads its totals. They run where the kernel has
+ * sched_ext (both 7.2 kernels of the matrix) and are skipped elsewhere.
+ *
+ * CPU shares are measured with each thread's own CPU clock. The margins
+ * each test states are the policy's, widened for TCG, whose vCPUs share
+ * one host thread.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "../user/examples/hintlat.h"
+#include "sched_ext/scx_run.h"
+
+#define SCX_LOG "/tmp/scx_hints.log"
+#define NSEC 1000000000ULL
+
+/* Skip where the kernel has no sched_ext; fail where scx_hints is missing. */
+static bool need_sched_ext(void)
+{
+	if (access(SCX_STATE, F_OK))
+		test__skip("the kernel has no sched_ext (CONFIG_SCHED_CLASS_EXT)");
+	return ASSERT_OK(access(SCX_HINTS_BIN, X_OK),
+			 SCX_HINTS_BIN " (built by tests/sched_ext/build.sh)");
+}
+
+struct sched {
+	pid_t pid;
+	char log[16384];	/* its output, once stopped */
+	int status;		/* its exit status, once stopped */
+};
+
+/* Once it exited: its output into s->log, and shown. */
+static void sched_read_log(struct sched *s)
+{
+	FILE *f = fopen(SCX_LOG, "r");
+	size_t n = f ? fread(s->log, 1, sizeof(s->log) - 1, f) : 0;
+
+	s->log[n] = 0;
+	if (f)
+		fclose(f);
+	fprintf(stderr, "  scx_hints said:\n%s", s->log);
+}
+
+/* Start scx_hints with @args (a NULL-ended list); true once it runs. */
+static bool sched_start(struct sched *s, const char *const *args)
+{
+	memset(s, 0, sizeof(*s));
+	s->pid = scx_run_start(args, SCX_LOG, &s->status);
+	if (s->pid > 0)
+		return true;
+	ASSERT_OK(s->pid, "start scx_hints and see sched_ext enabled");
+	s->pid = 0;
+	sched_read_log(s);
+	return false;
+}
+
+/* SIGINT; its exit status, with its output in s->log. */
+static int sched_stop(struct sched *s)
+{
+	int rc;
+
+	if (s->pid <= 0)
+		return -1;
+	rc = scx_run_stop(s->pid);
+	s->pid = 0;
+	sched_read_log(s);
+	return rc;
+}
+
+/* A counter of the "totals:" line, or -1. */
+static long long sched_total(const struct sched *s, const char *name)
+{
+	const char *t = strstr(s->log, "totals:");
+	char key[64];
+
+	snprintf(key, sizeof(key), " %s=", name);
+	t = t ? strstr(t, key) : NULL;
+	return t ? strtoll(t + strlen(key), NULL, 10) : -1;
+}
+
+static bool stopped_cleanly(struct sched *s)
+{
+	bool ok = ASSERT_EQ(sched_stop(s), 0, "scx_hints exit status after SIGINT");
+
+	ok &= ASSERT_TRUE(scx_state_is("disabled"), "sched_ext disabled after scx_hints");
+	ok &= ASSERT_EQ(sched_total(s, "tld_disagree"), 0, "TLD reads that disagreed with native ones");
+	return ok;
+}
+
+static int ncpus(void)
+{
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/* Hogs of @class, @n of them, into @h. */
+static bool hogs_start(struct hintlat_hog *h, int n, int class,
+		       const atomic_bool *stop)
+{
+	for (int i = 0; i < n; i++)
+		if (!ASSERT_OK(hintlat_hog_start(&h[i], class, stop), "start a hog"))
+			return false;
+	return true;
+}
+
+static void hogs_join(struct hintlat_hog *h, int n)
+{
+	for (int i = 0; i < n; i++) {
+		pthread_join(h[i].thread, NULL);
+		ASSERT_OK(h[i].err, "a hog's hint");
+	}
+}
+
+/* Hogs whose hint is set by hand, garbage included. */
+struct raw_hog {
+	pthread_t thread;
+	struct uls_hint hint;
+	bool keyed;
+	const atomic_bool *stop;
+	uint64_t cpu_ns;
+	int err;
+};
+
+static void *raw_hog_run(void *arg)
+{
+	struct raw_hog *r = arg;
+	struct uls_hint *h;
+
+	if (r->keyed) {
+		h = uls_hint();
+		if (!h) {
+			r->err = -errno;
+			return NULL;
+		}
+		*h = r->hint;
+	}
+	while (!atomic_load_explicit(r->stop, memory_order_relaxed))
+		;
+	r->cpu_ns = hintlat_now(CLOCK_THREAD_CPUTIME_ID);
+	return NULL;
+}
+
+ULS_TEST_TIMEOUT(scx_hints_mixed_20s, 240)
+{
+	const char *args[] = { "-i", "1", NULL };
+	int n = 2 * ncpus(), i;
+	struct hintlat_hog hogs[64], bg, lc_hog, none;
+	struct raw_hog garbage = { .keyed = true, .hint = { 3, 0 } };
+	struct hintlat_waker w[2];
+	struct hintlat_flipper flipper;
+	atomic_bool stop = false;
+	struct sched s;
+	int lines = 0;
+	char ops[64];
+
+	if (!need_sched_ext() || !sched_start(&s, args))
+		return;
+	scx_read_line("/sys/kernel/sched_ext/root/ops", ops, sizeof(ops));
+	ASSERT_TRUE(strstr(ops, "hints"), "the root scheduler's name is hints");
+	hogs_start(hogs, n, HINTLAT_NO_KEY, &stop);
+	hogs_start(&bg, 1, ULS_HINT_BACKGROUND, &stop);
+	hogs_start(&lc_hog, 1, ULS_HINT_LATENCY_CRITICAL, &stop);
+	garbage.stop = &stop;
+	ASSERT_OK(-pthread_create(&garbage.thread, NULL, raw_hog_run, &garbage),
+		  "garbage hog");
+	hogs_start(&none, 1, HINTLAT_NO_KEY, &stop);
+	ASSERT_OK(hintlat_flipper_start(&flipper, 1000000, &stop), "flipper");
+	ASSERT_OK(hintlat_waker_start(&w[0], ULS_HINT_LATENCY_CRITICAL, 1000000,
+				      20 * NSEC), "waker, hinted");
+	ASSERT_OK(hintlat_waker_start(&w[1], HINTLAT_NO_KEY, 1000000, 20 * NSEC),
+		  "waker, no hint");
+	for (i = 0; i < 20; i++) {
+		sleep(1);
+		if (!ASSERT_TRUE(scx_state_is("enabled"), "still enabled, each second"))
+			break;
+	}
+	atomic_store(&stop, true);
+	pthread_join(w[0].thread, NULL);
+	pthread_join(w[1].thread, NULL);
+	hogs_join(hogs, n);
+	hogs_join(&bg, 1);
+	hogs_join(&lc_hog, 1);
+	pthread_join(garbage.thread, NULL);
+	ASSERT_OK(garbage.err, "garbage hog's uls_hint");
+	hogs_join(&none, 1);
+	pthread_join(flipper.thread, NULL);
+	ASSERT_OK(flipper.err, "flipper's hint");
+	ASSERT_GE(w[0].n, 1000, "wake-ups of the hinted waker");
+	ASSERT_GE(w[1].n, 1000, "wake-ups of the other");
+	free(w[0].lat_ns);
+	free(w[1].lat_ns);
+	if (!stopped_cleanly(&s))
+		return;
+	for (const char *p = s.log; (p = strstr(p, " | capped ")); p++)
+		lines++;
+	ASSERT_GE(lines, 15, "lines of counts in 20 s");
+	ASSERT_GT(sched_total(&s, "tld_agree"), 0, "TLD reads");
+	ASSERT_GT(sched_total(&s, "lc_runs"), 0, "latency-critical runs");
+	ASSERT_GT(sched_total(&s, "bg_runs"), 0, "background runs");
+	ASSERT_GT(sched_total(&s, "no_hint"), 0, "lookups without a hint");
+	ASSERT_GT(sched_total(&s, "garbage"), 0, "garbage hints");
+	ASSERT_GT(sched_total(&s, "lc_preempts"), 0, "preemptions for latency-critical");
+}
+
+ULS_TEST_TIMEOUT(scx_hints_lc_latency, 180)
+{
+	int n = 4 * ncpus();
+	struct hintlat_hog hogs[64];
+	struct hintlat_waker w[2];
+	atomic_bool stop = false;
+	uint64_t p99[2];
+	struct sched s;
+
+	if (!need_sched_ext() || !sched_start(&s, NULL))
+		return;
+	hogs_start(hogs, n, HINTLAT_NO_KEY, &stop);
+	usleep(200000);
+	ASSERT_OK(hintlat_waker_start(&w[0], ULS_HINT_LATENCY_CRITICAL, 1000000,
+				      5 * NSEC), "waker, hinted");
+	ASSERT_OK(hintlat_waker_start(&w[1], HINTLAT_NO_KEY, 1000000, 5 * NSEC),
+		  "waker, no hint");
+	pthread_join(w[0].thread, NULL);
+	pthread_join(w[1].thread, NULL);
+	atomic_store(&stop, true);
+	hogs_join(hogs, n);
+	for (int i = 0; i < 2; i++) {
+		p99[i] = hintlat_quantile(w[i].lat_ns, w[i].n, 0.99);
+		fprintf(stderr, "  %s: %zu wake-ups, p50 %.1f us, p99 %.1f us\n",
+			i ? "no hint" : "latency-critical", w[i].n,
+			hintlat_quantile(w[i].lat_ns, w[i].n, 0.5) / 1e3,
+			p99[i] / 1e3);
+		free(w[i].lat_ns);
+	}
+	stopped_cleanly(&s);
+	/* The policy's promise, and the benchmark's target: half or less. */
+	ASSERT_LE(2 * p99[0], p99[1], "2 x p99 hinted <= p99 unhinted");
+}
+
+ULS_TEST_TIMEOUT(scx_hints_bg_progress, 120)
+{
+	int n = 2 * ncpus();
+	struct hintlat_hog hogs[64], bg;
+	atomic_bool stop = false;
+	uint64_t least = UINT64_MAX;
+	struct sched s;
+
+	if (!need_sched_ext() || !sched_start(&s, NULL))
+		return;
+	hogs_start(hogs, n, HINTLAT_NO_KEY, &stop);
+	hogs_start(&bg, 1, ULS_HINT_BACKGROUND, &stop);
+	sleep(5);
+	atomic_store(&stop, true);
+	hogs_join(hogs, n);
+	hogs_join(&bg, 1);
+	for (int i = 0; i < n; i++)
+		least = hogs[i].cpu_ns < least ? hogs[i].cpu_ns : least;
+	fprintf(stderr, "  background: %.3f s of CPU; the least of %d normal hogs: %.3f s\n",
+		bg.cpu_ns / 1e9, n, least / 1e9);
+	stopped_cleanly(&s);
+	/* Served after waiting 200 ms, for a slice: about 9% of a CPU. */
+	ASSERT_GE(bg.cpu_ns, 5 * NSEC * 3 / 100, "background CPU time >= 3% of a CPU");
+	ASSERT_LE(bg.cpu_ns, least, "background got no more than any normal hog");
+	ASSERT_GT(sched_total(&s, "bg_starved"), 0, "background served after waiting");
+}
+
+/* A process whose @n threads spin marked @class, as @uid; CPU time back. */
+static pid_t spinners(int n, int class, uid_t uid, int secs, int *fd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct hintlat_hog hogs[64];
+		atomic_bool stop = false;
+		uint64_t total = 0;
+
+		close(p[0]);
+		if (uid && (setgid(uid) || setuid(uid)))
+			_exit(126);
+		for (int i = 0; i < n; i++)
+			if (hintlat_hog_start(&hogs[i], class, &stop))
+				_exit(1);
+		sleep(secs);
+		atomic_store(&stop, true);
+		for (int i = 0; i < n; i++) {
+			pthread_join(hogs[i].thread, NULL);
+			if (hogs[i].err)
+				_exit(2);
+			total += hogs[i].cpu_ns;
+		}
+		_exit(write(p[1], &total, sizeof(total)) == sizeof(total) ? 0 : 3);
+	}
+	close(p[1]);
+	*fd = p[0];
+	return pid;
+}
+
+static uint64_t spinners_end(pid_t pid, int fd, const char *name)
+{
+	uint64_t total = 0;
+	int status;
+
+	if (read(fd, &total, sizeof(total)) != sizeof(total))
+		total = 0;
+	close(fd);
+	waitpid(pid, &status, 0);
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status), name);
+	return total;
+}
+
+ULS_TEST_TIMEOUT(scx_hints_lc_cap, 120)
+{
+	const int secs = 5;
+	int n = 4 * ncpus(), fd_h, fd_v;
+	uint64_t hostile, victim;
+	struct sched s;
+	pid_t h, v;
+
+	if (!need_sched_ext() || !sched_start(&s, NULL))
+		return;
+	/* A user's process marks every thread latency-critical... */
+	h = spinners(n, ULS_HINT_LATENCY_CRITICAL, 60001, secs, &fd_h);
+	/* ...and another user's one thread has no hint. */
+	v = spinners(1, HINTLAT_NO_KEY, 60002, secs, &fd_v);
+	hostile = spinners_end(h, fd_h, "the marking process");
+	victim = spinners_end(v, fd_v, "the other process");
+	fprintf(stderr, "  %d latency-critical threads of uid 60001: %.2f s of CPU; one normal thread of uid 60002: %.2f s, in %d s on %d CPUs\n",
+		n, hostile / 1e9, victim / 1e9, secs, ncpus());
+	stopped_cleanly(&s);
+	/*
+	 * The cap (50% of the CPUs per user) leaves the rest to be shared
+	 * as normal by the marking threads and the other one: 1/(n+1) of
+	 * half the machine. Ask for half of that.
+	 */
+	ASSERT_GE(victim * (n + 1) * 2 * 2, (uint64_t)secs * NSEC * ncpus(),
+		  "the other process's share >= half of 1/(n+1) of half the CPUs");
+	ASSERT_GT(sched_total(&s, "capped"), 0, "latency-critical queued as normal, over the cap");
+}
+
+/* A thread that spins as background, then as latency-critical. */
+struct changer {
+	pthread_t thread;
+	const atomic_bool *stop;
+	uint64_t cpu_bg, cpu_lc;
+	int err;
+};
+
+static void *changer_run(void *arg)
+{
+	struct changer *c = arg;
+	uint64_t t0, until;
+
+	c->err = uls_hint_set(ULS_HINT_BACKGROUND);
+	if (c->err)
+		return NULL;
+	t0 = hintlat_now(CLOCK_THREAD_CPUTIME_ID);
+	until = hintlat_now(CLOCK_MONOTONIC) + 3 * NSEC;
+	while (hintlat_now(CLOCK_MONOTONIC) < until)
+		;
+	c->cpu_bg = hintlat_now(CLOCK_THREAD_CPUTIME_ID) - t0;
+	/* One store: the scheduler sees it at the next scheduling event. */
+	uls_hint()->class = ULS_HINT_LATENCY_CRITICAL;
+	t0 = hintlat_now(CLOCK_THREAD_CPUTIME_ID);
+	until = hintlat_now(CLOCK_MONOTONIC) + 3 * NSEC;
+	while (hintlat_now(CLOCK_MONOTONIC) < until)
+		;
+	c->cpu_lc = hintlat_now(CLOCK_THREAD_CPUTIME_ID) - t0;
+	return NULL;
+}
+
+ULS_TEST_TIMEOUT(scx_hints_change_at_run_time, 120)
+{
+	int n = 2 * ncpus();
+	struct hintlat_hog hogs[64];
+	struct changer c = {};
+	atomic_bool stop = false;
+	struct sched s;
+
+	if (!need_sched_ext() || !sched_start(&s, NULL))
+		return;
+	hogs_start(hogs, n, HINTLAT_NO_KEY, &stop);
+	ASSERT_OK(-pthread_create(&c.thread, NULL, changer_run, &c), "changer");
+	pthread_join(c.thread, NULL);
+	atomic_store(&stop, true);
+	hogs_join(hogs, n);
+	ASSERT_OK(c.err, "uls_hint_set");
+	fprintf(stderr, "  3 s as background: %.3f s of CPU; 3 s as latency-critical: %.3f s\n",
+		c.cpu_bg / 1e9, c.cpu_lc / 1e9);
+	stopped_cleanly(&s);
+	/* Latency-critical runs first: most of a CPU, within its cap. */
+	ASSERT_GE(c.cpu_lc, 3 * NSEC / 2, "latency-critical: at least half a CPU");
+	ASSERT_GE(c.cpu_lc, 3 * c.cpu_bg, "latency-critical >= 3 x background");
+}
+
+ULS_TEST_TIMEOUT(scx_hints_garbage_and_no_key_as_normal, 120)
+{
+	struct raw_hog r[] = {
+		{ .keyed = true, .hint = { ULS_HINT_NORMAL, 0 } },
+		{ .keyed = true, .hint = { 7, 0 } },		/* no such class */
+		{ .keyed = true, .hint = { ULS_HINT_LATENCY_CRITICAL, 99 } },
+		{ .keyed = true, .hint = { ULS_HINT_BACKGROUND, -21 } },
+		{ .keyed = false },				/* no key */
+		{ .keyed = false },
+	};
+	const int n = sizeof(r) / sizeof(r[0]);
+	atomic_bool stop = false;
+	uint64_t sum = 0;
+	struct sched s;
+
+	if (!need_sched_ext() || !sched_start(&s, NULL))
+		return;
+	for (int i = 0; i < n; i++) {
+		r[i].stop = &stop;
+		ASSERT_OK(-pthread_create(&r[i].thread, NULL, raw_hog_run, &r[i]), "hog");
+	}
+	sleep(5);
+	atomic_store(&stop, true);
+	for (int i = 0; i < n; i++) {
+		pthread_join(r[i].thread, NULL);
+		ASSERT_OK(r[i].err, "uls_hint");
+		sum += r[i].cpu_ns;
+	}
+	stopped_cleanly(&s);
+	for (int i = 0; i < n; i++) {
+		fprintf(stderr, "  hog %d (%s class %u nice %d): %.3f s of CPU\n", i,
+			r[i].keyed ? "hint" : "no key,", r[i].hint.class,
+			r[i].hint.nice, r[i].cpu_ns / 1e9);
+		/* Each as normal: a fair share, give or take half. */
+		ASSERT_GE(r[i].cpu_ns * n * 2, sum, "at least half a fair share");
+		ASSERT_LE(r[i].cpu_ns * n, sum * 2, "at most twice a fair share");
+	}
+	ASSERT_GT(sched_total(&s, "garbage"), 0, "garbage hints counted");
+	ASSERT_GT(sched_total(&s, "no_hint"), 0, "threads without a key counted");
+	ASSERT_GT(sched_total(&s, "tld_agree"), 0, "TLD reads");
+}
+
+ULS_TEST_TIMEOUT(scx_hints_ended_by_kernel, 120)
+{
+	struct sched s;
+	int fd;
+
+	if (!need_sched_ext() || !sched_start(&s, NULL))
+		return;
+	/* sysrq-S: the kernel ends the BPF scheduler, as on an error. */
+	fd = open("/proc/sysrq-trigger", O_WRONLY);
+	if (!ASSERT_GE(fd, 0, "open /proc/sysrq-trigger"))
+		return (void)sched_stop(&s);
+	ASSERT_EQ(write(fd, "S", 1), 1, "sysrq-S");
+	close(fd);
+	for (int i = 0; i < 200 && !scx_state_is("disabled"); i++)
+		usleep(50000);
+	ASSERT_TRUE(scx_state_is("disabled"), "the kernel's scheduler is back");
+	/* The loader sees it end, says why, and exits 1 on its own. */
+	for (int i = 0; i < 100 && waitpid(s.pid, &s.status, WNOHANG) == 0; i++)
+		usleep(100000);
+	if (!ASSERT_TRUE(WIFEXITED(s.status) && WEXITSTATUS(s.status) == 1,
+			 "scx_hints exits 1 by itself")) {
+		sched_stop(&s);
+		return;
+	}
+	s.pid = 0;
+	sched_read_log(&s);
+	ASSERT_STRSTR(s.log, "EXIT: ", "the kernel's reason");
+	ASSERT_STRSTR(s.log, "sysrq", "the reason names sysrq");
+	ASSERT_STRSTR(s.log, "default scheduler runs again", "what it means");
+}

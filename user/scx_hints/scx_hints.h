@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by scx_hints.bpf.c and its loader, scx_hints.c: the counters the
+ * scheduler keeps, which the loader prints once a second.
+ */
+#ifndef SCX_HINTS_H
+#define SCX_HINTS_H
+
+#include <uls/hint.h>
+
+/* Index of the per-class counters: the hint's own class values. */
+#define SCX_HINTS_NR_CLASSES	ULS_HINT_NR_CLASSES
+
+/* The dispatch queues, one per class. */
+enum scx_hints_dsq {
+	SCX_HINTS_DSQ_LC = 1,		/* FIFO */
+	SCX_HINTS_DSQ_NORMAL = 2,	/* vtime */
+	SCX_HINTS_DSQ_BG = 3,		/* FIFO, so its head waited longest */
+};
+
+/* The most CPUs the scheduler tracks; more than that: it refuses to load. */
+#define SCX_HINTS_MAX_CPUS	512
+
+struct scx_hints_stats {
+	/* Per class, as the thread was queued (after the cap). */
+	__u64 queued[SCX_HINTS_NR_CLASSES];	/* tasks put on a queue */
+	__u64 direct[SCX_HINTS_NR_CLASSES];	/* sent straight to an idle CPU */
+	__u64 preempts[SCX_HINTS_NR_CLASSES];	/* CPUs kicked for one */
+	__u64 max_wait_ns[SCX_HINTS_NR_CLASSES]; /* queued to running; reset by the loader */
+	__u64 runs[SCX_HINTS_NR_CLASSES];	/* ops.running */
+
+	__u64 no_hint;		/* lookups that found no hint: no key, or no region */
+	__u64 garbage;		/* hints with an unknown class or nice: normal */
+	__u64 capped;		/* latency-critical queued as normal: over the cap */
+	__u64 bg_starved;	/* background served ahead, after waiting too long */
+	__u64 tld_agree;	/* ops.running: the TLD read gave the native hint */
+	__u64 tld_disagree;	/* ...and where it did not */
+};
+
+#endif /* SCX_HINTS_H */
