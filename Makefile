@@ -17,6 +17,10 @@
 #   make demo [KVER=<kernel>]  the same VM, running the switch-count demo
 #   make demo-mutex [KVER=...] the scheduler-event feed and the adaptive
 #                              mutex (schedwatch, the mutex benchmark)
+#   make demo-scx [KVER=...]   scx_hints, the sched_ext scheduler driven by
+#                              hints: wake-up latency under CPU hogs,
+#                              without and with the hint (7.2; a CDF plot
+#                              under $(O)/demo-scx/)
 #   make check-fresh           make demo and make check KVER=6.1 in a new
 #                              debootstrap root (the CI's first step)
 #   make bench [KVER=<kernel>] the benchmarks, in the VM of 6.1 and 7.2 (or
@@ -81,7 +85,7 @@ msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(O)/%,%,$(2))'
 .PHONY: all module clean-module bpf user tests check check-debug check-run demo \
 	bench-spread bench-spread-run bench-spread-publish bench-trace \
 	bench-trace-run \
-	demo-run demo-mutex demo-mutex-run bench bench-run bench-publish check-fresh FORCE \
+	demo-run demo-mutex demo-mutex-run demo-scx demo-scx-run bench bench-run bench-publish check-fresh FORCE \
 	dkms-install dkms-uninstall install clean
 all: module bpf user tests
 
@@ -434,6 +438,19 @@ demo-mutex:
 
 demo-mutex-run: $(RUN_TOOLS)
 	$(RUN_EACH) $(O)/demo.list tests/demo.sh --guest run-demo-mutex --multi-thread
+
+# scx_hints (user/scx_hints) on a kernel with sched_ext: one thread's
+# wake-up latency under CPU hogs, under the default scheduler and under
+# scx_hints without and with its hint; the CDF plot under $(O)/demo-scx/.
+# On the instruction clock (one vCPU), as make bench measures it: README.
+DEMO_SCX_KERNEL ?= 7.2
+demo-scx:
+	tests/setup-host.sh
+	$(SETUP) $(O)/demo.list $(or $(ASKED_KVER),$(DEMO_SCX_KERNEL))
+	$(MAKE) demo-scx-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
+
+demo-scx-run: $(RUN_TOOLS)
+	$(RUN_EACH) $(O)/demo.list tests/demo.sh --guest run-demo-scx --scx --icount 0
 
 # The README's path in a new debootstrap root: make demo, then make check
 # KVER=6.1 (what .ci/run does first).

@@ -9,7 +9,10 @@
 # tests/guest/run-demo) and print the transcript it wrote. Exit status 0
 # iff the demo ran to its end. make demo-mutex: the same with --guest
 # run-demo-mutex --multi-thread (the scheduler-event feed, schedwatch and
-# the mutex benchmark's table, under multi-threaded TCG).
+# the mutex benchmark's table, under multi-threaded TCG). make demo-scx:
+# --guest run-demo-scx --scx (scx_hints); the guest's "CDF LABEL US
+# FRACTION" lines become BUILD_DIR/demo-scx/KVER/LABEL.dat and, with
+# gnuplot, cdf.png there (tests/scx_cdf.gp), instead of being printed.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,5 +20,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # them comes after this one, and counts.
 "$top/tests/vm/boot.sh" --guest run-demo "$@" || exit 1
 results=${*: -1}/vm-${*: -2:1}/vm.results
-grep -v '^ULS-VM-DONE' "$results" || true
+grep -v -e '^ULS-VM-DONE' -e '^CDF ' "$results" || true
+if grep -q '^CDF ' "$results"; then
+	cdf=${*: -1}/demo-scx/${*: -2:1}
+	rm -rf "$cdf" && mkdir -p "$cdf"
+	awk -v dir="$cdf" '$1 == "CDF" { print $3, $4 > (dir "/" $2 ".dat") }' "$results"
+	if gnuplot -e "dir='$cdf'" "$top/tests/scx_cdf.gp"; then
+		echo "demo: the plot is $cdf/cdf.png"
+	else
+		echo "demo: gnuplot failed; the samples are in $cdf" >&2
+	fi
+fi
 grep -q '^ULS-VM-DONE rc=0' "$results"

@@ -3,15 +3,17 @@
  * uls_scx_bench: what a latency-critical hint buys under scx_hints, in a
  * VM of its own (tests/guest/run-bench-scx) on kernels with sched_ext.
  * Each round, under HOGS CPU hogs per CPU (no hint), a thread wakes every
- * millisecond and records how late it ran (user/examples/hintlat.h):
+ * millisecond and records how late it ran (user/examples/hintlat.h), in
+ * three runs of SECS:
  *   1. under the kernel's default scheduler, the thread marked
  *      latency-critical (which that scheduler ignores);
- *   2. under scx_hints, two such threads at once: one marked, one not.
- * Prints, as uls_bench does, a SAMPLE per round and
- *   RATIO hint_p99_vs_nohint   p99 of the marked thread / the unmarked,
- *                              in the same run under scx_hints
- *   RATIO hint_p99_vs_default  p99 of the marked thread under scx_hints /
- *                              under the default scheduler
+ *   2. under scx_hints, the thread without a hint;
+ *   3. under scx_hints, the thread marked.
+ * One thread a run: two would help each other, as the one that preempts a
+ * hog leaves the CPU to the other when it sleeps. Prints, as uls_bench
+ * does, a SAMPLE per run and
+ *   RATIO hint_p99_vs_nohint   p99 of 3 / p99 of 2
+ *   RATIO hint_p99_vs_default  p99 of 3 / p99 of 1
  * both round by round (SPREAD: p25 and p75 of the rounds).
  *
  *   uls_scx_bench [-r ROUNDS] [-t SECS] [-H HOGS_PER_CPU]
@@ -35,13 +37,13 @@ static struct series p50_hint = { "scx.p50_hint", "us" };
 static struct series p50_nohint = { "scx.p50_nohint", "us" };
 
 /*
- * Under @nhogs hogs, @nw wakers for @secs, the first marked and the second
- * not; their p50 and p99 in microseconds into @p50/@p99. 0 or -1.
+ * Under @nhogs hogs, one waker of @class for @secs: its p50 and p99 in
+ * microseconds into @p50, @p99. 0 or -1.
  */
-static int wakers(int nhogs, int nw, int secs, double *p50, double *p99)
+static int waker(int nhogs, int class, int secs, double *p50, double *p99)
 {
 	struct hintlat_hog hogs[256];
-	struct hintlat_waker w[2];
+	struct hintlat_waker w;
 	atomic_bool stop = false;
 	int err = 0;
 
@@ -49,26 +51,19 @@ static int wakers(int nhogs, int nw, int secs, double *p50, double *p99)
 		if (hintlat_hog_start(&hogs[i], HINTLAT_NO_KEY, &stop))
 			return -1;
 	usleep(200000);
-	for (int i = 0; i < nw; i++)
-		if (hintlat_waker_start(&w[i], i ? HINTLAT_NO_KEY :
-					ULS_HINT_LATENCY_CRITICAL, 1000000,
-					secs * NSEC))
-			return -1;
-	for (int i = 0; i < nw; i++)
-		pthread_join(w[i].thread, NULL);
+	if (hintlat_waker_start(&w, class, 1000000, 0, secs * NSEC))
+		return -1;
+	pthread_join(w.thread, NULL);
 	atomic_store(&stop, true);
 	for (int i = 0; i < nhogs; i++)
 		pthread_join(hogs[i].thread, NULL);
-	for (int i = 0; i < nw; i++) {
-		if (w[i].err || w[i].n < 100) {
-			fail("scx_bench_wakers", "waker %d: %zu wake-ups, %s", i,
-			     w[i].n, strerror(-w[i].err));
-			err = -1;
-		}
-		p50[i] = hintlat_quantile(w[i].lat_ns, w[i].n, 0.5) / 1e3;
-		p99[i] = hintlat_quantile(w[i].lat_ns, w[i].n, 0.99) / 1e3;
-		free(w[i].lat_ns);
+	if (w.err || w.n < 100) {
+		fail("scx_bench_waker", "%zu wake-ups, %s", w.n, strerror(-w.err));
+		err = -1;
 	}
+	*p50 = hintlat_quantile(w.lat_ns, w.n, 0.5) / 1e3;
+	*p99 = hintlat_quantile(w.lat_ns, w.n, 0.99) / 1e3;
+	free(w.lat_ns);
 	return err;
 }
 
@@ -77,7 +72,8 @@ int main(int argc, char **argv)
 	int rounds = 3, secs = 8, hogs_per_cpu = 4, opt, status = 0;
 	int ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	const char *const quiet[] = { "-q", NULL };
-	double p50[2], p99[2];
+	double p50, p99;
+	int nhogs;
 	pid_t pid;
 
 	while ((opt = getopt(argc, argv, "r:t:H:")) != -1) {
@@ -95,13 +91,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "uls_scx_bench: bad arguments\n");
 		return 2;
 	}
+	nhogs = hogs_per_cpu * ncpus;
 	printf("INFO scx_rounds %d\nINFO scx_secs %d\nINFO scx_hogs %d\n",
-	       rounds, secs, hogs_per_cpu * ncpus);
+	       rounds, secs, nhogs);
 	for (int r = 0; r < rounds && !failures; r++) {
-		if (wakers(hogs_per_cpu * ncpus, 1, secs, p50, p99))
+		if (waker(nhogs, ULS_HINT_LATENCY_CRITICAL, secs, &p50, &p99))
 			break;
-		sample(&p50_default, p50[0]);
-		sample(&p99_default, p99[0]);
+		sample(&p50_default, p50);
+		sample(&p99_default, p99);
 
 		pid = scx_run_start(quiet, LOG, &status);
 		if (pid < 0) {
@@ -109,20 +106,24 @@ int main(int argc, char **argv)
 			     strerror(-pid));
 			break;
 		}
-		if (wakers(hogs_per_cpu * ncpus, 2, secs, p50, p99))
-			break;
+		if (!waker(nhogs, HINTLAT_NO_KEY, secs, &p50, &p99)) {
+			sample(&p50_nohint, p50);
+			sample(&p99_nohint, p99);
+		}
+		if (!failures &&
+		    !waker(nhogs, ULS_HINT_LATENCY_CRITICAL, secs, &p50, &p99)) {
+			sample(&p50_hint, p50);
+			sample(&p99_hint, p99);
+		}
 		status = scx_run_stop(pid);
 		if (status) {
 			fail("scx_bench_scx_hints", "scx_hints exit status %d (see %s)",
 			     status, LOG);
 			break;
 		}
-		sample(&p50_hint, p50[0]);
-		sample(&p99_hint, p99[0]);
-		sample(&p50_nohint, p50[1]);
-		sample(&p99_nohint, p99[1]);
-		fprintf(stderr, "uls_scx_bench: round %d: p99 default %.0f us, hint %.0f us, no hint %.0f us\n",
-			r, p99_default.v[r], p99[0], p99[1]);
+		if (!failures)
+			fprintf(stderr, "uls_scx_bench: round %d: p99 default %.0f us, no hint %.0f us, hint %.0f us\n",
+				r, p99_default.v[r], p99_nohint.v[r], p99_hint.v[r]);
 	}
 	if (!failures) {
 		ratio_paired("hint_p99_vs_nohint", &p99_hint, &p99_nohint);

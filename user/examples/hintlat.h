@@ -65,15 +65,15 @@ static inline int hintlat_hog_start(struct hintlat_hog *h, int class,
 }
 
 /*
- * A thread that sleeps until the next multiple of @period_ns, for
- * @duration_ns, and records how late each wake-up ran: time from the
- * timer's expiry (clock_nanosleep(TIMER_ABSTIME) on CLOCK_MONOTONIC) to
- * running again.
+ * A thread that sleeps until the next multiple of @period_ns after its
+ * start, shifted by @phase_ns, for @duration_ns, and records how late
+ * each wake-up ran: time from the timer's expiry
+ * (clock_nanosleep(TIMER_ABSTIME) on CLOCK_MONOTONIC) to running again.
  */
 struct hintlat_waker {
 	pthread_t thread;
 	int class;
-	uint64_t period_ns, duration_ns;
+	uint64_t period_ns, phase_ns, duration_ns;
 	uint64_t *lat_ns;		/* the samples */
 	size_t n, cap;
 	int err;
@@ -90,7 +90,8 @@ static void *hintlat_waker_run(void *arg)
 		return NULL;
 	start = hintlat_now(CLOCK_MONOTONIC);
 	end = start + w->duration_ns;
-	for (uint64_t next = start + w->period_ns; next < end && w->n < w->cap;
+	for (uint64_t next = start + w->phase_ns + w->period_ns;
+	     next < end && w->n < w->cap;
 	     next += w->period_ns) {
 		ts.tv_sec = next / 1000000000ULL;
 		ts.tv_nsec = next % 1000000000ULL;
@@ -105,11 +106,13 @@ static void *hintlat_waker_run(void *arg)
 }
 
 static inline int hintlat_waker_start(struct hintlat_waker *w, int class,
-				      uint64_t period_ns, uint64_t duration_ns)
+				      uint64_t period_ns, uint64_t phase_ns,
+				      uint64_t duration_ns)
 {
 	memset(w, 0, sizeof(*w));
 	w->class = class;
 	w->period_ns = period_ns;
+	w->phase_ns = phase_ns;
 	w->duration_ns = duration_ns;
 	w->cap = duration_ns / period_ns + 1;
 	w->lat_ns = calloc(w->cap, sizeof(*w->lat_ns));

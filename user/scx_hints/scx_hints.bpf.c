@@ -6,8 +6,10 @@
  * its next scheduling event.
  *
  * Three queues, one per class:
- *   latency-critical  FIFO, consumed first; queuing one kicks a CPU that
- *                     runs a background or normal thread (preemption)
+ *   latency-critical  sent straight to a CPU that runs a background or
+ *                     normal thread, which it preempts; FIFO, consumed
+ *                     first, when every CPU runs latency-critical work;
+ *                     a short slice (lc_slice_ns)
  *   normal            weighted vtime, as scx_simple: what every thread
  *                     without a hint, or with a garbage one, gets
  *   background        FIFO, consumed when nothing else waits, except that
@@ -44,6 +46,8 @@ char _license[] SEC("license") = "GPL";
 /* Tunables: the loader's options (scx_hints -h). */
 const volatile u32 nr_cpus = 1;
 const volatile u64 slice_ns = 20 * 1000 * 1000;	/* SCX_SLICE_DFL */
+/* Short: a thread that runs longer is not waiting on latency, and queues again. */
+const volatile u64 lc_slice_ns = 2 * 1000 * 1000;
 const volatile u64 lc_window_ns = 100 * 1000 * 1000;
 const volatile u64 lc_budget_ns;	/* one user's, per window, in all CPUs */
 const volatile u64 lc_total_budget_ns;	/* all users' */
@@ -243,24 +247,20 @@ static u32 rank_of(u32 cls)
 }
 
 /*
- * Make room for @p, just queued in @cls: wake an idle CPU it may run on,
- * or else preempt one that runs a lower class, the lowest found.
+ * A CPU that @p may run on and that runs a class below @rank, the lowest
+ * found; the CPU this runs on first (no IPI to preempt it), then the
+ * others in order. -1 if none.
  */
-static void kick_for(struct task_struct *p, u32 cls)
+static s32 victim_cpu(struct task_struct *p, u32 rank)
 {
-	u32 rank = rank_of(cls), lowest = rank;
-	s32 cpu, victim = -1;
+	u32 lowest = rank, here = bpf_get_smp_processor_id(), i;
+	s32 victim = -1;
 
-	cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
-	if (cpu >= 0) {
-		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
-		return;
-	}
-	if (rank == RANK_BG)
-		return;
-	bpf_for(cpu, 0, nr_cpus) {
-		u32 r;
+	bpf_for(i, 0, nr_cpus) {
+		u32 cpu = here + i, r;
 
+		if (cpu >= nr_cpus)
+			cpu -= nr_cpus;
 		if (cpu >= SCX_HINTS_MAX_CPUS)
 			break;
 		r = cpu_rank[cpu];
@@ -269,12 +269,58 @@ static void kick_for(struct task_struct *p, u32 cls)
 			victim = cpu;
 		}
 	}
-	if (victim < 0 || victim >= SCX_HINTS_MAX_CPUS)
-		return;
 	/* So that the next one queued picks another CPU. */
-	cpu_rank[victim] = rank;
+	if (victim >= 0 && victim < SCX_HINTS_MAX_CPUS)
+		cpu_rank[victim] = rank;
+	return victim;
+}
+
+/*
+ * Make room for @p, just queued in @cls: wake an idle CPU it may run on,
+ * or else preempt one that runs a lower class.
+ */
+static void kick_for(struct task_struct *p, u32 cls)
+{
+	s32 cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+
+	if (cpu >= 0) {
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		return;
+	}
+	if (cls == ULS_HINT_BACKGROUND)
+		return;
+	cpu = victim_cpu(p, rank_of(cls));
+	if (cpu < 0)
+		return;
 	__sync_fetch_and_add(&stats.preempts[cls], 1);
-	scx_bpf_kick_cpu(victim, SCX_KICK_PREEMPT);
+	scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+}
+
+/*
+ * A latency-critical thread goes straight to the local queue of a CPU
+ * that runs a lower class, ahead of what runs there (SCX_ENQ_PREEMPT):
+ * no trip through a shared queue and a dispatch. Only when every CPU it
+ * may use runs latency-critical work, or idles, does it queue.
+ */
+static void enqueue_lc(struct task_struct *p, u64 enq_flags)
+{
+	/* Picking an idle CPU claims it: it gets the thread, and a kick. */
+	s32 cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+
+	if (cpu >= 0) {
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, lc_slice_ns,
+				   enq_flags);
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		return;
+	}
+	cpu = victim_cpu(p, RANK_LC);
+	if (cpu >= 0) {
+		__sync_fetch_and_add(&stats.preempts[ULS_HINT_LATENCY_CRITICAL], 1);
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, lc_slice_ns,
+				   enq_flags | SCX_ENQ_PREEMPT);
+		return;
+	}
+	scx_bpf_dsq_insert(p, SCX_HINTS_DSQ_LC, lc_slice_ns, enq_flags);
 }
 
 s32 BPF_STRUCT_OPS(hints_select_cpu, struct task_struct *p, s32 prev_cpu,
@@ -290,7 +336,9 @@ s32 BPF_STRUCT_OPS(hints_select_cpu, struct task_struct *p, s32 prev_cpu,
 	if (is_idle && tctx) {
 		cls = classify(p, tctx, bpf_ktime_get_ns());
 		__sync_fetch_and_add(&stats.direct[cls], 1);
-		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, slice_ns, 0);
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL,
+				   cls == ULS_HINT_LATENCY_CRITICAL ?
+				   lc_slice_ns : slice_ns, 0);
 	}
 	return cpu;
 }
@@ -305,8 +353,8 @@ void BPF_STRUCT_OPS(hints_enqueue, struct task_struct *p, u64 enq_flags)
 	__sync_fetch_and_add(&stats.queued[cls], 1);
 	switch (cls) {
 	case ULS_HINT_LATENCY_CRITICAL:
-		scx_bpf_dsq_insert(p, SCX_HINTS_DSQ_LC, slice_ns, enq_flags);
-		break;
+		enqueue_lc(p, enq_flags);
+		return;
 	case ULS_HINT_BACKGROUND:
 		scx_bpf_dsq_insert(p, SCX_HINTS_DSQ_BG, slice_ns, enq_flags);
 		break;
@@ -348,6 +396,19 @@ void BPF_STRUCT_OPS(hints_dispatch, s32 cpu, struct task_struct *prev)
 	scx_bpf_dsq_move_to_local(SCX_HINTS_DSQ_BG, 0);
 }
 
+static u32 wait_bucket(u64 ns)
+{
+	if (ns < 50000)
+		return 0;
+	if (ns < 200000)
+		return 1;
+	if (ns < 1000000)
+		return 2;
+	if (ns < 2000000)
+		return 3;
+	return ns < 4000000 ? 4 : 5;
+}
+
 void BPF_STRUCT_OPS(hints_running, struct task_struct *p)
 {
 	struct task_ctx *tctx = task_ctx(p);
@@ -373,6 +434,8 @@ void BPF_STRUCT_OPS(hints_running, struct task_struct *p)
 	wait = now - tctx->queued_at;
 	if (wait > stats.max_wait_ns[cls])
 		stats.max_wait_ns[cls] = wait;
+	if (cls == ULS_HINT_LATENCY_CRITICAL)
+		__sync_fetch_and_add(&stats.lc_wait_hist[wait_bucket(wait)], 1);
 	__sync_fetch_and_add(&stats.runs[cls], 1);
 	if (cls == ULS_HINT_NORMAL && time_before(vtime_now, p->scx.dsq_vtime))
 		vtime_now = p->scx.dsq_vtime;

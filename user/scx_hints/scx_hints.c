@@ -26,12 +26,13 @@
 static const char help_fmt[] =
 "scx_hints: a sched_ext scheduler driven by the threads' uls hints.\n"
 "\n"
-"Usage: %s [-s PCT] [-S PCT] [-w MS] [-b MS] [-d SECS] [-i SECS] [-q] [-v]\n"
+"Usage: %s [-s PCT] [-S PCT] [-w MS] [-l MS] [-b MS] [-d SECS] [-i SECS] [-q] [-v]\n"
 "\n"
 "  -s PCT   latency-critical share of one user: at most PCT%% of all CPUs'\n"
 "           time per window; beyond it, its threads run as normal (50)\n"
 "  -S PCT   the same, all users together (80)\n"
 "  -w MS    the window of both shares (100)\n"
+"  -l MS    a latency-critical thread's slice (2); other classes: 20\n"
 "  -b MS    longest a background thread waits while others run (200)\n"
 "  -d SECS  detach after SECS seconds (0: on SIGINT or SIGTERM only)\n"
 "  -i SECS  seconds between two lines of counts (1); 0: no lines\n"
@@ -107,6 +108,13 @@ static void print_totals(const struct scx_hints_stats *s)
 	       (unsigned long long)s->capped, (unsigned long long)s->bg_starved,
 	       (unsigned long long)s->tld_agree,
 	       (unsigned long long)s->tld_disagree);
+	printf("latency-critical waits, queued to running: <50us %llu, <200us %llu, <1ms %llu, <2ms %llu, <4ms %llu, more %llu\n",
+	       (unsigned long long)s->lc_wait_hist[0],
+	       (unsigned long long)s->lc_wait_hist[1],
+	       (unsigned long long)s->lc_wait_hist[2],
+	       (unsigned long long)s->lc_wait_hist[3],
+	       (unsigned long long)s->lc_wait_hist[4],
+	       (unsigned long long)s->lc_wait_hist[5]);
 	fflush(stdout);
 }
 
@@ -136,7 +144,7 @@ static int parse_ms(const char *arg, unsigned long *out)
 int main(int argc, char **argv)
 {
 	unsigned int share = 50, total_share = 80, interval = 1, duration = 0;
-	unsigned long window_ms = 100, bg_wait_ms = 200;
+	unsigned long window_ms = 100, bg_wait_ms = 200, lc_slice_ms = 2;
 	struct scx_hints_stats then = {}, now;
 	__u64 max_wait[SCX_HINTS_NR_CLASSES];
 	struct scx_hints *skel;
@@ -149,7 +157,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	while ((opt = getopt(argc, argv, "s:S:w:b:d:i:qvh")) != -1) {
+	while ((opt = getopt(argc, argv, "s:S:w:l:b:d:i:qvh")) != -1) {
 		switch (opt) {
 		case 's':
 			if (parse_pct(optarg, &share))
@@ -161,6 +169,10 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			if (parse_ms(optarg, &window_ms))
+				goto usage;
+			break;
+		case 'l':
+			if (parse_ms(optarg, &lc_slice_ms))
 				goto usage;
 			break;
 		case 'b':
@@ -204,6 +216,7 @@ int main(int argc, char **argv)
 	skel->rodata->lc_total_budget_ns =
 		window_ms * 1000000ULL * ncpus * total_share / 100;
 	skel->rodata->bg_max_wait_ns = bg_wait_ms * 1000000ULL;
+	skel->rodata->lc_slice_ns = lc_slice_ms * 1000000ULL;
 	SCX_OPS_LOAD(skel, hints_ops, scx_hints, uei);
 	link = SCX_OPS_ATTACH(skel, hints_ops, scx_hints);
 	printf("scx_hints: attached on %d CPUs (lc share %u%%/user, %u%% in all, per %lu ms; background waits at most %lu ms)\n",

@@ -21,6 +21,8 @@ enum scx_hints_dsq {
 /* The most CPUs the scheduler tracks; more than that: it refuses to load. */
 #define SCX_HINTS_MAX_CPUS	512
 
+#define SCX_HINTS_WAIT_BUCKETS	6
+
 struct scx_hints_stats {
 	/* Per class, as the thread was queued (after the cap). */
 	__u64 queued[SCX_HINTS_NR_CLASSES];	/* tasks put on a queue */
@@ -35,6 +37,11 @@ struct scx_hints_stats {
 	__u64 bg_starved;	/* background served ahead, after waiting too long */
 	__u64 tld_agree;	/* ops.running: the TLD read gave the native hint */
 	__u64 tld_disagree;	/* ...and where it did not */
+	/*
+	 * Latency-critical threads' waits, queued to running, by bucket:
+	 * below 50 us, 200 us, 1 ms, 2 ms, 4 ms (a tick at HZ=250), and above.
+	 */
+	__u64 lc_wait_hist[SCX_HINTS_WAIT_BUCKETS];
 };
 
 #endif /* SCX_HINTS_H */
