@@ -498,3 +498,29 @@ ULS_TEST_TIMEOUT(scx_hints_ended_by_kernel, 120)
 	ASSERT_STRSTR(s.log, "sysrq", "the reason names sysrq");
 	ASSERT_STRSTR(s.log, "default scheduler runs again", "what it means");
 }
+
+/* libuls's hint calls, on every kernel: no scheduler needed. */
+ULS_TEST(hint_api)
+{
+	struct uls_hint *h = uls_hint();
+	uls_key_t key;
+
+	if (!ASSERT_OK_PTR(h, "uls_hint"))
+		return;
+	ASSERT_TRUE(uls_hint() == h, "the same struct on the next call");
+	ASSERT_EQ(h->class, ULS_HINT_NORMAL, "zeroed at first use");
+	ASSERT_OK(uls_hint_set(ULS_HINT_LATENCY_CRITICAL), "set latency-critical");
+	ASSERT_EQ(h->class, ULS_HINT_LATENCY_CRITICAL, "stored");
+	ASSERT_ERRNO(uls_hint_set(ULS_HINT_NR_CLASSES), EINVAL, "an unknown class");
+	ASSERT_ERRNO(uls_hint_set(-1), EINVAL, "a negative class");
+	ASSERT_EQ(h->class, ULS_HINT_LATENCY_CRITICAL, "unchanged by a refused class");
+	ASSERT_OK(uls_hint_set_nice(ULS_HINT_NICE_MAX), "nice 19");
+	ASSERT_ERRNO(uls_hint_set_nice(ULS_HINT_NICE_MAX + 1), EINVAL, "nice 20");
+	ASSERT_ERRNO(uls_hint_set_nice(ULS_HINT_NICE_MIN - 1), EINVAL, "nice -21");
+	ASSERT_EQ(h->nice, ULS_HINT_NICE_MAX, "unchanged by a refused nice");
+	/* The key is an ordinary one: other libraries find it by name. */
+	key = uls_key_create(ULS_HINT_KEY, sizeof(struct uls_hint));
+	ASSERT_TRUE(uls_key_get(key) == h, "uls_key_get of the key gives the struct");
+	key = uls_key_create(ULS_HINT_KEY, 2 * sizeof(struct uls_hint));
+	ASSERT_EQ(uls_key_err(key), -EEXIST, "the name with another size");
+}
