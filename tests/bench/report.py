@@ -358,10 +358,20 @@ def plot(out, kernel, summary, results, info):
             print("report: no SAMPLE line, no bar charts", file=sys.stderr)
         # lookup.* on a linear scale, the rest (user.*: 1 ns to 100 us)
         # on a log scale when they can be (all positive)
+        global subtitle
+        run_subtitle = subtitle
         for p, (unit, lines, positive, lo, hi) in groups.items():
             log = p != "lookup" and positive
+            subtitle = run_subtitle
             if p == "lookup":
                 ylabel = unit + " per lookup, net of an empty loop (TCG)"
+            elif p == "scx":
+                # bench.sh runs scx_hints's VM on the instruction clock:
+                # the run's, or 1 ns an instruction in the default mode.
+                if subtitle == SUBTITLE:
+                    subtitle = SUBTITLE_ICOUNT % 1
+                ylabel = unit + " of wake-up latency" + (
+                    ", log scale" if log else "")
             else:
                 ylabel = unit + " per operation (TCG)" + (
                     ", log scale" if log else "")
@@ -373,6 +383,7 @@ def plot(out, kernel, summary, results, info):
                     ylabel, "1" if log else "0", width(len(lines)),
                     plot_num(lo), plot_num(hi))
 
+        subtitle = run_subtitle
         lines, lo, hi = ratio_bars(results)
         if not lines:
             print("report: no RATIO line, no ratios.png", file=sys.stderr)
