@@ -465,9 +465,13 @@ void BPF_STRUCT_OPS(hints_stopping, struct task_struct *p, bool runnable)
 	ran = now - tctx->ran_at;
 	if (tctx->cls == ULS_HINT_LATENCY_CRITICAL)
 		lc_charge(tctx->uid, ran, now);
-	else if (tctx->cls == ULS_HINT_NORMAL)
-		scx_bpf_task_set_dsq_vtime(p, p->scx.dsq_vtime +
-					   ran * 100 / (tctx->weight ?: 1));
+	/*
+	 * Every class's time counts in vtime: a thread that ran as
+	 * latency-critical and is capped to normal gets no more than its
+	 * fair share there (enqueue bounds what an idle one banked).
+	 */
+	scx_bpf_task_set_dsq_vtime(p, p->scx.dsq_vtime +
+				   ran * 100 / (tctx->weight ?: 1));
 }
 
 void BPF_STRUCT_OPS(hints_enable, struct task_struct *p)
