@@ -31,8 +31,9 @@ struct scx_hints_stats {
 	__u64 max_wait_ns[SCX_HINTS_NR_CLASSES]; /* queued to running; reset by the loader */
 	__u64 runs[SCX_HINTS_NR_CLASSES];	/* ops.running */
 
-	__u64 no_hint;		/* lookups that found no hint: no key, or no region */
-	__u64 garbage;		/* hints with an unknown class or nice: normal */
+	/* Per read of a hint (select_cpu, enqueue): */
+	__u64 no_hint;		/* none: no key, or no region */
+	__u64 garbage;		/* an unknown class or nice: read as normal */
 	__u64 capped;		/* latency-critical queued as normal: over the cap */
 	__u64 bg_starved;	/* background served ahead, after waiting too long */
 	__u64 tld_agree;	/* ops.running: the TLD read gave the native hint */
