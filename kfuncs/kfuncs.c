@@ -68,10 +68,11 @@ static inline u32 uls_key_tag(u64 image8)
 
 /*
  * The descriptor at @off and @size bytes of data after it, or NULL. In
- * s64, where the u32s cannot wrap and a negative @room (gone) fails.
+ * s64, where @off (a row's is below 2^35) and @size cannot wrap and a
+ * negative @room (gone) fails.
  */
 static __always_inline struct uls_key_desc *
-uls_key_desc_at(void *kaddr, s32 room, u32 off, u32 size)
+uls_key_desc_at(void *kaddr, s32 room, u64 off, u32 size)
 {
 	s64 end = (s64)off + (s64)sizeof(struct uls_key_desc) + size;
 
