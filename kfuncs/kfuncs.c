@@ -123,18 +123,21 @@ static u32 uls_key_find(void *kaddr, s32 room, u64 hash, u32 size)
  * value, so that the hit path keeps nothing live for it.
  */
 static noinline u64 *uls_key_miss(struct uls_entry *e, void *cache,
-				  u32 row_off, u64 hash, u32 size)
+				  u32 row_off, u64 hash, u64 size64)
 {
 	void *kaddr = READ_ONCE(e->kaddr);
 	s32 room = READ_ONCE(e->room);
 	u64 image8 = READ_ONCE(e->image8), seen;
 	union uls_key_row *row = cache ? cache + row_off : NULL;
 	union uls_key_row r = { .word = row ? READ_ONCE(row->word) : 0 };
+	u32 size = size64, off;
 	struct uls_key_desc *d;
-	u32 off;
 
-	/* No registration, or one that ended. */
-	if (room <= 0)
+	/*
+	 * No registration, or one that ended; or a size the verifier would
+	 * have refused (bpf_uls_key_get() in uls_kfuncs.h).
+	 */
+	if (room <= 0 || size != size64)
 		return NULL;
 	/* The descriptor at the row's offset, if the region holds it. */
 	d = uls_key_desc_at(kaddr, room, r.off8 * 8ULL, size);
@@ -176,7 +179,7 @@ static noinline u64 *uls_key_miss(struct uls_entry *e, void *cache,
  * any time: its offset is loaded once.
  */
 static __always_inline u64 *uls_key_lookup(struct uls_entry *e, void *cache,
-					   u32 cache__sz, u64 hash, u32 size)
+					   u32 cache__sz, u64 hash, u64 size)
 {
 	struct uls_key_desc *d;
 	u64 row_off, off8, *p;
@@ -196,18 +199,20 @@ static __always_inline u64 *uls_key_lookup(struct uls_entry *e, void *cache,
 		return uls_key_miss(e, NULL, 0, hash, size);
 	row_off = e->image8 & sz8;
 	off8 = uls_load_once(((union uls_key_row *)(cache + row_off))->off8);
+	/* In s64, where neither @off8 * 8 (below 2^35) nor @size wraps. */
 	if (unlikely((s64)(off8 * 8 + sizeof(*d) + size) > READ_ONCE(e->room)))
 		return uls_key_miss(e, cache, row_off, hash, size);
 	p = e->kaddr + sizeof(*d) + off8 * 8;
 	d = (struct uls_key_desc *)p - 1;
-	if (unlikely(d->hash != hash || d->size < size))
+	/* @size is at most U32_MAX: the verifier refuses more. */
+	if (unlikely(d->hash != hash || d->size < (u32)size))
 		return uls_key_miss(e, cache, row_off, hash, size);
 	return p;
 }
 
 /* bpf_uls_key_get() for a task that is not in its first slot. */
 static noinline u64 *uls_key_get_slow(struct task_struct *task, void *cache,
-				      u32 cache__sz, u64 hash, u32 size)
+				      u32 cache__sz, u64 hash, u64 size)
 {
 	return uls_key_lookup(uls_table_find(task), cache, cache__sz, hash,
 			      size);
@@ -244,7 +249,7 @@ __bpf_kfunc u64 *bpf_uls_get_at(struct task_struct *task, u32 offset,
  * there (which makes the result right, whatever the row held) ends it.
  */
 __bpf_kfunc u64 *bpf_uls_key_get(struct task_struct *task, void *cache,
-				 u32 cache__sz, u64 hash, u32 rdwr_buf_size)
+				 u32 cache__sz, u64 hash, u64 rdwr_buf_size)
 {
 	struct uls_entry *e = uls_table_first(task);
 
