@@ -60,14 +60,31 @@ static __always_inline __u32 uls__key_row(struct task_struct *task)
 }
 
 /*
+ * NULL, from an instruction of its own. Not an API: see uls__key_get().
+ */
+static __always_inline void *uls__null(void)
+{
+	void *p;
+
+	asm volatile("%0 = 0" : "=r"(p));
+	return p;
+}
+
+/*
  * bpf_uls_key_get() where the module has it, else NULL: the test is a
  * constant once libbpf has loaded the program, and the verifier drops
  * the call that a module without it could not resolve. Not an API.
+ *
+ * The NULL is uls__null()'s so that clang cannot make the two outcomes
+ * share code: the verifier then never reaches the branch's target and
+ * turns the branch into nothing (opt_hard_wire_dead_code_branches()).
+ * Where the target is shared (with the kfunc's NULL), 6.1 keeps the
+ * compare and the jump in every call; 7.2 folds the constant itself.
  */
 #define uls__key_get(_task, _cache, _cache_sz, _hash, _size)		\
 	(uls_api_at_least(ULS_KFUNC_API_V2) ?				\
 	 (void *)bpf_uls_key_get((_task), (_cache), (_cache_sz),	\
-				 (_hash), (_size)) : NULL)
+				 (_hash), (_size)) : uls__null())
 
 /*
  * uls_key_get - @size bytes of @task's storage for the key named @name

@@ -19,12 +19,45 @@
 const enum uls_kfunc_api uls_kfunc_api_level = ULS_KFUNC_API_V2;
 
 /*
- * A row's offset: a descriptor's, so a multiple of 8 (the walk checks it),
- * and masked so, as the program (and its loader, through the skeleton's
- * .bss) can write its cache as it likes: the data stays 8-byte aligned.
+ * A row of a program's key cache (a __u64 to the program, zeroed at
+ * first): the offset of a key's descriptor in units of 8 bytes, which the
+ * hit path loads alone and scales, so that the data stays 8-byte aligned
+ * whatever the program (or its loader, through the skeleton's .bss)
+ * wrote; and the tag of the process image that found it there
+ * (uls_key_tag()).
  */
-#define ULS_IMAGE_OFF_MASK	(((1u << ULS_IMAGE_OFF_BITS) - 1) & ~7u)
-static_assert(ULS_KEYS_CAPACITY_MAX <= 1u << ULS_IMAGE_OFF_BITS);
+union uls_key_row {
+	u64 word;
+	struct {
+		u32 off8;
+		u32 tag;
+	};
+};
+
+/*
+ * An image's tag: its id's bits above the 8 that choose its row in a
+ * cache of up to 256 rows, so that all 32 bits tell apart the images
+ * that share a row.
+ */
+static inline u32 uls_key_tag(u64 image8)
+{
+	return image8 >> (ULS_IMAGE_ROW_SHIFT + 8);
+}
+
+/*
+ * A load that is done once, as READ_ONCE()'s, for the hit path: gcc 12
+ * (Debian 12's, which 6.1's modules are built with) folds no volatile
+ * load into an addressing mode or the instruction that uses it, which
+ * costs one more instruction each. Nothing after the empty asm can load
+ * the value from memory again.
+ */
+#define uls_load_once(x)						\
+({									\
+	u64 __v = (x);							\
+									\
+	OPTIMIZER_HIDE_VAR(__v);					\
+	__v;								\
+})
 
 /*
  * Keys (include/uls/key_layout.h): the thread writes its region as it
@@ -35,10 +68,11 @@ static_assert(ULS_KEYS_CAPACITY_MAX <= 1u << ULS_IMAGE_OFF_BITS);
 
 /*
  * The descriptor at @off and @size bytes of data after it, or NULL. In
- * s64, where the u32s cannot wrap and a negative @room (gone) fails.
+ * s64, where @off (a row's is below 2^35) and @size cannot wrap and a
+ * negative @room (gone) fails.
  */
 static __always_inline struct uls_key_desc *
-uls_key_desc_at(void *kaddr, s32 room, u32 off, u32 size)
+uls_key_desc_at(void *kaddr, s32 room, u64 off, u32 size)
 {
 	s64 end = (s64)off + (s64)sizeof(struct uls_key_desc) + size;
 
@@ -82,30 +116,38 @@ static u32 uls_key_find(void *kaddr, s32 room, u64 hash, u32 size)
 }
 
 /*
- * A lookup that the cache row did not answer: @r is what @row held (@row
- * NULL without a cache). Out of line: the hit stays short.
+ * bpf_uls_key_get() when its hit path (below) did not end it, on @e, the
+ * entry of its task (or uls_empty): @row_off is its row's offset in
+ * @cache, which is NULL when it has no row. Out of line, so that the hit
+ * stays short; it reads the row again rather than being handed its
+ * value, so that the hit path keeps nothing live for it.
  */
-static noinline u64 *uls_key_miss(struct uls_entry *e, u64 *row, u64 r,
-				  u64 hash, u32 size)
+static noinline u64 *uls_key_miss(struct uls_entry *e, void *cache,
+				  u32 row_off, u64 hash, u64 size64)
 {
 	void *kaddr = READ_ONCE(e->kaddr);
 	s32 room = READ_ONCE(e->room);
+	u64 image8 = READ_ONCE(e->image8), seen;
+	union uls_key_row *row = cache ? cache + row_off : NULL;
+	union uls_key_row r = { .word = row ? READ_ONCE(row->word) : 0 };
+	u32 size = size64, off;
 	struct uls_key_desc *d;
-	u64 image = READ_ONCE(e->image), seen;
-	u32 off;
 
-	/* No registration, or one that ended. */
-	if (room <= 0)
+	/*
+	 * No registration, or one that ended; or a size the verifier would
+	 * have refused (bpf_uls_key_get() in uls_kfuncs.h).
+	 */
+	if (room <= 0 || size != size64)
 		return NULL;
 	/* The descriptor at the row's offset, if the region holds it. */
-	d = uls_key_desc_at(kaddr, room, r & ULS_IMAGE_OFF_MASK, size);
+	d = uls_key_desc_at(kaddr, room, r.off8 * 8ULL, size);
 	seen = d ? READ_ONCE(d->hash) : 0;
 
 	/*
 	 * Nothing cached, so the header was read as a descriptor: a region
 	 * too short for that, or without the header's magic, has no keys.
 	 */
-	if (!r && !seen)
+	if (!r.word && !seen)
 		return NULL;
 	/*
 	 * Found in this image, where every thread has the key at that
@@ -114,43 +156,66 @@ static noinline u64 *uls_key_miss(struct uls_entry *e, u64 *row, u64 r,
 	 * of a layout that is not the process's (a TLD row given another
 	 * name), so it walks.
 	 */
-	if (r >> ULS_IMAGE_OFF_BITS == image && (!seen || seen == hash))
+	if (r.tag == uls_key_tag(image8) && (!seen || seen == hash))
 		return NULL;
 	uls_stat_add(ULS_STAT_KEY_WALKS, 1);
 	off = uls_key_find(kaddr, room, hash, size);
 	if (!off)
 		return NULL;
-	if (row)
-		WRITE_ONCE(*row, image << ULS_IMAGE_OFF_BITS | off);
+	if (row) {
+		r.off8 = off / 8;
+		r.tag = uls_key_tag(image8);
+		WRITE_ONCE(row->word, r.word);
+	}
 	return kaddr + off + sizeof(struct uls_key_desc);
 }
 
 /*
- * bpf_uls_key_get() on @e, the entry of its task (or uls_empty). The
- * hit path, in one line of tests: the row (a cache of fewer than 8 bytes
- * is none), its descriptor within the region, its hash and size.
+ * bpf_uls_key_get() on @e, its task's entry. The hit path, in one line of
+ * tests: the row, its descriptor within the region, its hash and size.
+ * The entry's image8 and kaddr never change, and the descriptor's fields
+ * are each compared once: plain loads, which gcc 12 folds (see
+ * uls_load_once()). The row is the program's, which may change it at
+ * any time: its offset is loaded once.
  */
 static __always_inline u64 *uls_key_lookup(struct uls_entry *e, void *cache,
-					   u32 cache__sz, u64 hash, u32 size)
+					   u32 cache__sz, u64 hash, u64 size)
 {
-	u64 *row, r;
-	u32 off;
-	s64 end;
 	struct uls_key_desc *d;
+	u64 row_off, off8, *p;
+	u32 sz8;
 
-	if (unlikely(!cache || cache__sz < sizeof(u64)))
+	if (unlikely(ULS_KFUNC_MEM_MAY_BE_NULL && !cache))
 		return uls_key_miss(e, NULL, 0, hash, size);
-	/* Not a power of two: some rows go unused, none is out of bounds. */
-	row = (u64 *)cache + (READ_ONCE(e->image) & (cache__sz / sizeof(u64) - 1));
-	r = READ_ONCE(*row);
-	off = r & ULS_IMAGE_OFF_MASK;
-	end = (s64)off + (s64)sizeof(*d) + size;
-	if (unlikely(end > READ_ONCE(e->room)))
-		return uls_key_miss(e, row, r, hash, size);
-	d = READ_ONCE(e->kaddr) + off;
-	if (unlikely(READ_ONCE(d->hash) != hash || READ_ONCE(d->size) < size))
-		return uls_key_miss(e, row, r, hash, size);
-	return (u64 *)(d + 1);
+	/*
+	 * The image's row is (image8 & (cache__sz - 8)) bytes in: for a
+	 * power of two, the row of the image's low bits; for any other size
+	 * some rows go unused, and none ends past the cache. The borrow is
+	 * the test of a cache too small for a row (the verifier lets
+	 * cache__sz be 0).
+	 */
+	if (unlikely(check_sub_overflow(cache__sz, (u32)sizeof(union uls_key_row),
+					&sz8)))
+		return uls_key_miss(e, NULL, 0, hash, size);
+	row_off = e->image8 & sz8;
+	off8 = uls_load_once(((union uls_key_row *)(cache + row_off))->off8);
+	/* In s64, where neither @off8 * 8 (below 2^35) nor @size wraps. */
+	if (unlikely((s64)(off8 * 8 + sizeof(*d) + size) > READ_ONCE(e->room)))
+		return uls_key_miss(e, cache, row_off, hash, size);
+	p = e->kaddr + sizeof(*d) + off8 * 8;
+	d = (struct uls_key_desc *)p - 1;
+	/* @size is at most U32_MAX: the verifier refuses more. */
+	if (unlikely(d->hash != hash || d->size < (u32)size))
+		return uls_key_miss(e, cache, row_off, hash, size);
+	return p;
+}
+
+/* bpf_uls_key_get() for a task that is not in its first slot. */
+static noinline u64 *uls_key_get_slow(struct task_struct *task, void *cache,
+				      u32 cache__sz, u64 hash, u64 size)
+{
+	return uls_key_lookup(uls_table_find(task), cache, cache__sz, hash,
+			      size);
 }
 
 __bpf_kfunc_start_defs();
@@ -184,10 +249,20 @@ __bpf_kfunc u64 *bpf_uls_get_at(struct task_struct *task, u32 offset,
  * there (which makes the result right, whatever the row held) ends it.
  */
 __bpf_kfunc u64 *bpf_uls_key_get(struct task_struct *task, void *cache,
-				 u32 cache__sz, u64 hash, u32 rdwr_buf_size)
+				 u32 cache__sz, u64 hash, u64 rdwr_buf_size)
 {
-	return uls_key_lookup(uls_table_find(task), cache, cache__sz, hash,
-			      rdwr_buf_size);
+	struct uls_entry *e = uls_table_first(task);
+
+	/*
+	 * The table's search beyond the first slot, inline, would want more
+	 * registers than the five arguments leave (a push and a pop on every
+	 * call): it goes out of line. An empty first slot ends it.
+	 */
+	if (unlikely(e->task != task))
+		return e == &uls_empty ? NULL :
+		       uls_key_get_slow(task, cache, cache__sz, hash,
+					rdwr_buf_size);
+	return uls_key_lookup(e, cache, cache__sz, hash, rdwr_buf_size);
 }
 
 __bpf_kfunc u64 bpf_uls_len(struct task_struct *task)

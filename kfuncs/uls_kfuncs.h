@@ -58,14 +58,20 @@ extern u64 bpf_uls_len(struct task_struct *task) __uls_kfunc_decl;
  * @hash: uls_key_hash() of the key's name (uls/key_layout.h)
  * @cache, @cache__sz: the calling program's cache, __u64 rows zeroed at
  * first, written by the kfunc (a row per process image, the last offset
- * found for it); NULL and 0 for none. The cache is only a hint: the
+ * found for it); a @cache__sz below 8 for none (and a NULL @cache where
+ * the verifier allows it: 6.1). The cache is only a hint: the
  * descriptor's check makes the result right whatever a row holds.
+ * @rdwr_buf_size: a constant, as for bpf_uls_get(); a u64, though the
+ * verifier refuses more than U32_MAX, so that the kfunc takes the
+ * register as it is, with no zero extension. libbpf and the verifier
+ * take integers of any size for each other in a kfunc's prototype:
+ * programs built when this was a u32 load as they did.
  *
  * NULL when @task has no keyed region, no storage for the key in it, or
  * a key smaller than @rdwr_buf_size. Use uls_key_get() (uls.bpf.h).
  */
 extern u64 *bpf_uls_key_get(struct task_struct *task, void *cache,
 			    u32 cache__sz, u64 hash,
-			    u32 rdwr_buf_size) __uls_kfunc_decl;
+			    u64 rdwr_buf_size) __uls_kfunc_decl;
 
 #endif /* _ULS_KFUNCS_H */

@@ -56,6 +56,26 @@
 #endif
 
 /*
+ * Whether a pointer argument of the kfuncs may be NULL, besides the task
+ * (which they never dereference): bpf_uls_key_get()'s cache.
+ *
+ * From 6.4 ("bpf: Introduce kptr_rcu", which also gave KF_RCU the comment
+ * that the probe looks for), check_kfunc_args() refuses any pointer
+ * argument of a KF_RCU kfunc that is NULL or may be ("Possibly NULL
+ * pointer passed to trusted arg") unless its name says it may be
+ * (__nullable); 7.2 does so for every kfunc. Before, KF_RCU (6.2) did
+ * not, and in 6.1, whose kfuncs have no flags here, the check of a
+ * memory and size pair (check_kfunc_mem_size_reg()) clears PTR_MAYBE_NULL
+ * for its own checks: a map value that may be NULL passes with any size.
+ * Where the probe fails, the kfunc keeps testing for NULL.
+ */
+#ifdef ULS_HAVE_KF_RCU_NONNULL
+#define ULS_KFUNC_MEM_MAY_BE_NULL 0
+#else
+#define ULS_KFUNC_MEM_MAY_BE_NULL 1
+#endif
+
+/*
  * The sched_process_exit tracepoint gained a group_dead argument in 6.16.
  * A probe attached with tracepoint_probe_register() receives its data
  * pointer and then the tracepoint's arguments, and under kCFI its prototype

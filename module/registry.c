@@ -181,7 +181,7 @@ u64 uls_image_of_current(void)
 	h = (READ_ONCE(current->group_leader)->start_time ^
 	     (u32)current->tgid) * GOLDEN_RATIO_64;
 	h = (h ^ (h >> 32) ^ current->self_exec_id) * 0xbf58476d1ce4e5b9ULL;
-	h >>= ULS_IMAGE_OFF_BITS;
+	h >>= 64 - ULS_IMAGE_BITS;
 	return h ?: 1;
 }
 
@@ -200,7 +200,7 @@ int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len,
 		goto err_free;
 	e->room = len;
 	e->uaddr = uaddr;
-	e->image = uls_image_of_current();
+	e->image8 = uls_image_of_current() << ULS_IMAGE_ROW_SHIFT;
 	e->task = get_task_struct(current);
 	INIT_LIST_HEAD(&e->file_node);
 

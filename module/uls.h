@@ -80,7 +80,7 @@ struct uls_entry {
 	s32 room;			/* registered length (at most 1 GiB) */
 
 	u32 nr_pages;			/* pinned for it */
-	u64 image;			/* uls_image_of_current() at registration */
+	u64 image8;			/* uls_image_of_current() << 3, at registration */
 	union {
 		struct page *page;	/* nr_pages == 1: no array to allocate */
 		struct page **pages;	/* more, mapped with vmap() */
@@ -102,11 +102,17 @@ static inline struct page **uls_entry_pages(struct uls_entry *e)
 
 /*
  * A process image's id, in ULS_IMAGE_BITS bits and never 0, for
- * bpf_uls_key_get()'s cache rows (kfuncs.c), which hold it next to an
- * offset of ULS_IMAGE_OFF_BITS bits.
+ * bpf_uls_key_get()'s cache rows (kfuncs.c): its low 8 bits choose the
+ * image's row (in a cache of up to 256), the 32 above are the tag that a
+ * row keeps of the image that wrote it.
  */
-#define ULS_IMAGE_OFF_BITS	24
-#define ULS_IMAGE_BITS		(64 - ULS_IMAGE_OFF_BITS)
+#define ULS_IMAGE_BITS		40
+/*
+ * An entry keeps its image times 8, a row's byte offset in a cache of
+ * __u64 rows: the kfunc masks it with the cache's size and adds it, and
+ * the hit path has no shift.
+ */
+#define ULS_IMAGE_ROW_SHIFT	3
 u64 uls_image_of_current(void);
 
 /* main.c: the module's parameters and workqueue */
@@ -187,6 +193,22 @@ static __always_inline struct uls_entry *uls_table_find(const struct task_struct
 		e = READ_ONCE(slots[i]);
 	}
 	return e;
+}
+
+/*
+ * The entry in the first slot that uls_table_find() looks at for @task,
+ * which may be another task's or &uls_empty: for a caller that does the
+ * rest of the search out of line.
+ */
+static __always_inline struct uls_entry *uls_table_first(const struct task_struct *task)
+{
+	unsigned long w = READ_ONCE(uls_table_word);
+	struct uls_entry **slots = (struct uls_entry **)(w & ~ULS_TABLE_SHIFT_MASK);
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held() && !rcu_read_lock_trace_held() &&
+			 !lockdep_is_held(&uls_registry_lock),
+			 "uls: table lookup outside RCU and the registry lock");
+	return READ_ONCE(slots[uls_table_hash(task, w & ULS_TABLE_SHIFT_MASK)]);
 }
 
 /*

@@ -18,6 +18,7 @@
 #include "uls.h"
 #include "key_lookup.skel.h"
 #include "key_lookup_row1.skel.h"
+#include "key_null_cache.skel.h"
 #include "progs/key_lookup.h"
 
 /*
@@ -281,4 +282,49 @@ ULS_TEST(keys_bpf_cache_shared)
 		if (pid[i] > 0)
 			t_wait_child(pid[i]);
 	key_lookup_row1__destroy(row1);
+}
+
+static char null_cache_log[1 << 16];
+
+static void null_cache_child(void *arg)
+{
+	const struct bpf_program *prog = arg;
+	struct keys_ctx ctx = {};
+	uls_key_t a = uls_key_create("keys.a", 8);
+	__u64 *pa = key_ptr(a, "keys.a");
+	int i;
+
+	if (!pa)
+		return;
+	for (i = 0; i < 3; i++) {
+		*pa = 100 + i;
+		ctx.store = 0;
+		ASSERT_EQ(keys_run(prog, &ctx), KEYS_A, "found through the cache");
+		ASSERT_EQ(ctx.a, 100 + i, "keys.a, through the cache");
+		ctx.store = 1;
+		ASSERT_EQ(keys_run(prog, &ctx), KEYS_A, "found with a NULL cache");
+		ASSERT_EQ(ctx.a, 100 + i, "keys.a, with a NULL cache");
+	}
+}
+
+/*
+ * A cache that may be NULL: refused by the verifier, or looked up
+ * without it (progs/key_null_cache.bpf.c says where).
+ */
+ULS_TEST(keys_bpf_null_cache)
+{
+	struct key_null_cache *skel = key_null_cache__open();
+
+	if (!ASSERT_OK_PTR(skel, "key_null_cache__open"))
+		return;
+	bpf_program__set_log_buf(skel->progs.keys_null_cache, null_cache_log,
+				 sizeof(null_cache_log));
+	if (key_null_cache__load(skel)) {
+		ASSERT_OK_PTR(strstr(null_cache_log, "Possibly NULL pointer passed"),
+			      "refused as a possibly NULL pointer");
+	} else {
+		printf("the verifier let a maybe-NULL cache through\n");
+		t_in_child(null_cache_child, skel->progs.keys_null_cache);
+	}
+	key_null_cache__destroy(skel);
 }

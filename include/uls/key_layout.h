@@ -38,7 +38,7 @@
 #define ULS_KEY_ALIGN_MAX	64	/* a cache line */
 /*
  * Bytes of a keyed region that hold descriptors and data: a reader may
- * ignore anything past them (BPF's key cache keeps offsets in 24 bits).
+ * ignore anything past them (BPF's key cache keeps them in 32 bits, in units of 8 bytes).
  */
 #define ULS_KEYS_CAPACITY_MAX	(16u << 20)
 

@@ -126,17 +126,31 @@ static void __init uls_stk_walks(struct uls_stk *t)
 		       "the ULS_KEYS_MAX-th descriptor");
 }
 
+/* Two images that share row 1 of a 4-row cache, with different tags. */
+#define ULS_STK_IMAGE5	((0x1234ULL << 8 | 5) << ULS_IMAGE_ROW_SHIFT)
+#define ULS_STK_IMAGE9	((0x5678ULL << 8 | 9) << ULS_IMAGE_ROW_SHIFT)
+
+/* The row that the image @image8 writes for a descriptor at @off. */
+static u64 __init uls_stk_row(u64 image8, u32 off)
+{
+	union uls_key_row r = { .off8 = off / 8, .tag = uls_key_tag(image8) };
+
+	return r.word;
+}
+
 static void __init uls_stk_lookups(struct uls_stk *t)
 {
-	struct uls_entry e = { .kaddr = t->buf, .room = 208, .image = 5 };
+	struct uls_entry e = { .kaddr = t->buf, .room = 208,
+			       .image8 = ULS_STK_IMAGE5 };
 	u64 cache[5] = {}, walks;
+	union uls_key_row r;
 	u64 *p;
 
 	uls_stk_layout(t->buf);
 	walks = uls_stat_read(ULS_STAT_KEY_WALKS);
 	p = uls_key_lookup(&e, cache, 4 * sizeof(u64), ULS_STK_C, 16);
 	uls_stk_expect(t, p == t->buf + 192, "C, the row empty");
-	uls_stk_expect(t, cache[1] == (5ULL << ULS_IMAGE_OFF_BITS | 176),
+	uls_stk_expect(t, cache[1] == uls_stk_row(ULS_STK_IMAGE5, 176),
 		       "the image's row filled");
 	p = uls_key_lookup(&e, cache, 4 * sizeof(u64), ULS_STK_C, 16);
 	uls_stk_expect(t, p == t->buf + 192, "C, the row filled");
@@ -144,10 +158,18 @@ static void __init uls_stk_lookups(struct uls_stk *t)
 		       "one walk for both");
 	uls_stk_expect(t, !uls_key_lookup(&e, cache, 4 * sizeof(u64),
 					  ULS_STK_C, 17), "C asked larger");
-	/* A row the program wrote out of line: the data stays aligned. */
-	cache[1] = 5ULL << ULS_IMAGE_OFF_BITS | 179;
+	/*
+	 * A row the program wrote as it liked: an offset past any region
+	 * (in units of 8, so that the data stays aligned) and no image's
+	 * tag. The walk finds C and fixes the row.
+	 */
+	r.off8 = U32_MAX;
+	r.tag = 0;
+	cache[1] = r.word;
 	p = uls_key_lookup(&e, cache, 4 * sizeof(u64), ULS_STK_C, 16);
-	uls_stk_expect(t, p == t->buf + 192, "C, the row's offset out of line");
+	uls_stk_expect(t, p == t->buf + 192, "C, the row's offset past the end");
+	uls_stk_expect(t, cache[1] == uls_stk_row(ULS_STK_IMAGE5, 176),
+		       "the row fixed");
 
 	/* A thread of the image whose region ends before C: no walk. */
 	e.room = 176;
@@ -164,20 +186,20 @@ static void __init uls_stk_lookups(struct uls_stk *t)
 
 	/* Another image, C elsewhere: the row misleads, the walk fixes it. */
 	e.room = 208;
-	e.image = 9;
+	e.image8 = ULS_STK_IMAGE9;
 	uls_stk_desc(t->buf, 96, ULS_STK_C, 64, 176);
 	uls_stk_desc(t->buf, 176, ULS_STK_B, 16, 0);
-	cache[1] = 5ULL << ULS_IMAGE_OFF_BITS | 176;
+	cache[1] = uls_stk_row(ULS_STK_IMAGE5, 176);
 	p = uls_key_lookup(&e, cache, 4 * sizeof(u64), ULS_STK_C, 16);
 	uls_stk_expect(t, p == t->buf + 112, "C where this image has it");
-	uls_stk_expect(t, cache[1] == (9ULL << ULS_IMAGE_OFF_BITS | 96),
+	uls_stk_expect(t, cache[1] == uls_stk_row(ULS_STK_IMAGE9, 96),
 		       "the row now this image's");
 
 	/* No cache, and caches of sizes that are not rows' powers of two. */
 	uls_stk_expect(t, uls_key_lookup(&e, NULL, 0, ULS_STK_C, 16) ==
 		       t->buf + 112, "no cache");
 	memset(cache, 0, sizeof(cache));
-	e.image = ~0ULL >> ULS_IMAGE_OFF_BITS;
+	e.image8 = ((1ULL << ULS_IMAGE_BITS) - 1) << ULS_IMAGE_ROW_SHIFT;
 	uls_stk_expect(t, uls_key_lookup(&e, cache, 3 * sizeof(u64),
 					 ULS_STK_C, 16) == t->buf + 112,
 		       "three rows");
