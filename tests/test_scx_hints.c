@@ -176,7 +176,11 @@ ULS_TEST_TIMEOUT(scx_hints_mixed_20s, 240)
 	refs = module_refcnt();
 	if (!need_sched_ext() || !sched_start(&s, args))
 		return;
-	ASSERT_GT(module_refcnt(), refs, "scx_hints holds the uls module");
+	/*
+	 * Ours (libuls's descriptor) and its programs'; others may come and
+	 * go meanwhile (an earlier test's programs, freed late).
+	 */
+	ASSERT_GE(module_refcnt(), 2, "scx_hints's programs hold the uls module");
 	scx_read_line("/sys/kernel/sched_ext/root/ops", ops, sizeof(ops));
 	ASSERT_TRUE(strstr(ops, "hints"), "the root scheduler's name is hints");
 	hogs_start(hogs, n, HINTLAT_NO_KEY, &stop);
@@ -213,10 +217,13 @@ ULS_TEST_TIMEOUT(scx_hints_mixed_20s, 240)
 	free(w[1].lat_ns);
 	if (!stopped_cleanly(&s))
 		return;
-	/* Its programs go after a grace period: then rmmod uls could run. */
-	for (i = 0; i < 100 && module_refcnt() != refs; i++)
+	/*
+	 * Its programs go after a grace period, and leave no reference
+	 * behind: rmmod uls could run (run-check's last test does).
+	 */
+	for (i = 0; i < 100 && module_refcnt() > refs; i++)
 		usleep(50000);
-	ASSERT_EQ(module_refcnt(), refs, "the uls module's references, after scx_hints");
+	ASSERT_LE(module_refcnt(), refs, "the uls module's references, after scx_hints");
 	for (const char *p = s.log; (p = strstr(p, " | capped ")); p++)
 		lines++;
 	ASSERT_GE(lines, 15, "lines of counts in 20 s");
