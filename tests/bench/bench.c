@@ -365,9 +365,10 @@ static void group_end(struct group *g)
 /*
  * @updates updates of this process's value in the task-storage map @fd,
  * through @pidfd, as sched_ext's scx_layered takes a hint today: the ns
- * each took, or -1 (failed, and said so).
+ * each took, sampled into @s. False if one failed (and said so).
  */
-static double task_storage_updates(int fd, int pidfd, long updates)
+static bool task_storage_updates(int fd, int pidfd, long updates,
+				 struct series *s)
 {
 	struct bench_val v = { .x = 2 };
 	double t0 = now_ns();
@@ -376,10 +377,11 @@ static double task_storage_updates(int fd, int pidfd, long updates)
 		v.x = i;
 		if (bpf_map_update_elem(fd, &pidfd, &v, 0)) {
 			fail("bench_task_storage_update", "%s", strerror(errno));
-			return -1;
+			return false;
 		}
 	}
-	return (now_ns() - t0) / updates;
+	sample(s, (now_ns() - t0) / updates);
+	return true;
 }
 
 /*
@@ -395,14 +397,14 @@ static void bench_hint_vs_task_storage(struct lookups *l)
 	struct uls_hint *h = uls_hint();
 	int pidfd = pidfd_open(getpid());
 	volatile __u32 *cls;
-	double ns = 0;
+	bool ok = true;
 
 	if (!h || pidfd < 0) {
 		fail("bench_hint", "uls_hint: %s", strerror(errno));
 		return;
 	}
 	cls = &h->class;
-	for (int r = 0; r < rounds; r++) {
+	for (int r = 0; r < rounds && ok; r++) {
 		double t0 = now_ns();
 
 		/* Two changes a turn: the loop's own counting weighs half. */
@@ -411,15 +413,11 @@ static void bench_hint_vs_task_storage(struct lookups *l)
 			*cls = ULS_HINT_BACKGROUND;
 		}
 		sample(&hint, (now_ns() - t0) / changes);
-
-		ns = task_storage_updates(l->ts_fd, pidfd, updates);
-		if (ns < 0)
-			break;
-		sample(&update, ns);
+		ok = task_storage_updates(l->ts_fd, pidfd, updates, &update);
 	}
 	*cls = ULS_HINT_NORMAL;
 	close(pidfd);
-	if (ns >= 0)
+	if (ok)
 		ratio_paired("hint_update_vs_task_storage", &update, &hint);
 }
 
@@ -617,22 +615,18 @@ static void bench_update_vs_store(struct lookups *l, struct bench_val *area)
 	volatile __u64 *hint = &area->pad[0];
 	const long stores = 10000000, updates = 20000;
 	int pidfd = pidfd_open(getpid());
-	double ns = 0;
+	bool ok = true;
 
-	for (int r = 0; r < rounds; r++) {
+	for (int r = 0; r < rounds && ok; r++) {
 		double t0 = now_ns();
 
 		for (long i = 0; i < stores; i++)
 			*hint = i;
 		sample(&store, (now_ns() - t0) / stores);
-
-		ns = task_storage_updates(l->ts_fd, pidfd, updates);
-		if (ns < 0)
-			break;
-		sample(&update, ns);
+		ok = task_storage_updates(l->ts_fd, pidfd, updates, &update);
 	}
 	close(pidfd);
-	if (ns >= 0)
+	if (ok)
 		ratio_paired("syscall_update_vs_store", &update, &store);
 }
 
