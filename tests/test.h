@@ -101,6 +101,12 @@ void test__skip(const char *why) __attribute__((noreturn));
 	__ASSERT(___a <= ___e, "%s: actual %lld > expected %lld",	\
 		 (name), ___a, ___e);					\
 })
+#define ASSERT_LT(actual, expected, name) ({				\
+	long long ___a = (long long)(actual);				\
+	long long ___e = (long long)(expected);				\
+	__ASSERT(___a < ___e, "%s: actual %lld >= expected %lld",	\
+		 (name), ___a, ___e);					\
+})
 #define ASSERT_GT(actual, expected, name) ({				\
 	long long ___a = (long long)(actual);				\
 	long long ___e = (long long)(expected);				\
