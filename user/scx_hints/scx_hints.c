@@ -118,24 +118,16 @@ static void print_totals(const struct scx_hints_stats *s)
 	fflush(stdout);
 }
 
-/* A percentage option, 1 to 100. */
-static int parse_pct(const char *arg, unsigned int *out)
+/* A whole number option within [@lo, @hi] into *@out: 0, or -1 (usage). */
+static int parse_num(const char *arg, unsigned long lo, unsigned long hi,
+		     unsigned long *out)
 {
 	char *end;
-	unsigned long v = strtoul(arg, &end, 10);
+	unsigned long v;
 
-	if (*end || v < 1 || v > 100)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int parse_ms(const char *arg, unsigned long *out)
-{
-	char *end;
-	unsigned long v = strtoul(arg, &end, 10);
-
-	if (*end || v < 1 || v > 60000)
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || v < lo || v > hi)
 		return -1;
 	*out = v;
 	return 0;
@@ -143,7 +135,7 @@ static int parse_ms(const char *arg, unsigned long *out)
 
 int main(int argc, char **argv)
 {
-	unsigned int share = 50, total_share = 80, interval = 1, duration = 0;
+	unsigned long share = 50, total_share = 80, interval = 1, duration = 0;
 	unsigned long window_ms = 100, bg_wait_ms = 200, lc_slice_ms = 2;
 	struct scx_hints_stats then = {}, now;
 	__u64 max_wait[SCX_HINTS_NR_CLASSES];
@@ -151,39 +143,35 @@ int main(int argc, char **argv)
 	struct bpf_link *link;
 	struct timespec start, t;
 	int opt, ncpus;
-	bool ended;
+	bool ended, ok;
 
 	libbpf_set_print(libbpf_print);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
 	while ((opt = getopt(argc, argv, "s:S:w:l:b:d:i:qvh")) != -1) {
+		ok = true;
 		switch (opt) {
 		case 's':
-			if (parse_pct(optarg, &share))
-				goto usage;
+			ok = !parse_num(optarg, 1, 100, &share);
 			break;
 		case 'S':
-			if (parse_pct(optarg, &total_share))
-				goto usage;
+			ok = !parse_num(optarg, 1, 100, &total_share);
 			break;
 		case 'w':
-			if (parse_ms(optarg, &window_ms))
-				goto usage;
+			ok = !parse_num(optarg, 1, 60000, &window_ms);
 			break;
 		case 'l':
-			if (parse_ms(optarg, &lc_slice_ms))
-				goto usage;
+			ok = !parse_num(optarg, 1, 60000, &lc_slice_ms);
 			break;
 		case 'b':
-			if (parse_ms(optarg, &bg_wait_ms))
-				goto usage;
+			ok = !parse_num(optarg, 1, 60000, &bg_wait_ms);
 			break;
 		case 'd':
-			duration = strtoul(optarg, NULL, 10);
+			ok = !parse_num(optarg, 0, 1000000, &duration);
 			break;
 		case 'i':
-			interval = strtoul(optarg, NULL, 10);
+			ok = !parse_num(optarg, 0, 3600, &interval);
 			break;
 		case 'q':
 			interval = 0;
@@ -195,8 +183,10 @@ int main(int argc, char **argv)
 			printf(help_fmt, basename(argv[0]));
 			return 0;
 		default:
-			goto usage;
+			ok = false;
 		}
+		if (!ok)
+			goto usage;
 	}
 	if (optind != argc)
 		goto usage;
@@ -219,7 +209,7 @@ int main(int argc, char **argv)
 	skel->rodata->lc_slice_ns = lc_slice_ms * 1000000ULL;
 	SCX_OPS_LOAD(skel, hints_ops, scx_hints, uei);
 	link = SCX_OPS_ATTACH(skel, hints_ops, scx_hints);
-	printf("scx_hints: attached on %d CPUs (lc share %u%%/user, %u%% in all, per %lu ms; background waits at most %lu ms)\n",
+	printf("scx_hints: attached on %d CPUs (lc share %lu%%/user, %lu%% in all, per %lu ms; background waits at most %lu ms)\n",
 	       ncpus, share, total_share, window_ms, bg_wait_ms);
 	fflush(stdout);
 
