@@ -9,7 +9,8 @@
 # then add up the host's checks and what the guest reported
 # (tests/vm/summarize.sh). Writes BUILD_DIR/vm-KVER/all.tap, prints the
 # failures, and as the last line "N passed, N failed". Where KVER has
-# sched_ext, the scx_uls test runs too. Exit status 0 iff nothing failed.
+# sched_ext, the sched_ext programs (scx_hints, scx_uls) are built too,
+# for their tests. Exit status 0 iff nothing failed.
 # $ULS_TESTS (make check TESTS=NAME,NAME...): the guest runs only those
 # tests; an unknown name ends the check before anything is built for the
 # kernel.
