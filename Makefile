@@ -49,7 +49,9 @@
 # tests/demo.sh) has tests/vm/boot.sh build the payload and boot it with
 # its guest script (tests/guest/run-*), then says what the run gave.
 
-VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+# The version is written once, in include/uls/version.h.
+VERSION := $(shell sed -n 's/^\#define ULS_VERSION_[MP][A-Z]*[[:space:]]*\([0-9]*\)$$/\1/p' \
+	     include/uls/version.h | paste -sd.)
 
 # The kernel to build the module for (make module, make dkms-install): the
 # running one. The tests never build for the host's kernels: they take
@@ -167,7 +169,7 @@ $(O)/include/%.skel.h: $(O)/bpf/%.bpf.o
 LIBULS_SRCS := $(wildcard user/lib/*.c)
 LIBULS_HDRS := user/lib/uls.h user/lib/tld.h user/lib/internal.h \
 	       include/uapi/linux/uls.h include/uls/key_layout.h include/uls/sched_events.h \
-	       include/uls/hint.h
+	       include/uls/hint.h include/uls/version.h
 
 $(O)/user/pic/%.o: user/lib/%.c $(LIBULS_HDRS)
 	$(call msg,CC,$@)
@@ -497,6 +499,7 @@ install: user
 	install -D -m 0644 include/uls/key_layout.h $(DESTDIR)$(PREFIX)/include/uls/key_layout.h
 	install -D -m 0644 include/uls/sched_events.h $(DESTDIR)$(PREFIX)/include/uls/sched_events.h
 	install -D -m 0644 include/uls/hint.h $(DESTDIR)$(PREFIX)/include/uls/hint.h
+	install -D -m 0644 include/uls/version.h $(DESTDIR)$(PREFIX)/include/uls/version.h
 	install -D -m 0644 user/lib/tld.h $(DESTDIR)$(PREFIX)/include/uls/tld.h
 	install -D -m 0644 bpf/uls.bpf.h $(DESTDIR)$(PREFIX)/include/uls/uls.bpf.h
 	install -D -m 0644 bpf/uls_key.bpf.h $(DESTDIR)$(PREFIX)/include/uls/uls_key.bpf.h

@@ -254,6 +254,11 @@ void uls_arm_thread_exit(void *cookie)
 
 /* --- errors ---------------------------------------------------------------- */
 
+const char *uls_version(void)
+{
+	return ULS_VERSION;
+}
+
 const char *uls_strerror(int err)
 {
 	static __thread char buf[64];

@@ -65,6 +65,7 @@
 #include <uls/key_layout.h>
 #include <uls/hint.h>
 #include <uls/sched_events.h>
+#include <uls/version.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -332,6 +333,12 @@ ULS_API int uls_fd(void);
 
 /* A message for a negative (or positive) errno returned by libuls. */
 ULS_API const char *uls_strerror(int err);
+
+/*
+ * The version of the libuls that runs, "MAJOR.MINOR.PATCH": ULS_VERSION
+ * is the one a program was built against.
+ */
+ULS_API const char *uls_version(void);
 
 #ifdef __cplusplus
 }

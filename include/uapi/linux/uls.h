@@ -71,6 +71,7 @@ struct uls_region {
 					       ULS_IOC_WAIT_FREED */
 #define ULS_FEAT_EXCL		(1ULL << 5) /* ULS_REGISTER_EXCL */
 #define ULS_FEAT_KEY_GET	(1ULL << 6) /* bpf_uls_key_get() exists */
+#define ULS_FEAT_LIST		(1ULL << 7) /* ULS_IOC_LIST */
 
 /**
  * struct uls_info - what this module offers
@@ -104,6 +105,43 @@ struct uls_info {
 	__u64 max_pinned_pages;
 	__u64 retired_seq;
 	__u64 freed_seq;
+};
+
+/**
+ * struct uls_list_entry - one live registration, as ULS_IOC_LIST reports it
+ * @pid:	the owner's thread group id, in the caller's pid namespace
+ * @tid:	the owner's thread id, in the caller's pid namespace
+ * @addr:	user address of the first byte, in the owner's address space
+ * @len:	length in bytes
+ * @nr_pages:	pages pinned for it
+ * @__reserved0: zero
+ * @comm:	the owner's comm, NUL-terminated
+ */
+struct uls_list_entry {
+	__s32 pid;
+	__s32 tid;
+	__u64 addr;
+	__u64 len;
+	__u32 nr_pages;
+	__u32 __reserved0;
+	char comm[16];
+};
+
+/**
+ * struct uls_list - ULS_IOC_LIST's argument
+ * @entries:	user pointer to an array of struct uls_list_entry
+ * @count:	in: room in @entries; out: how many were filled
+ * @total:	out: how many live registrations the caller could see; more
+ *		than @count when @entries was too small
+ * @flags:	must be 0
+ * @__reserved: must be 0
+ */
+struct uls_list {
+	__u64 entries;
+	__u32 count;
+	__u32 total;
+	__u32 flags;
+	__u32 __reserved[3];
 };
 
 #define ULS_IOC_MAGIC		0xBC
@@ -163,6 +201,14 @@ struct uls_info {
  *   EINVAL	N is greater than retired_seq
  *   EINTR	a fatal signal arrived
  *
+ * ULS_IOC_LIST (struct uls_list): every live registration of every
+ * thread whose pid the caller's pid namespace can see, for tools such as
+ * `ulsctl list`. A snapshot taken without stopping registration: an entry
+ * may end or appear while it is taken.
+ *   EPERM	the caller lacks CAP_SYS_ADMIN
+ *   EINVAL	flags or a reserved field is not 0
+ *   EFAULT	the argument or @entries could not be read or written
+ *
  * Any other command fails with ENOTTY.
  */
 #define ULS_IOC_REGISTER	_IOW(ULS_IOC_MAGIC, 1, struct uls_region)
@@ -170,5 +216,6 @@ struct uls_info {
 #define ULS_IOC_QUERY		_IOR(ULS_IOC_MAGIC, 3, struct uls_region)
 #define ULS_IOC_INFO		_IOR(ULS_IOC_MAGIC, 4, struct uls_info)
 #define ULS_IOC_WAIT_FREED	_IOW(ULS_IOC_MAGIC, 5, __u64)
+#define ULS_IOC_LIST		_IOWR(ULS_IOC_MAGIC, 6, struct uls_list)
 
 #endif /* _UAPI_LINUX_ULS_H */
