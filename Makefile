@@ -49,9 +49,11 @@
 # tests/demo.sh) has tests/vm/boot.sh build the payload and boot it with
 # its guest script (tests/guest/run-*), then says what the run gave.
 
-# The version is written once, in include/uls/version.h.
+# The version is written once, in include/uls/version.h. libuls's soname
+# carries its major number only (version.h says why).
 VERSION := $(shell sed -n 's/^\#define ULS_VERSION_[MP][A-Z]*[[:space:]]*\([0-9]*\)$$/\1/p' \
 	     include/uls/version.h | paste -sd.)
+VERSION_MAJOR := $(firstword $(subst ., ,$(VERSION)))
 
 # The kernel to build the module for (make module, make dkms-install): the
 # running one. The tests never build for the host's kernels: they take
@@ -186,10 +188,28 @@ $(O)/user/libuls.a: $(patsubst user/lib/%.c,$(O)/user/static/%.o,$(LIBULS_SRCS))
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(O)/user/libuls.so.0: $(patsubst user/lib/%.c,$(O)/user/pic/%.o,$(LIBULS_SRCS))
+# libuls.so.X.Y.Z, soname libuls.so.X, exporting what libuls.map lists
+# and nothing else: check-abi.sh fails the link otherwise (before the
+# file takes its name, so that the next make tries again).
+LIBULS_SONAME := libuls.so.$(VERSION_MAJOR)
+LIBULS_SO := $(O)/user/libuls.so.$(VERSION)
+LIBULS_MAP := user/lib/libuls.map
+NM ?= nm
+
+$(LIBULS_SO): $(patsubst user/lib/%.c,$(O)/user/pic/%.o,$(LIBULS_SRCS)) $(LIBULS_MAP) \
+	      scripts/check-abi.sh
 	$(call msg,LD,$@)
-	$(Q)$(CC) -shared -Wl,-soname,libuls.so.0 -o $@ $^ -lpthread && \
-		ln -sf libuls.so.0 $(O)/user/libuls.so
+	$(Q)$(CC) -shared -Wl,-soname,$(LIBULS_SONAME) -Wl,--version-script=$(LIBULS_MAP) \
+		-o $@.tmp $(filter %.o,$^) -lpthread
+	$(call msg,CHECK,$@ against $(LIBULS_MAP))
+	$(Q)NM='$(NM)' scripts/check-abi.sh $@.tmp $(LIBULS_MAP) && mv $@.tmp $@
+
+# The soname's link, what programs load, and the linker's name for -luls.
+$(O)/user/$(LIBULS_SONAME): $(LIBULS_SO)
+	$(Q)ln -sf $(notdir $<) $@
+$(O)/user/libuls.so: $(O)/user/$(LIBULS_SONAME)
+	$(Q)ln -sf $(notdir $<) $@
+LIBULS_SHARED := $(LIBULS_SO) $(O)/user/$(LIBULS_SONAME) $(O)/user/libuls.so
 
 # ulsctl loads the scheduler-event feed: libbpf linked in statically, as
 # the examples do, so that it runs where libbpf is not installed.
@@ -215,7 +235,7 @@ $(filter-out $(EXAMPLES_BPF),$(EXAMPLES)): $(O)/user/%: user/examples/%.c $(O)/u
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -static -o $@ $< $(O)/user/libuls.a -lpthread
 
-user: $(O)/user/libuls.a $(O)/user/libuls.so.0 $(O)/user/ulsctl $(EXAMPLES)
+user: $(O)/user/libuls.a $(LIBULS_SHARED) $(O)/user/ulsctl $(EXAMPLES)
 
 # --- tests -----------------------------------------------------------------
 TEST_SRCS := $(wildcard tests/*.c)
@@ -260,19 +280,19 @@ DSO_TEST_SRCS := tests/dso/dso_main.c tests/runner.c tests/helpers.c \
 tests: $(DSO_TEST)
 
 $(DSO_TEST): $(DSO_TEST_SRCS) $(wildcard tests/*.h) tests/dso/dso.h $(SKELS) \
-	     $(LIBULS_HDRS) $(O)/user/libuls.so.0 $(DSO_LIBS)
+	     $(LIBULS_HDRS) $(O)/user/$(LIBULS_SONAME) $(DSO_LIBS)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -Itests -Itests/dso -I$(O)/include \
-		-o $@ $(DSO_TEST_SRCS) -L$(O)/user -l:libuls.so.0 \
+		-o $@ $(DSO_TEST_SRCS) -L$(O)/user -l:$(LIBULS_SONAME) \
 		-Wl,-Bstatic -lbpf -lelf -lz -lzstd -Wl,-Bdynamic -lpthread -ldl
 
 # dso_a, dso_b: keys of different sizes, with libuls.so.0.
 $(DSO_DIR)/libuls_dso_a.so: DSO_DEFS := -DDSO_PREFIX=dso_a -DDSO_SMALL=16 -DDSO_BIG=2000
 $(DSO_DIR)/libuls_dso_b.so: DSO_DEFS := -DDSO_PREFIX=dso_b -DDSO_SMALL=24 -DDSO_BIG=5000
-$(DSO_DIR)/libuls_dso_%.so: tests/dso/dso_lib.c tests/dso/dso.h $(LIBULS_HDRS) $(O)/user/libuls.so.0
+$(DSO_DIR)/libuls_dso_%.so: tests/dso/dso_lib.c tests/dso/dso.h $(LIBULS_HDRS) $(O)/user/$(LIBULS_SONAME)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $(DSO_DEFS) -fPIC -shared \
-		-fvisibility=hidden -o $@ $< -L$(O)/user -l:libuls.so.0
+		-fvisibility=hidden -o $@ $< -L$(O)/user -l:$(LIBULS_SONAME)
 
 # dso_st: its own libuls, libuls.a, hidden (ULS_STATIC_COPY: its calls
 # bind to its own copy; --exclude-libs: nothing of the archive exported).
