@@ -41,7 +41,12 @@
 #   make bench-publish         copy them to bench/results/<kernel>/, the
 #                              figures the README shows (results-
 #                              deterministic/ with DETERMINISTIC=1)
-#   make install               libuls, ulsctl and the headers
+#   make install               libuls, its headers, uls.pc, the man pages
+#                              and ulsctl (PREFIX, DESTDIR, LIBDIR,
+#                              INCLUDEDIR, SBINDIR, MANDIR, PKGCONFIGDIR);
+#                              make uninstall takes them out again
+#   make check-install         make install into a temporary root, and
+#                              programs built against it (tests/install)
 #
 # check, bench and demo take one path: tests/matrix/setup.sh makes their
 # kernels ready, tests/matrix/run.sh takes them one by one, and for each
@@ -90,7 +95,7 @@ msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(O)/%,%,$(2))'
 	bench-spread bench-spread-run bench-spread-publish bench-trace \
 	bench-trace-run \
 	demo-run demo-mutex demo-mutex-run demo-scx demo-scx-run bench bench-run bench-publish check-fresh FORCE \
-	dkms-install dkms-uninstall install clean
+	dkms-install dkms-uninstall version install uninstall check-install clean
 all: module bpf user tests
 
 # --- module ------------------------------------------------------------
@@ -508,23 +513,81 @@ dkms-uninstall:
 		$(DKMS) remove uls/$(VERSION) --all; fi
 	rm -rf $(KROOT)$(DKMS_SRC)
 
+# The release, for scripts and packaging: make -s version.
+version:
+	@echo $(VERSION)
+
+# make install: libuls (shared and static), its headers (C, BPF and the
+# TLD compatibility ones), uls.pc, the man pages and ulsctl, as autoconf
+# names the places; DESTDIR, a staging root (packages). It builds those
+# and nothing else: no BPF object, skeleton or test, so no clang or
+# bpftool (ulsctl builds without its event feed where they are missing).
 PREFIX ?= /usr/local
-install: user
-	install -D -m 0644 $(O)/user/libuls.a $(DESTDIR)$(PREFIX)/lib/libuls.a
-	install -D -m 0755 $(O)/user/libuls.so.0 $(DESTDIR)$(PREFIX)/lib/libuls.so.0
-	ln -sf libuls.so.0 $(DESTDIR)$(PREFIX)/lib/libuls.so
-	install -D -m 0755 $(O)/user/ulsctl $(DESTDIR)$(PREFIX)/bin/ulsctl
-	install -D -m 0644 user/lib/uls.h $(DESTDIR)$(PREFIX)/include/uls.h
-	install -D -m 0644 include/uapi/linux/uls.h $(DESTDIR)$(PREFIX)/include/linux/uls.h
-	install -D -m 0644 include/uls/key_layout.h $(DESTDIR)$(PREFIX)/include/uls/key_layout.h
-	install -D -m 0644 include/uls/sched_events.h $(DESTDIR)$(PREFIX)/include/uls/sched_events.h
-	install -D -m 0644 include/uls/hint.h $(DESTDIR)$(PREFIX)/include/uls/hint.h
-	install -D -m 0644 include/uls/version.h $(DESTDIR)$(PREFIX)/include/uls/version.h
-	install -D -m 0644 user/lib/tld.h $(DESTDIR)$(PREFIX)/include/uls/tld.h
-	install -D -m 0644 bpf/uls.bpf.h $(DESTDIR)$(PREFIX)/include/uls/uls.bpf.h
-	install -D -m 0644 bpf/uls_key.bpf.h $(DESTDIR)$(PREFIX)/include/uls/uls_key.bpf.h
-	install -D -m 0644 bpf/tld.bpf.h $(DESTDIR)$(PREFIX)/include/uls/tld.bpf.h
-	install -D -m 0644 kfuncs/uls_kfuncs.h $(DESTDIR)$(PREFIX)/include/uls/uls_kfuncs.h
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+# Nothing goes here yet: ulsctl is an administrator's tool (SBINDIR).
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL ?= install
+LDCONFIG ?= ldconfig
+
+# Headers: <uls.h> and <linux/uls.h> for C, <uls/*.h> (tld.h for TLD
+# code); BPF programs take uls/bpf/ as an include directory (uls.pc's
+# bpfincludedir) and include "uls.bpf.h" or "tld.bpf.h".
+INSTALL_HDRS_ULS := include/uls/key_layout.h include/uls/sched_events.h include/uls/hint.h \
+	include/uls/version.h user/lib/tld.h
+INSTALL_HDRS_BPF := bpf/uls.bpf.h bpf/uls_key.bpf.h bpf/tld.bpf.h kfuncs/uls_kfuncs.h
+# Whatever man pages man/ holds, each in its section's directory.
+MAN_PAGES := $(wildcard man/*.[1-8])
+
+# uls.pc names the directories it is installed for, relative to prefix
+# where they lie below it. Made anew whenever that or the version changes.
+pc-dir = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+$(O)/user/uls.pc: user/lib/uls.pc.in FORCE
+	$(Q)mkdir -p $(@D) && sed -e 's|@PREFIX@|$(PREFIX)|' \
+		-e 's|@LIBDIR@|$(call pc-dir,$(LIBDIR))|' \
+		-e 's|@INCLUDEDIR@|$(call pc-dir,$(INCLUDEDIR))|' \
+		-e 's|@VERSION@|$(VERSION)|' $< > $@.tmp && \
+		if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+install: $(LIBULS_SHARED) $(O)/user/libuls.a $(O)/user/uls.pc $(O)/user/ulsctl
+	$(INSTALL) -D -m 0755 $(LIBULS_SO) $(DESTDIR)$(LIBDIR)/$(notdir $(LIBULS_SO))
+	ln -sf $(notdir $(LIBULS_SO)) $(DESTDIR)$(LIBDIR)/$(LIBULS_SONAME)
+	ln -sf $(LIBULS_SONAME) $(DESTDIR)$(LIBDIR)/libuls.so
+	$(INSTALL) -D -m 0644 $(O)/user/libuls.a $(DESTDIR)$(LIBDIR)/libuls.a
+	$(INSTALL) -D -m 0644 $(O)/user/uls.pc $(DESTDIR)$(PKGCONFIGDIR)/uls.pc
+	$(INSTALL) -D -m 0644 user/lib/uls.h $(DESTDIR)$(INCLUDEDIR)/uls.h
+	$(INSTALL) -D -m 0644 include/uapi/linux/uls.h $(DESTDIR)$(INCLUDEDIR)/linux/uls.h
+	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/uls/bpf
+	$(INSTALL) -m 0644 $(INSTALL_HDRS_ULS) $(DESTDIR)$(INCLUDEDIR)/uls/
+	$(INSTALL) -m 0644 $(INSTALL_HDRS_BPF) $(DESTDIR)$(INCLUDEDIR)/uls/bpf/
+	for m in $(MAN_PAGES); do \
+		$(INSTALL) -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/} || exit 1; \
+	done
+	$(INSTALL) -D -m 0755 $(O)/user/ulsctl $(DESTDIR)$(SBINDIR)/ulsctl
+	@# The loader's cache, so that programs find libuls.so.X at once; a
+	@# staging root's is the package manager's to make.
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+		echo "$(LDCONFIG)"; $(LDCONFIG); fi
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,$(notdir $(LIBULS_SO)) $(LIBULS_SONAME) \
+		libuls.so libuls.a) \
+		$(DESTDIR)$(PKGCONFIGDIR)/uls.pc $(DESTDIR)$(INCLUDEDIR)/uls.h \
+		$(DESTDIR)$(INCLUDEDIR)/linux/uls.h \
+		$(addprefix $(DESTDIR)$(INCLUDEDIR)/uls/,$(notdir $(INSTALL_HDRS_ULS))) \
+		$(addprefix $(DESTDIR)$(INCLUDEDIR)/uls/bpf/,$(notdir $(INSTALL_HDRS_BPF))) \
+		$(foreach m,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+		$(DESTDIR)$(SBINDIR)/ulsctl
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/uls/bpf $(DESTDIR)$(INCLUDEDIR)/uls 2>/dev/null
+
+# A make install into a temporary root, checked as a user of it would:
+# the files, the symlinks and soname, pkg-config, and C, C++ and BPF
+# programs built against the installed files only (tests/install/run.sh).
+check-install: $(O)/include/vmlinux.h
+	tests/install/run.sh $(O)/include/vmlinux.h
 
 clean:
 	rm -rf $(O)
