@@ -47,6 +47,7 @@
 #                              make uninstall takes them out again
 #   make check-install         make install into a temporary root, and
 #                              programs built against it (tests/install)
+#   make dkms-src DESTDIR=...  the module's DKMS sources, for packages
 #
 # check, bench and demo take one path: tests/matrix/setup.sh makes their
 # kernels ready, tests/matrix/run.sh takes them one by one, and for each
@@ -95,7 +96,7 @@ msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(O)/%,%,$(2))'
 	bench-spread bench-spread-run bench-spread-publish bench-trace \
 	bench-trace-run \
 	demo-run demo-mutex demo-mutex-run demo-scx demo-scx-run bench bench-run bench-publish check-fresh FORCE \
-	dkms-install dkms-uninstall version install uninstall check-install clean
+	dkms-src dkms-install dkms-uninstall version install uninstall check-install clean
 all: module bpf user tests
 
 # --- module ------------------------------------------------------------
@@ -486,21 +487,35 @@ check-fresh:
 	tests/fresh/run.sh
 
 # --- installing ------------------------------------------------------------
+# The module's sources as DKMS builds them, and nothing else: what
+# Kbuild compiles, what `make module` runs (this Makefile, and scripts/
+# for the BTF step: base BTF, pahole, uls-btfids, needed where the
+# headers ship no vmlinux, as 6.1's), and dkms.conf.
+DKMS_FILES := Kbuild Makefile dkms.conf \
+	$(wildcard module/*.c module/*.h module/selftest/*.c) \
+	kfuncs/kfuncs.c kfuncs/uls_kfuncs.h \
+	include/uapi/linux/uls.h include/uls/key_layout.h include/uls/version.h \
+	scripts/module-btf.sh scripts/base-btf.sh scripts/extract-vmlinux.sh \
+	scripts/btfids/Makefile scripts/btfids/get.sh scripts/btfids/uls-btfids.c
+DKMS_SRC := /usr/src/uls-$(VERSION)
+
+# make dkms-src DESTDIR=<root>: those files in <root>/usr/src/uls-X.Y.Z,
+# dkms.conf's version filled in, for a package (or dkms add) to take.
+dkms-src:
+	rm -rf $(DESTDIR)$(DKMS_SRC) && mkdir -p $(DESTDIR)$(DKMS_SRC)
+	tar -c $(DKMS_FILES) | tar -x --no-same-owner -C $(DESTDIR)$(DKMS_SRC)
+	sed -i 's/#MODULE_VERSION#/$(VERSION)/' $(DESTDIR)$(DKMS_SRC)/dkms.conf
+
 # KROOT=<dir>: install into the chroot <dir> (where the kernel's headers
 # are, e.g. the sid chroot of tests/matrix) and run dkms there.
 KROOT ?=
-DKMS_SRC := /usr/src/uls-$(VERSION)
-DKMS_FILES := Kbuild Makefile dkms.conf module kfuncs include scripts
 # dkms runs make itself, and reads the kernel's compiler from make's
 # output: ours (MAKEFLAGS with -w) must not leak into it.
 DKMS := $(if $(KROOT),tests/matrix/chroot-run.sh $(KROOT)) \
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dkms
 
 dkms-install:
-	rm -rf $(KROOT)$(DKMS_SRC) && mkdir -p $(KROOT)$(DKMS_SRC)
-	tar -c --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
-		--exclude='*.mod' --exclude='*.mod.c' $(DKMS_FILES) | \
-		tar -x -C $(KROOT)$(DKMS_SRC)
+	$(MAKE) dkms-src DESTDIR=$(KROOT)
 	if $(DKMS) status -m uls -v $(VERSION) | grep -q .; then \
 		$(DKMS) remove uls/$(VERSION) --all; fi
 	$(DKMS) add uls/$(VERSION)

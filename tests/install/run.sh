@@ -18,7 +18,7 @@
 #     bpfincludedir and Cflags, and VMLINUX_H;
 #   - LIBDIR, INCLUDEDIR, SBINDIR, MANDIR and PKGCONFIGDIR are honoured,
 #     and uls.pc follows them;
-#   - make uninstall leaves nothing.
+#   - make uninstall leaves nothing; make dkms-src fills in the version.
 # Prints "ok NAME" or "not ok NAME # why" for each, and "N passed, N
 # failed" last; exit status 1 if any failed. make check-install runs it.
 set -u
@@ -225,6 +225,16 @@ if mk uninstall DESTDIR="$root" PREFIX=/usr O="$build" > "$log/uninstall" 2>&1; 
 	check uninstall "left behind: $left" test -z "$left"
 else
 	not_ok uninstall "$(tail -n 1 "$log/uninstall")"
+fi
+
+# --- make dkms-src ---------------------------------------------------------
+if mk dkms-src DESTDIR="$tmp/dkms" > "$log/dkms-src" 2>&1; then
+	src=$tmp/dkms/usr/src/uls-$version
+	check dkms_src "no $src with PACKAGE_VERSION=\"$version\" and include/uls/version.h" \
+		eval 'grep -qx "PACKAGE_VERSION=\"$version\"" "$src/dkms.conf" &&
+			test -f "$src/include/uls/version.h" -a -f "$src/Kbuild"'
+else
+	not_ok dkms_src "$(tail -n 1 "$log/dkms-src")"
 fi
 
 echo "$passed passed, $failed failed"
