@@ -195,12 +195,14 @@ $(O)/user/libuls.a: $(patsubst user/lib/%.c,$(O)/user/static/%.o,$(LIBULS_SRCS))
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 # libuls.so.X.Y.Z, soname libuls.so.X, exporting what libuls.map lists
-# and nothing else: check-abi.sh fails the link otherwise (before the
-# file takes its name, so that the next make tries again).
+# and nothing else, and the map listing what ULS_API marks: check-abi.sh
+# fails the link otherwise (before the file takes its name, so that the
+# next make tries again).
 LIBULS_SONAME := libuls.so.$(VERSION_MAJOR)
 LIBULS_SO := $(O)/user/libuls.so.$(VERSION)
 LIBULS_MAP := user/lib/libuls.map
 NM ?= nm
+READELF ?= readelf
 
 $(LIBULS_SO): $(patsubst user/lib/%.c,$(O)/user/pic/%.o,$(LIBULS_SRCS)) $(LIBULS_MAP) \
 	      scripts/check-abi.sh
@@ -208,7 +210,8 @@ $(LIBULS_SO): $(patsubst user/lib/%.c,$(O)/user/pic/%.o,$(LIBULS_SRCS)) $(LIBULS
 	$(Q)$(CC) -shared -Wl,-soname,$(LIBULS_SONAME) -Wl,--version-script=$(LIBULS_MAP) \
 		-o $@.tmp $(filter %.o,$^) -lpthread
 	$(call msg,CHECK,$@ against $(LIBULS_MAP))
-	$(Q)NM='$(NM)' scripts/check-abi.sh $@.tmp $(LIBULS_MAP) && mv $@.tmp $@
+	$(Q)NM='$(NM)' READELF='$(READELF)' scripts/check-abi.sh $@.tmp $(LIBULS_MAP) \
+		$(filter %.o,$^) && mv $@.tmp $@
 
 # The soname's link, what programs load, and the linker's name for -luls.
 $(O)/user/$(LIBULS_SONAME): $(LIBULS_SO)
