@@ -570,6 +570,9 @@ $(O)/user/uls.pc: user/lib/uls.pc.in FORCE
 		-e 's|@VERSION@|$(VERSION)|' $< > $@.tmp && \
 		if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
+# Installed into the live system by root, the loader's cache is made
+# anew, so that programs find libuls.so.X at once; a staging root's
+# (DESTDIR) is the package manager's to make.
 install: $(LIBULS_SHARED) $(O)/user/libuls.a $(O)/user/uls.pc $(O)/user/ulsctl
 	$(INSTALL) -D -m 0755 $(LIBULS_SO) $(DESTDIR)$(LIBDIR)/$(notdir $(LIBULS_SO))
 	ln -sf $(notdir $(LIBULS_SO)) $(DESTDIR)$(LIBDIR)/$(LIBULS_SONAME)
@@ -585,8 +588,6 @@ install: $(LIBULS_SHARED) $(O)/user/libuls.a $(O)/user/uls.pc $(O)/user/ulsctl
 		$(INSTALL) -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/} || exit 1; \
 	done
 	$(INSTALL) -D -m 0755 $(O)/user/ulsctl $(DESTDIR)$(SBINDIR)/ulsctl
-	@# The loader's cache, so that programs find libuls.so.X at once; a
-	@# staging root's is the package manager's to make.
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
 		echo "$(LDCONFIG)"; $(LDCONFIG); fi
 
@@ -599,7 +600,7 @@ uninstall:
 		$(addprefix $(DESTDIR)$(INCLUDEDIR)/uls/bpf/,$(notdir $(INSTALL_HDRS_BPF))) \
 		$(foreach m,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
 		$(DESTDIR)$(SBINDIR)/ulsctl
-	-rmdir $(DESTDIR)$(INCLUDEDIR)/uls/bpf $(DESTDIR)$(INCLUDEDIR)/uls 2>/dev/null
+	rmdir $(DESTDIR)$(INCLUDEDIR)/uls/bpf $(DESTDIR)$(INCLUDEDIR)/uls 2>/dev/null || true
 
 # A make install into a temporary root, checked as a user of it would:
 # the files, the symlinks and soname, pkg-config, and C, C++ and BPF
