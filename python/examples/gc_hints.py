@@ -29,7 +29,14 @@ A BPF program reads it as
 
 It runs a workload that makes cyclic garbage in -j threads for -t seconds,
 then prints what each thread's key holds, and exits 0 (1 if no collection
-was seen, or uls failed; 2 for a bad option).
+was seen, or uls failed; 2 for a bad option). With --hold SEC the threads
+stay SEC seconds more, sleeping, after "gc_hints: pid N: workload done",
+so that a BPF program that reads keys at context switches (such as the
+packages' test program keyread: `keyread N python.gc 24`) finds them.
+
+Times are measured in the callbacks, in Python: with several threads they
+may include waits for the GIL, which the interpreter may hand over
+between a callback's statements.
 
 --hint CLASS gives the workload threads a scheduling hint (uls.hint_set())
 for their life, and applies one rule while they collect; see GcMarker.
@@ -39,6 +46,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
+import os
 import sys
 import threading
 import time
@@ -200,16 +208,30 @@ def workload(seconds: float) -> int:
     return made
 
 
-def worker(marker: GcMarker, seconds: float, results: list,
+def worker(marker: GcMarker, seconds: float, hold: float,
+           barrier: Optional[threading.Barrier], results: list,
            errors: list) -> None:
     try:
         marker.attach()
     except uls.Error as e:
         errors.append(e)
+        if barrier:
+            barrier.abort()
         return
     made = workload(seconds)
+    if barrier:
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            return
+        # Sleeping, so switched out and in; time.sleep() and floats make
+        # no container, so no collection changes the state meanwhile.
+        end = time.monotonic() + hold
+        while time.monotonic() < end:
+            time.sleep(0.01)
     r = marker.report()
     r["made"] = made
+    r["tid"] = threading.get_native_id()
     results.append(r)
 
 
@@ -222,6 +244,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                     help="seconds of workload (default 3)")
     ap.add_argument("-j", "--threads", type=int, default=1, metavar="N",
                     help="workload threads (default 1)")
+    ap.add_argument("--hold", type=float, default=0.0, metavar="SEC",
+                    help="after the workload, keep the threads (and their "
+                         "keys) SEC seconds, waking every 10 ms, for a BPF "
+                         "program that reads at context switches")
     ap.add_argument("--hint", choices=sorted(HINTS),
                     help="the workload threads' scheduling hint; while "
                          "collecting, a thread is never below normal")
@@ -230,6 +256,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         ap.error("-t: seconds from more than 0 to 3600")
     if not 1 <= args.threads <= 64:
         ap.error("-j: 1 to 64 threads")
+    if not 0 <= args.hold <= 3600:
+        ap.error("--hold: seconds from 0 to 3600")
 
     hint = HINTS[args.hint] if args.hint else None
     try:
@@ -247,13 +275,22 @@ def main(argv: Optional[List[str]] = None) -> int:
     before = sum(s["collections"] for s in gc.get_stats())
     results: list = []
     errors: list = []
+    barrier = threading.Barrier(args.threads + 1) if args.hold else None
     gc.callbacks.append(marker.callback)
     try:
         threads = [threading.Thread(target=worker, name=f"worker-{i}",
-                                    args=(marker, args.time, results, errors))
+                                    args=(marker, args.time, args.hold,
+                                          barrier, results, errors))
                    for i in range(args.threads)]
         for t in threads:
             t.start()
+        if barrier:
+            try:
+                barrier.wait()
+                print(f"gc_hints: pid {os.getpid()}: workload done, "
+                      f"holding for {args.hold:g} s", flush=True)
+            except threading.BrokenBarrierError:
+                pass
         for t in threads:
             t.join()
     finally:
@@ -266,7 +303,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     total = seen = ns = 0
     for r in sorted(results, key=lambda r: str(r["thread"])):
         by_gen = r["by_gen"]
-        line = (f"{r['thread']}: {r['collections']} collections (gen0 "
+        line = (f"{r['thread']} (tid {r['tid']}): {r['collections']} "
+                f"collections (gen0 "
                 f"{by_gen[0]}, gen1 {by_gen[1]}, gen2 {by_gen[2]}), "
                 f"{r['gc_ns_total'] / 1e9:.3f} s in GC "
                 f"({100 * r['gc_ns_total'] / 1e9 / args.time:.1f}% of "

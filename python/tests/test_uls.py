@@ -13,6 +13,11 @@ ULS_PY_ALLOW_NO_MODULE=1, which runs only the parts that need no module
 The gc_hints example is looked for in ULS_PY_EXAMPLES (a directory), then
 in ../examples beside this file (a source tree), then where python3-uls
 installs it, /usr/share/doc/python3-uls/examples.
+
+ULS_KEYREAD, the path of the packages' BPF test program keyread (tests/
+packages/consumer: `keyread PID KEY SIZE` prints each thread's value of a
+key as bpf_uls_key_get() finds it), adds the tests that BPF sees what
+Python stores; they are skipped without it.
 """
 import ctypes
 import errno
@@ -32,6 +37,26 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 NO_MODULE = (f"{DEVICE} is missing: the uls module is not loaded. These "
              f"tests need it (modprobe uls); set ULS_PY_ALLOW_NO_MODULE=1 "
              f"to run only the tests that do not")
+
+
+KEYREAD = os.environ.get("ULS_KEYREAD", "")
+
+
+def keyread(pid: int, key: str, size: int) -> dict:
+    """{tid: bytes, or None for "no key"} as keyread's BPF program read
+    them at the threads' context switches."""
+    p = subprocess.run([KEYREAD, str(pid), key, str(size)],
+                       capture_output=True, text=True, timeout=60)
+    seen = {}
+    for line in p.stdout.splitlines():
+        m = re.match(r"tid (\d+): (?:no key|([0-9a-f]+) )", line)
+        if m:
+            seen[int(m.group(1))] = (bytes.fromhex(m.group(2))
+                                     if m.group(2) else None)
+    if not seen:
+        raise AssertionError(f"keyread {pid} {key} {size}: exit "
+                             f"{p.returncode}\n{p.stdout}{p.stderr}")
+    return seen
 
 
 def have_module() -> bool:
@@ -355,6 +380,36 @@ class Keys(NeedsModule):
                          "the child's value, address or write")
         self.assertEqual(k.u64, 5, "the child's write reached the parent")
 
+    def test_bpf_sees_stores(self):
+        if not KEYREAD:
+            self.skipTest("ULS_KEYREAD not set: no BPF reader")
+        k = uls.Key("pytest.bpf", 32)
+        ready, stop = threading.Event(), threading.Event()
+        mine = {}
+
+        def store_and_wait():
+            k.write(b"hello from Python")
+            k.view(ctypes.c_uint64, 24).value = 0x1122334455667788
+            mine["tid"] = threading.get_native_id()
+            mine["value"] = k.read()
+            ready.set()
+            while not stop.is_set():   # switched out and in: read there
+                stop.wait(0.01)
+        t = threading.Thread(target=store_and_wait)
+        t.start()
+        try:
+            ready.wait(10)
+            seen = keyread(os.getpid(), "pytest.bpf", 32)
+        finally:
+            stop.set()
+            t.join()
+        self.assertIn(mine["tid"], seen, seen)
+        self.assertEqual(seen[mine["tid"]], mine["value"])
+        self.assertTrue(mine["value"].startswith(b"hello from Python\0"))
+        # No other thread of ours stored it: none has this value.
+        others = [v for tid, v in seen.items() if tid != mine["tid"]]
+        self.assertNotIn(mine["value"], others)
+
     def test_module_version(self):
         path = "/sys/module/uls/version"
         if not os.path.exists(path):
@@ -452,18 +507,50 @@ class Example(NeedsModule):
         self.assertIsNotNone(m, out)
         self.assertGreater(int(m.group(1)), 0, out)
         self.assertEqual(m.group(1), m.group(3), out)
-        lines = re.findall(r"^worker-\d+: (\d+) collections .* in_gc=0",
+        lines = re.findall(r"^worker-\d+ \(tid \d+\): (\d+) collections .* "
+                           r"in_gc=0",
                            out, re.M)
         self.assertEqual(len(lines), threads, out)
 
     def test_gc_hints(self):
         self.check_totals(self.run_example("-t", "1"), 1)
 
+    def test_gc_hints_bpf(self):
+        # What BPF reads of python.gc is what the example says it stored.
+        if not KEYREAD:
+            self.skipTest("ULS_KEYREAD not set: no BPF reader")
+        script = find_example("gc_hints.py")
+        top = os.path.dirname(os.path.dirname(uls.__file__))
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (top, env.get("PYTHONPATH")) if p)
+        with subprocess.Popen([sys.executable, script, "-t", "1", "--hold",
+                               "4"], env=env, stdout=subprocess.PIPE,
+                              text=True) as p:
+            lines = []
+            for line in p.stdout:
+                lines.append(line)
+                if "workload done" in line:
+                    break
+            seen = keyread(p.pid, "python.gc", 24)
+            out = "".join(lines) + p.stdout.read()
+            self.assertEqual(p.wait(60), 0, out)
+        m = re.search(r"^worker-0 \(tid (\d+)\): (\d+) collections", out,
+                      re.M)
+        self.assertIsNotNone(m, out)
+        tid, n = int(m.group(1)), int(m.group(2))
+        self.assertIn(tid, seen, f"{seen}\n{out}")
+        in_gc, gen, collections, ns = struct.unpack("=IIQQ", seen[tid])
+        self.assertEqual((in_gc, collections), (0, n), out)
+        self.assertLess(gen, 3)
+        self.assertGreater(ns, 0)
+
     def test_gc_hints_threads_background(self):
         out = self.run_example("-t", "1", "-j", "2", "--hint", "background")
         self.check_totals(out, 2)
         # Raised to normal for each collection, background again after.
-        for n, raised in re.findall(r"^worker-\d+: (\d+) collections .*"
+        for n, raised in re.findall(r"^worker-\d+ \(tid \d+\): (\d+) "
+                                    r"collections .*"
                                     r"hint now background, raised to "
                                     r"normal for (\d+) collections", out,
                                     re.M):
