@@ -243,10 +243,8 @@ static int list_error(int err)
 	case -EPERM:
 		return p_err("list: %s: listing registrations needs CAP_SYS_ADMIN (run it as root)",
 			     strerror(EPERM));
-	case -ENOTTY:
-	case -EINVAL:
-		return p_err("list: the loaded uls module has no ULS_IOC_LIST (%s): it is older than this ulsctl",
-			     strerror(-err));
+	case -EOPNOTSUPP:
+		return p_err("list: the loaded uls module has no ULS_IOC_LIST: it is older than this ulsctl");
 	default:
 		return p_err("list: %s", uls_strerror(err));
 	}
