@@ -225,7 +225,7 @@ ULSCTL_LIBS := $(if $(ULSCTL_EVENTS),$(BPF_LIBS),-lpthread)
 
 $(O)/user/ulsctl: $(ULSCTL_DEPS) $(O)/user/link.flags
 	$(call msg,CC,$@)
-	$(if $(ULSCTL_EVENTS),,@echo '  ulsctl: no $(CLANG) or $(BPFTOOL): built without the event feed')
+	$(if $(ULSCTL_EVENTS),,@echo '  ulsctl: $(CLANG) or $(BPFTOOL) not found: built without the event feed')
 	$(Q)$(CC) $(USER_CFLAGS) $(ULSCTL_CFLAGS) $(LINK_FLAGS) \
 		-o $@ $(ULSCTL_SRCS) $(LIBULS_LINK) $(ULSCTL_LIBS)
 
