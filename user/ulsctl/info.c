@@ -14,7 +14,6 @@ static const char *const feature_names[] = {
 	"multi-page", "get_at", "exit-exec", "charged", "freed-seq", "excl",
 	"key_get", "list",
 };
-#define NR_FEATURE_NAMES (sizeof(feature_names) / sizeof(feature_names[0]))
 
 static void print_features(__u64 features)
 {
@@ -24,7 +23,7 @@ static void print_features(__u64 features)
 		if (!(features & (1ULL << bit)))
 			continue;
 		/* A newer module's bits, by number. */
-		if (bit < NR_FEATURE_NAMES) {
+		if (bit < ARRAY_SIZE(feature_names)) {
 			if (json_output)
 				jsonw_string(json_wtr, feature_names[bit]);
 			else
@@ -78,7 +77,7 @@ int cmd_info(int argc, char **argv)
 		print_features(info.features);
 		printf("\n");
 	}
-	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(counters); i++) {
 		__u64 v = *(const __u64 *)((const char *)&info + counters[i].off);
 
 		if (json_output)

@@ -23,9 +23,9 @@ struct json_writer {
 	bool after_name;
 };
 
-json_writer_t *jsonw_new(FILE *f)
+struct json_writer *jsonw_new(FILE *f)
 {
-	json_writer_t *self = calloc(1, sizeof(*self));
+	struct json_writer *self = calloc(1, sizeof(*self));
 
 	if (!self)
 		return NULL;
@@ -34,7 +34,7 @@ json_writer_t *jsonw_new(FILE *f)
 	return self;
 }
 
-void jsonw_destroy(json_writer_t **self)
+void jsonw_destroy(struct json_writer **self)
 {
 	if (!*self)
 		return;
@@ -44,12 +44,12 @@ void jsonw_destroy(json_writer_t **self)
 	*self = NULL;
 }
 
-void jsonw_pretty(json_writer_t *self, bool on)
+void jsonw_pretty(struct json_writer *self, bool on)
 {
 	self->pretty = on;
 }
 
-static void indent(json_writer_t *self)
+static void indent(struct json_writer *self)
 {
 	unsigned int i;
 
@@ -61,7 +61,7 @@ static void indent(json_writer_t *self)
 }
 
 /* Before any value or name: the comma, and the line it goes on. */
-static void separate(json_writer_t *self)
+static void separate(struct json_writer *self)
 {
 	if (self->after_name) {
 		self->after_name = false;
@@ -74,7 +74,7 @@ static void separate(json_writer_t *self)
 	self->first[self->depth] = false;
 }
 
-static void quote(json_writer_t *self, const char *s)
+static void quote(struct json_writer *self, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
@@ -112,7 +112,7 @@ static void quote(json_writer_t *self, const char *s)
 	fputc('"', self->out);
 }
 
-static void open_nest(json_writer_t *self, char c)
+static void open_nest(struct json_writer *self, char c)
 {
 	separate(self);
 	fputc(c, self->out);
@@ -121,7 +121,7 @@ static void open_nest(json_writer_t *self, char c)
 	self->first[self->depth] = true;
 }
 
-static void close_nest(json_writer_t *self, char c)
+static void close_nest(struct json_writer *self, char c)
 {
 	bool empty = self->first[self->depth];
 
@@ -132,27 +132,27 @@ static void close_nest(json_writer_t *self, char c)
 	fputc(c, self->out);
 }
 
-void jsonw_start_object(json_writer_t *self)
+void jsonw_start_object(struct json_writer *self)
 {
 	open_nest(self, '{');
 }
 
-void jsonw_end_object(json_writer_t *self)
+void jsonw_end_object(struct json_writer *self)
 {
 	close_nest(self, '}');
 }
 
-void jsonw_start_array(json_writer_t *self)
+void jsonw_start_array(struct json_writer *self)
 {
 	open_nest(self, '[');
 }
 
-void jsonw_end_array(json_writer_t *self)
+void jsonw_end_array(struct json_writer *self)
 {
 	close_nest(self, ']');
 }
 
-void jsonw_name(json_writer_t *self, const char *name)
+void jsonw_name(struct json_writer *self, const char *name)
 {
 	separate(self);
 	quote(self, name);
@@ -160,13 +160,13 @@ void jsonw_name(json_writer_t *self, const char *name)
 	self->after_name = true;
 }
 
-void jsonw_string(json_writer_t *self, const char *s)
+void jsonw_string(struct json_writer *self, const char *s)
 {
 	separate(self);
 	quote(self, s);
 }
 
-void jsonw_printf_string(json_writer_t *self, const char *fmt, ...)
+void jsonw_printf_string(struct json_writer *self, const char *fmt, ...)
 {
 	char *s = NULL;
 	va_list ap;
@@ -179,55 +179,55 @@ void jsonw_printf_string(json_writer_t *self, const char *fmt, ...)
 	free(s);
 }
 
-void jsonw_uint(json_writer_t *self, uint64_t v)
+void jsonw_uint(struct json_writer *self, uint64_t v)
 {
 	separate(self);
 	fprintf(self->out, "%llu", (unsigned long long)v);
 }
 
-void jsonw_int(json_writer_t *self, int64_t v)
+void jsonw_int(struct json_writer *self, int64_t v)
 {
 	separate(self);
 	fprintf(self->out, "%lld", (long long)v);
 }
 
-void jsonw_bool(json_writer_t *self, bool v)
+void jsonw_bool(struct json_writer *self, bool v)
 {
 	separate(self);
 	fputs(v ? "true" : "false", self->out);
 }
 
-void jsonw_null(json_writer_t *self)
+void jsonw_null(struct json_writer *self)
 {
 	separate(self);
 	fputs("null", self->out);
 }
 
-void jsonw_string_field(json_writer_t *self, const char *name, const char *s)
+void jsonw_string_field(struct json_writer *self, const char *name, const char *s)
 {
 	jsonw_name(self, name);
 	jsonw_string(self, s);
 }
 
-void jsonw_uint_field(json_writer_t *self, const char *name, uint64_t v)
+void jsonw_uint_field(struct json_writer *self, const char *name, uint64_t v)
 {
 	jsonw_name(self, name);
 	jsonw_uint(self, v);
 }
 
-void jsonw_int_field(json_writer_t *self, const char *name, int64_t v)
+void jsonw_int_field(struct json_writer *self, const char *name, int64_t v)
 {
 	jsonw_name(self, name);
 	jsonw_int(self, v);
 }
 
-void jsonw_bool_field(json_writer_t *self, const char *name, bool v)
+void jsonw_bool_field(struct json_writer *self, const char *name, bool v)
 {
 	jsonw_name(self, name);
 	jsonw_bool(self, v);
 }
 
-void jsonw_null_field(json_writer_t *self, const char *name)
+void jsonw_null_field(struct json_writer *self, const char *name)
 {
 	jsonw_name(self, name);
 	jsonw_null(self);

@@ -48,7 +48,7 @@ static const char *key_name(uint64_t hash)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(known_keys) / sizeof(known_keys[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(known_keys); i++)
 		if (uls_key_hash(known_keys[i]) == hash)
 			return known_keys[i];
 	return NULL;

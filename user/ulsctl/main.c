@@ -24,7 +24,7 @@
 #define SYS_MODULE		"/sys/module/uls"
 
 bool json_output;
-json_writer_t *json_wtr;
+struct json_writer *json_wtr;
 
 static void vreport(const char *fmt, va_list ap)
 {
@@ -194,7 +194,7 @@ static int dispatch(int argc, char **argv)
 	const struct cmd *found = NULL;
 	size_t i, len = strlen(argv[0]);
 
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		if (strncmp(argv[0], cmds[i].name, len))
 			continue;
 		if (len == strlen(cmds[i].name)) {

@@ -10,6 +10,8 @@
 
 #include "json.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* Exit codes (ulsctl(8)). */
 #define EXIT_OK		0
 #define EXIT_ERR	1
@@ -18,7 +20,7 @@
 
 /* -j, -p: the command writes JSON to json_wtr, never text. */
 extern bool json_output;
-extern json_writer_t *json_wtr;
+extern struct json_writer *json_wtr;
 
 /*
  * An error: "ulsctl: MESSAGE" on stderr, or with -j {"error":"MESSAGE"}
