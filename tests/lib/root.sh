@@ -82,7 +82,7 @@ root_run() {
 	unshare --mount --propagation private bash -c '
 		set -e
 		r=$0 cmd=$1
-		shift 2
+		shift
 		# A machine'"'"'s / is a mount point: so is the root'"'"'s.
 		mount --bind "$r" "$r"
 		mount -t proc proc "$r/proc"
