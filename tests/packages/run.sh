@@ -85,7 +85,7 @@ step() {
 		return 0
 	fi
 	tail -n 25 "$logs/$name.log" | sed "s/^/$name| /"
-	first=$(grep -n -m 1 -E '^E: |[Ee]rror|\*\*\*' "$logs/$name.log" | cut -c1-160)
+	first=$(grep -n -m 1 -E '^E: |[Ee]rror: |\*\*\*' "$logs/$name.log" | cut -c1-160)
 	res "not ok" "$name" "exit $rc; first error: ${first:-none}; see $logs/$name.log"
 	return 1
 }
