@@ -45,7 +45,13 @@
 #   make bench-publish         copy them to bench/results/<kernel>/, the
 #                              figures the README shows (results-
 #                              deterministic/ with DETERMINISTIC=1)
-#   make install               libuls, ulsctl and the headers
+#   make install               libuls, its headers, uls.pc, the man pages
+#                              and ulsctl (PREFIX, DESTDIR, LIBDIR,
+#                              INCLUDEDIR, SBINDIR, MANDIR, PKGCONFIGDIR);
+#                              make uninstall takes them out again
+#   make check-install         make install into a temporary root, and
+#                              programs built against it (tests/install)
+#   make dkms-src DESTDIR=...  the module's DKMS sources, for packages
 #
 # check, bench and demo take one path: tests/matrix/setup.sh makes their
 # kernels ready, tests/matrix/run.sh takes them one by one, and for each
@@ -53,9 +59,11 @@
 # tests/demo.sh) has tests/vm/boot.sh build the payload and boot it with
 # its guest script (tests/guest/run-*), then says what the run gave.
 
-# The version is written once, in include/uls/version.h.
+# The version is written once, in include/uls/version.h. libuls's soname
+# carries its major number only (version.h says why).
 VERSION := $(shell sed -n 's/^\#define ULS_VERSION_[MP][A-Z]*[[:space:]]*\([0-9]*\)$$/\1/p' \
 	     include/uls/version.h | paste -sd.)
+VERSION_MAJOR := $(firstword $(subst ., ,$(VERSION)))
 
 # The kernel to build the module for (make module, make dkms-install): the
 # running one. The tests never build for the host's kernels: they take
@@ -93,7 +101,7 @@ msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(O)/%,%,$(2))'
 	bench-trace-run \
 	demo-run demo-mutex demo-mutex-run demo-scx demo-scx-run bench bench-run bench-publish check-fresh \
 	check-packages FORCE \
-	dkms-install dkms-uninstall install clean
+	dkms-src dkms-install dkms-uninstall version install uninstall check-install clean
 all: module bpf user tests
 
 # --- module ------------------------------------------------------------
@@ -191,10 +199,28 @@ $(O)/user/libuls.a: $(patsubst user/lib/%.c,$(O)/user/static/%.o,$(LIBULS_SRCS))
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(O)/user/libuls.so.0: $(patsubst user/lib/%.c,$(O)/user/pic/%.o,$(LIBULS_SRCS))
+# libuls.so.X.Y.Z, soname libuls.so.X, exporting what libuls.map lists
+# and nothing else: check-abi.sh fails the link otherwise (before the
+# file takes its name, so that the next make tries again).
+LIBULS_SONAME := libuls.so.$(VERSION_MAJOR)
+LIBULS_SO := $(O)/user/libuls.so.$(VERSION)
+LIBULS_MAP := user/lib/libuls.map
+NM ?= nm
+
+$(LIBULS_SO): $(patsubst user/lib/%.c,$(O)/user/pic/%.o,$(LIBULS_SRCS)) $(LIBULS_MAP) \
+	      scripts/check-abi.sh
 	$(call msg,LD,$@)
-	$(Q)$(CC) -shared -Wl,-soname,libuls.so.0 -o $@ $^ -lpthread && \
-		ln -sf libuls.so.0 $(O)/user/libuls.so
+	$(Q)$(CC) -shared -Wl,-soname,$(LIBULS_SONAME) -Wl,--version-script=$(LIBULS_MAP) \
+		-o $@.tmp $(filter %.o,$^) -lpthread
+	$(call msg,CHECK,$@ against $(LIBULS_MAP))
+	$(Q)NM='$(NM)' scripts/check-abi.sh $@.tmp $(LIBULS_MAP) && mv $@.tmp $@
+
+# The soname's link, what programs load, and the linker's name for -luls.
+$(O)/user/$(LIBULS_SONAME): $(LIBULS_SO)
+	$(Q)ln -sf $(notdir $<) $@
+$(O)/user/libuls.so: $(O)/user/$(LIBULS_SONAME)
+	$(Q)ln -sf $(notdir $<) $@
+LIBULS_SHARED := $(LIBULS_SO) $(O)/user/$(LIBULS_SONAME) $(O)/user/libuls.so
 
 # ulsctl loads the scheduler-event feed: libbpf linked in statically, as
 # the examples do, so that it runs where libbpf is not installed.
@@ -220,7 +246,7 @@ $(filter-out $(EXAMPLES_BPF),$(EXAMPLES)): $(O)/user/%: user/examples/%.c $(O)/u
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -static -o $@ $< $(O)/user/libuls.a -lpthread
 
-user: $(O)/user/libuls.a $(O)/user/libuls.so.0 $(O)/user/ulsctl $(EXAMPLES)
+user: $(O)/user/libuls.a $(LIBULS_SHARED) $(O)/user/ulsctl $(EXAMPLES)
 
 # --- tests -----------------------------------------------------------------
 TEST_SRCS := $(wildcard tests/*.c)
@@ -265,19 +291,19 @@ DSO_TEST_SRCS := tests/dso/dso_main.c tests/runner.c tests/helpers.c \
 tests: $(DSO_TEST)
 
 $(DSO_TEST): $(DSO_TEST_SRCS) $(wildcard tests/*.h) tests/dso/dso.h $(SKELS) \
-	     $(LIBULS_HDRS) $(O)/user/libuls.so.0 $(DSO_LIBS)
+	     $(LIBULS_HDRS) $(O)/user/$(LIBULS_SONAME) $(DSO_LIBS)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -Itests -Itests/dso -I$(O)/include \
-		-o $@ $(DSO_TEST_SRCS) -L$(O)/user -l:libuls.so.0 \
+		-o $@ $(DSO_TEST_SRCS) -L$(O)/user -l:$(LIBULS_SONAME) \
 		-Wl,-Bstatic -lbpf -lelf -lz -lzstd -Wl,-Bdynamic -lpthread -ldl
 
 # dso_a, dso_b: keys of different sizes, with libuls.so.0.
 $(DSO_DIR)/libuls_dso_a.so: DSO_DEFS := -DDSO_PREFIX=dso_a -DDSO_SMALL=16 -DDSO_BIG=2000
 $(DSO_DIR)/libuls_dso_b.so: DSO_DEFS := -DDSO_PREFIX=dso_b -DDSO_SMALL=24 -DDSO_BIG=5000
-$(DSO_DIR)/libuls_dso_%.so: tests/dso/dso_lib.c tests/dso/dso.h $(LIBULS_HDRS) $(O)/user/libuls.so.0
+$(DSO_DIR)/libuls_dso_%.so: tests/dso/dso_lib.c tests/dso/dso.h $(LIBULS_HDRS) $(O)/user/$(LIBULS_SONAME)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $(DSO_DEFS) -fPIC -shared \
-		-fvisibility=hidden -o $@ $< -L$(O)/user -l:libuls.so.0
+		-fvisibility=hidden -o $@ $< -L$(O)/user -l:$(LIBULS_SONAME)
 
 # dso_st: its own libuls, libuls.a, hidden (ULS_STATIC_COPY: its calls
 # bind to its own copy; --exclude-libs: nothing of the archive exported).
@@ -473,21 +499,35 @@ check-packages:
 	tests/packages/run.sh
 
 # --- installing ------------------------------------------------------------
+# The module's sources as DKMS builds them, and nothing else: what
+# Kbuild compiles, what `make module` runs (this Makefile, and scripts/
+# for the BTF step: base BTF, pahole, uls-btfids, needed where the
+# headers ship no vmlinux, as 6.1's), and dkms.conf.
+DKMS_FILES := Kbuild Makefile dkms.conf \
+	$(wildcard module/*.c module/*.h module/selftest/*.c) \
+	kfuncs/kfuncs.c kfuncs/uls_kfuncs.h \
+	include/uapi/linux/uls.h include/uls/key_layout.h include/uls/version.h \
+	scripts/module-btf.sh scripts/base-btf.sh scripts/extract-vmlinux.sh \
+	scripts/btfids/Makefile scripts/btfids/get.sh scripts/btfids/uls-btfids.c
+DKMS_SRC := /usr/src/uls-$(VERSION)
+
+# make dkms-src DESTDIR=<root>: those files in <root>/usr/src/uls-X.Y.Z,
+# dkms.conf's version filled in, for a package (or dkms add) to take.
+dkms-src:
+	rm -rf $(DESTDIR)$(DKMS_SRC) && mkdir -p $(DESTDIR)$(DKMS_SRC)
+	tar -c $(DKMS_FILES) | tar -x --no-same-owner -C $(DESTDIR)$(DKMS_SRC)
+	sed -i 's/#MODULE_VERSION#/$(VERSION)/' $(DESTDIR)$(DKMS_SRC)/dkms.conf
+
 # KROOT=<dir>: install into the chroot <dir> (where the kernel's headers
 # are, e.g. the sid chroot of tests/matrix) and run dkms there.
 KROOT ?=
-DKMS_SRC := /usr/src/uls-$(VERSION)
-DKMS_FILES := Kbuild Makefile dkms.conf module kfuncs include scripts
 # dkms runs make itself, and reads the kernel's compiler from make's
 # output: ours (MAKEFLAGS with -w) must not leak into it.
 DKMS := $(if $(KROOT),tests/matrix/chroot-run.sh $(KROOT)) \
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dkms
 
 dkms-install:
-	rm -rf $(KROOT)$(DKMS_SRC) && mkdir -p $(KROOT)$(DKMS_SRC)
-	tar -c --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
-		--exclude='*.mod' --exclude='*.mod.c' $(DKMS_FILES) | \
-		tar -x -C $(KROOT)$(DKMS_SRC)
+	$(MAKE) dkms-src DESTDIR=$(KROOT)
 	if $(DKMS) status -m uls -v $(VERSION) | grep -q .; then \
 		$(DKMS) remove uls/$(VERSION) --all; fi
 	$(DKMS) add uls/$(VERSION)
@@ -500,23 +540,81 @@ dkms-uninstall:
 		$(DKMS) remove uls/$(VERSION) --all; fi
 	rm -rf $(KROOT)$(DKMS_SRC)
 
+# The release, for scripts and packaging: make -s version.
+version:
+	@echo $(VERSION)
+
+# make install: libuls (shared and static), its headers (C, BPF and the
+# TLD compatibility ones), uls.pc, the man pages and ulsctl, as autoconf
+# names the places; DESTDIR, a staging root (packages). It builds those
+# and nothing else: no BPF object, skeleton or test, so no clang or
+# bpftool (ulsctl builds without its event feed where they are missing).
 PREFIX ?= /usr/local
-install: user
-	install -D -m 0644 $(O)/user/libuls.a $(DESTDIR)$(PREFIX)/lib/libuls.a
-	install -D -m 0755 $(O)/user/libuls.so.0 $(DESTDIR)$(PREFIX)/lib/libuls.so.0
-	ln -sf libuls.so.0 $(DESTDIR)$(PREFIX)/lib/libuls.so
-	install -D -m 0755 $(O)/user/ulsctl $(DESTDIR)$(PREFIX)/bin/ulsctl
-	install -D -m 0644 user/lib/uls.h $(DESTDIR)$(PREFIX)/include/uls.h
-	install -D -m 0644 include/uapi/linux/uls.h $(DESTDIR)$(PREFIX)/include/linux/uls.h
-	install -D -m 0644 include/uls/key_layout.h $(DESTDIR)$(PREFIX)/include/uls/key_layout.h
-	install -D -m 0644 include/uls/sched_events.h $(DESTDIR)$(PREFIX)/include/uls/sched_events.h
-	install -D -m 0644 include/uls/hint.h $(DESTDIR)$(PREFIX)/include/uls/hint.h
-	install -D -m 0644 include/uls/version.h $(DESTDIR)$(PREFIX)/include/uls/version.h
-	install -D -m 0644 user/lib/tld.h $(DESTDIR)$(PREFIX)/include/uls/tld.h
-	install -D -m 0644 bpf/uls.bpf.h $(DESTDIR)$(PREFIX)/include/uls/uls.bpf.h
-	install -D -m 0644 bpf/uls_key.bpf.h $(DESTDIR)$(PREFIX)/include/uls/uls_key.bpf.h
-	install -D -m 0644 bpf/tld.bpf.h $(DESTDIR)$(PREFIX)/include/uls/tld.bpf.h
-	install -D -m 0644 kfuncs/uls_kfuncs.h $(DESTDIR)$(PREFIX)/include/uls/uls_kfuncs.h
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+# Nothing goes here yet: ulsctl is an administrator's tool (SBINDIR).
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL ?= install
+LDCONFIG ?= ldconfig
+
+# Headers: <uls.h> and <linux/uls.h> for C, <uls/*.h> (tld.h for TLD
+# code); BPF programs take uls/bpf/ as an include directory (uls.pc's
+# bpfincludedir) and include "uls.bpf.h" or "tld.bpf.h".
+INSTALL_HDRS_ULS := include/uls/key_layout.h include/uls/sched_events.h include/uls/hint.h \
+	include/uls/version.h user/lib/tld.h
+INSTALL_HDRS_BPF := bpf/uls.bpf.h bpf/uls_key.bpf.h bpf/tld.bpf.h kfuncs/uls_kfuncs.h
+# Whatever man pages man/ holds, each in its section's directory.
+MAN_PAGES := $(wildcard man/*.[1-8])
+
+# uls.pc names the directories it is installed for, relative to prefix
+# where they lie below it. Made anew whenever that or the version changes.
+pc-dir = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+$(O)/user/uls.pc: user/lib/uls.pc.in FORCE
+	$(Q)mkdir -p $(@D) && sed -e 's|@PREFIX@|$(PREFIX)|' \
+		-e 's|@LIBDIR@|$(call pc-dir,$(LIBDIR))|' \
+		-e 's|@INCLUDEDIR@|$(call pc-dir,$(INCLUDEDIR))|' \
+		-e 's|@VERSION@|$(VERSION)|' $< > $@.tmp && \
+		if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+install: $(LIBULS_SHARED) $(O)/user/libuls.a $(O)/user/uls.pc $(O)/user/ulsctl
+	$(INSTALL) -D -m 0755 $(LIBULS_SO) $(DESTDIR)$(LIBDIR)/$(notdir $(LIBULS_SO))
+	ln -sf $(notdir $(LIBULS_SO)) $(DESTDIR)$(LIBDIR)/$(LIBULS_SONAME)
+	ln -sf $(LIBULS_SONAME) $(DESTDIR)$(LIBDIR)/libuls.so
+	$(INSTALL) -D -m 0644 $(O)/user/libuls.a $(DESTDIR)$(LIBDIR)/libuls.a
+	$(INSTALL) -D -m 0644 $(O)/user/uls.pc $(DESTDIR)$(PKGCONFIGDIR)/uls.pc
+	$(INSTALL) -D -m 0644 user/lib/uls.h $(DESTDIR)$(INCLUDEDIR)/uls.h
+	$(INSTALL) -D -m 0644 include/uapi/linux/uls.h $(DESTDIR)$(INCLUDEDIR)/linux/uls.h
+	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/uls/bpf
+	$(INSTALL) -m 0644 $(INSTALL_HDRS_ULS) $(DESTDIR)$(INCLUDEDIR)/uls/
+	$(INSTALL) -m 0644 $(INSTALL_HDRS_BPF) $(DESTDIR)$(INCLUDEDIR)/uls/bpf/
+	for m in $(MAN_PAGES); do \
+		$(INSTALL) -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/} || exit 1; \
+	done
+	$(INSTALL) -D -m 0755 $(O)/user/ulsctl $(DESTDIR)$(SBINDIR)/ulsctl
+	@# The loader's cache, so that programs find libuls.so.X at once; a
+	@# staging root's is the package manager's to make.
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+		echo "$(LDCONFIG)"; $(LDCONFIG); fi
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,$(notdir $(LIBULS_SO)) $(LIBULS_SONAME) \
+		libuls.so libuls.a) \
+		$(DESTDIR)$(PKGCONFIGDIR)/uls.pc $(DESTDIR)$(INCLUDEDIR)/uls.h \
+		$(DESTDIR)$(INCLUDEDIR)/linux/uls.h \
+		$(addprefix $(DESTDIR)$(INCLUDEDIR)/uls/,$(notdir $(INSTALL_HDRS_ULS))) \
+		$(addprefix $(DESTDIR)$(INCLUDEDIR)/uls/bpf/,$(notdir $(INSTALL_HDRS_BPF))) \
+		$(foreach m,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+		$(DESTDIR)$(SBINDIR)/ulsctl
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/uls/bpf $(DESTDIR)$(INCLUDEDIR)/uls 2>/dev/null
+
+# A make install into a temporary root, checked as a user of it would:
+# the files, the symlinks and soname, pkg-config, and C, C++ and BPF
+# programs built against the installed files only (tests/install/run.sh).
+check-install: $(O)/include/vmlinux.h
+	tests/install/run.sh $(O)/include/vmlinux.h
 
 clean:
 	rm -rf $(O)

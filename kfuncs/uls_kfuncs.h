@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The uls kfuncs, declared once for both sides: the module compiles its
  * definitions against these prototypes, and BPF programs get them as weak

@@ -11,6 +11,7 @@
 #include <linux/sysfs.h>
 
 #include <uapi/linux/uls.h>
+#include <uls/version.h>
 
 #include "uls.h"
 
@@ -169,4 +170,4 @@ module_exit(uls_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("uls developers");
 MODULE_DESCRIPTION("User-local storage: per-thread user memory that BPF programs read and write directly");
-MODULE_VERSION(ULS_MODULE_VERSION);
+MODULE_VERSION(ULS_VERSION);

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <uls/version.h>
+
 #include "helpers.h"
 #include "test.h"
 
@@ -26,6 +28,25 @@ ULS_TEST(dev_mode)
 		return;
 	ASSERT_TRUE(S_ISCHR(st.st_mode), "character device");
 	ASSERT_EQ(st.st_mode & 0777, 0666, "any user may open it");
+}
+
+/*
+ * The module's MODULE_VERSION, which ulsctl -V and bug reports show: the
+ * release uls/version.h names, the same as the tests'.
+ */
+static void check_module_version(void)
+{
+	char buf[64] = "";
+	FILE *f = fopen("/sys/module/uls/version", "re");
+
+	if (!ASSERT_OK_PTR(f, "/sys/module/uls/version"))
+		return;
+	if (fgets(buf, sizeof(buf), f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+	__ASSERT(!strcmp(buf, ULS_VERSION),
+		 "/sys/module/uls/version: \"%s\", expected \"%s\"", buf,
+		 ULS_VERSION);
 }
 
 ULS_TEST(info)
@@ -64,6 +85,7 @@ ULS_TEST(info)
 	ASSERT_EQ(info.features & ULS_FEAT_KEY_GET, ULS_FEAT_KEY_GET,
 		  "key-get feature");
 	ASSERT_LE(info.freed_seq, info.retired_seq, "freed_seq <= retired_seq");
+	check_module_version();
 out:
 	close(fd);
 }

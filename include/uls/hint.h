@@ -42,7 +42,12 @@ enum uls_hint_class {
  * fields at once may store them together, and a reader never sees half.
  */
 struct uls_hint {
+#ifdef __cplusplus
+	/* class is a C++ keyword: the same field, named as Xlib's Visual does. */
+	__u32 c_class;
+#else
 	__u32 class;	/* enum uls_hint_class */
+#endif
 	__s32 nice;	/* like setpriority()'s; 0: the thread's own weight */
 };
 

@@ -80,7 +80,8 @@ if [ ! -x "$guest" ]; then
 	echo "boot.sh: --guest $entry: no such script in tests/guest" >&2
 	exit 2
 fi
-version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
+# The release (include/uls/version.h), as DKMS names the module.
+version=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -C "$top" version)
 work=$build/vm-$kver
 rm -rf "$work"
 mkdir -p "$work/payload/bin" "$work/payload/guest"
@@ -100,7 +101,7 @@ if [ -n "$kdir" ]; then
 	mkdir -p "$src"
 	tar -c -C "$top" --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 		--exclude='*.mod' --exclude='*.mod.c' \
-		Kbuild dkms.conf module kfuncs include | tar -x -C "$src"
+		Kbuild module kfuncs include | tar -x -C "$src"
 	# In the chroot, whose gcc built the tree: both directories appear
 	# there at their paths, the tree read-only (other runs share it).
 	# The chroot's clean environment keeps our make's flags out.

@@ -272,7 +272,7 @@ ULS_API struct uls_hint *uls_hint(void);
  * stored); or uls_hint()'s error, negated. After the thread's first call,
  * one store.
  */
-ULS_API int uls_hint_set(enum uls_hint_class class);
+ULS_API int uls_hint_set(enum uls_hint_class hint_class);
 ULS_API int uls_hint_set_nice(int nice);
 
 /*

@@ -1,0 +1,241 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh VMLINUX_H
+#
+# make install as a user or a package runs it, into a temporary root
+# (DESTDIR, PREFIX=/usr, a build directory of its own), then what a user
+# of the installed files does with them:
+#   - the files are exactly the agreed layout: libuls.so.X.Y.Z <- .so.X
+#     <- .so and its soname, libuls.a, the headers, uls.pc, the man pages
+#     of man/, ulsctl; nothing else (no test or example programs);
+#   - it needs no clang or bpftool (CLANG and BPFTOOL point nowhere);
+#   - pkg-config finds uls at the version of include/uls/version.h;
+#   - a C and a C++ program (prog.c, prog.cc) and a static C one build
+#     through pkg-config against the installed files only, and their
+#     --version (no module needed) reports the installed library's;
+#   - a BPF program (prog.bpf.c) builds with clang -target bpf, uls.pc's
+#     bpfincludedir and Cflags, and VMLINUX_H;
+#   - LIBDIR, INCLUDEDIR, SBINDIR, MANDIR and PKGCONFIGDIR are honoured,
+#     and uls.pc follows them;
+#   - make uninstall leaves nothing; make dkms-src fills in the version.
+# Prints "ok NAME" or "not ok NAME # why" for each, and "N passed, N
+# failed" last; exit status 1 if any failed. make check-install runs it.
+set -u
+
+if [ $# -ne 1 ]; then
+	echo "usage: ${0##*/} VMLINUX_H" >&2
+	exit 2
+fi
+vmlinux_h=$1
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/uls-install.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM HUP
+
+passed=0 failed=0
+ok() { echo "ok $1"; passed=$((passed + 1)); }
+not_ok() { echo "not ok $1 # $2"; failed=$((failed + 1)); }
+# check NAME WHY CMD...: ok when CMD succeeds.
+check() {
+	local name=$1 why=$2
+	shift 2
+	if "$@"; then ok "$name"; else not_ok "$name" "$why"; fi
+}
+
+# Our make, without the flags of a make that runs this one.
+mk() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -C "$top" "$@"
+}
+version=$(mk -s version)
+major=${version%%.*}
+root=$tmp/root
+build=$tmp/build
+log=$tmp/log
+mkdir -p "$tmp/src" "$log"
+# The programs away from the tree, so that nothing of it is in reach.
+cp "$here/prog.c" "$here/prog.cc" "$here/prog.bpf.c" "$tmp/src/"
+
+# --- make install ------------------------------------------------------
+if mk install DESTDIR="$root" PREFIX=/usr O="$build" \
+	CLANG="$tmp/none/clang" BPFTOOL="$tmp/none/bpftool" > "$log/install" 2>&1; then
+	ok install_without_clang_bpftool
+else
+	not_ok install_without_clang_bpftool "$(tail -n 1 "$log/install")"
+	# The rest still has something to look at.
+	rm -rf "$root"
+	if ! mk install DESTDIR="$root" PREFIX=/usr O="$build" > "$log/install" 2>&1; then
+		not_ok install "$(tail -n 1 "$log/install")"
+		echo "$passed passed, $failed failed"
+		exit 1
+	fi
+fi
+
+# --- the files ---------------------------------------------------------
+{
+	echo usr/include/linux/uls.h
+	echo usr/include/uls.h
+	for h in hint key_layout sched_events tld version; do
+		echo "usr/include/uls/$h.h"
+	done
+	for h in tld.bpf uls.bpf uls_key.bpf uls_kfuncs; do
+		echo "usr/include/uls/bpf/$h.h"
+	done
+	echo usr/lib/libuls.a
+	echo usr/lib/libuls.so
+	echo "usr/lib/libuls.so.$major"
+	echo "usr/lib/libuls.so.$version"
+	echo usr/lib/pkgconfig/uls.pc
+	echo usr/sbin/ulsctl
+	for m in "$top"/man/*.[1-8]; do
+		[ -e "$m" ] || continue
+		echo "usr/share/man/man${m##*.}/${m##*/}"
+	done
+} | LC_ALL=C sort > "$tmp/files.expected"
+(cd "$root" && find . ! -type d | sed 's|^\./||' | LC_ALL=C sort) > "$tmp/files.installed"
+if cmp -s "$tmp/files.expected" "$tmp/files.installed"; then
+	ok files
+else
+	extra=$(LC_ALL=C comm -13 "$tmp/files.expected" "$tmp/files.installed" | paste -sd' ')
+	missing=$(LC_ALL=C comm -23 "$tmp/files.expected" "$tmp/files.installed" | paste -sd' ')
+	not_ok files "extra: ${extra:-none}; missing: ${missing:-none}"
+fi
+
+lib=$root/usr/lib
+chain=$(readlink "$lib/libuls.so")/$(readlink "$lib/libuls.so.$major")
+check symlinks "libuls.so -> libuls.so.$major -> libuls.so.$version, found $chain" \
+	test "$chain" = "libuls.so.$major/libuls.so.$version" \
+	-a -f "$lib/libuls.so.$version" -a ! -L "$lib/libuls.so.$version"
+soname=$(readelf -d "$lib/libuls.so.$version" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+check soname "soname \"$soname\", not libuls.so.$major" test "$soname" = "libuls.so.$major"
+
+# --- pkg-config --------------------------------------------------------
+# As for a sysroot: the installed uls.pc, its paths under $root.
+pc() {
+	PKG_CONFIG_SYSROOT_DIR=$root PKG_CONFIG_PATH=$root/usr/lib/pkgconfig \
+		PKG_CONFIG_LIBDIR=$root/usr/lib/pkgconfig pkg-config "$@"
+}
+pc_version=$(pc --modversion uls 2>&1)
+check pkgconfig_version "pkg-config --modversion uls: $pc_version, not $version" \
+	test "$pc_version" = "$version"
+bpfinc=$(pc --variable=bpfincludedir uls)
+check pkgconfig_bpfincludedir "bpfincludedir \"$bpfinc\" has no uls.bpf.h" \
+	test -f "$bpfinc/uls.bpf.h" -a "$bpfinc" = "$root/usr/include/uls/bpf"
+
+# only_installed DEPS: the headers a compiler read (its -M output) are
+# the installed ones, and none of the tree's.
+only_installed() {
+	tr ' \\' '\n\n' < "$1" | grep -qx "$root/usr/include/uls.h" &&
+		! tr ' \\' '\n\n' < "$1" | grep -q "^$top/"
+}
+
+# --- C, C++ --------------------------------------------------------------
+# build NAME COMPILER SOURCE OUT [FLAGS...]: with -M first, then for real.
+build() {
+	local name=$1 cc=$2 src=$3 out=$4
+	shift 4
+	if ! $cc -Wall -Wextra -Werror -M "$src" "$@" > "$log/$name.deps" 2>&1; then
+		not_ok "$name" "$(head -n 3 "$log/$name.deps" | paste -sd' ')"
+		return 1
+	fi
+	if ! only_installed "$log/$name.deps"; then
+		not_ok "$name" "not built from the installed headers (see $name.deps)"
+		return 1
+	fi
+	if ! $cc -Wall -Wextra -Werror -o "$out" "$src" "$@" > "$log/$name" 2>&1; then
+		not_ok "$name" "$(head -n 3 "$log/$name" | paste -sd' ')"
+		return 1
+	fi
+	ok "$name"
+}
+# runs NAME PROG: its --version gives "<ULS_VERSION> <uls_version()>",
+# both the installed release's; the dynamic ones load the installed
+# libuls.so.X, bound to its versioned symbols.
+runs() {
+	local out
+	out=$(LD_LIBRARY_PATH=$lib "$2" --version 2>&1)
+	check "$1" "--version: \"$out\", not \"$version $version\"" \
+		test "$out" = "$version $version"
+}
+# needs NAME PROG: PROG needs libuls.so.X, and its node ULS_X.Y.Z.
+needs() {
+	local dyn
+	dyn=$(readelf -d -V "$2" 2>&1)
+	check "$1" "no NEEDED libuls.so.$major or no ULS_ version needed" \
+		eval 'grep -q "Shared library: \[libuls.so.$major\]" <<< "$dyn" &&
+			grep -q "Name: ULS_[0-9]" <<< "$dyn"'
+}
+
+if build c_program cc "$tmp/src/prog.c" "$tmp/prog" $(pc --cflags --libs uls); then
+	needs c_program_needs_libuls "$tmp/prog"
+	runs c_program_runs "$tmp/prog"
+fi
+if build c_program_static cc "$tmp/src/prog.c" "$tmp/prog-static" -static \
+	$(pc --static --cflags --libs uls); then
+	check c_program_static_no_libuls_so "a static program needs a shared libuls" \
+		eval '! readelf -d "$tmp/prog-static" 2>/dev/null | grep -q libuls'
+	runs c_program_static_runs "$tmp/prog-static"
+fi
+if build cxx_program g++ "$tmp/src/prog.cc" "$tmp/prog-cxx" $(pc --cflags --libs uls); then
+	needs cxx_program_needs_libuls "$tmp/prog-cxx"
+	runs cxx_program_runs "$tmp/prog-cxx"
+fi
+
+# --- BPF -----------------------------------------------------------------
+bpf_flags="-g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(dirname "$vmlinux_h") -I$bpfinc $(pc --cflags uls)"
+if [ ! -f "$vmlinux_h" ]; then
+	not_ok bpf_program "no $vmlinux_h"
+elif ! clang $bpf_flags -M "$tmp/src/prog.bpf.c" > "$log/bpf.deps" 2>&1; then
+	not_ok bpf_program "$(head -n 3 "$log/bpf.deps" | paste -sd' ')"
+elif ! grep -q "$bpfinc/uls.bpf.h" "$log/bpf.deps" || grep -q "$top/" "$log/bpf.deps"; then
+	not_ok bpf_program "not built from the installed headers (see bpf.deps)"
+elif ! clang $bpf_flags -c "$tmp/src/prog.bpf.c" -o "$tmp/prog.bpf.o" > "$log/bpf" 2>&1; then
+	not_ok bpf_program "$(head -n 3 "$log/bpf" | paste -sd' ')"
+else
+	ok bpf_program
+fi
+
+# --- the directories -------------------------------------------------------
+# Each variable somewhere of its own; INCLUDEDIR outside PREFIX, so that
+# uls.pc names it as it is, and LIBDIR inside it, as ${prefix}/...
+root2=$tmp/root2
+if mk install DESTDIR="$root2" PREFIX=/opt/uls LIBDIR=/opt/uls/lib64 INCLUDEDIR=/opt/inc \
+	SBINDIR=/opt/uls/admin MANDIR=/opt/uls/doc PKGCONFIGDIR=/opt/pc O="$build" \
+	> "$log/install2" 2>&1; then
+	flags=$(PKG_CONFIG_SYSROOT_DIR=$root2 PKG_CONFIG_PATH=$root2/opt/pc \
+		PKG_CONFIG_LIBDIR=$root2/opt/pc pkg-config --cflags --libs uls 2>&1)
+	pc_libdir=$(sed -n 's/^libdir=//p' "$root2/opt/pc/uls.pc")
+	check install_dirs "files or uls.pc not where asked (pkg-config: $flags; libdir=$pc_libdir)" \
+		eval '[[ -f $root2/opt/uls/lib64/libuls.so.$version &&
+			-f $root2/opt/inc/uls/bpf/uls.bpf.h && -f $root2/opt/uls/admin/ulsctl &&
+			$(echo $flags) == "-I$root2/opt/inc -L$root2/opt/uls/lib64 -luls" &&
+			$pc_libdir == "\${prefix}/lib64" ]]'
+	if [ -d "$top/man" ] && ls "$top"/man/*.[1-8] > /dev/null 2>&1; then
+		check install_mandir "no man page under MANDIR" \
+			eval 'ls "$root2"/opt/uls/doc/man[1-8]/* > /dev/null 2>&1'
+	fi
+else
+	not_ok install_dirs "$(tail -n 1 "$log/install2")"
+fi
+
+# --- make uninstall --------------------------------------------------------
+if mk uninstall DESTDIR="$root" PREFIX=/usr O="$build" > "$log/uninstall" 2>&1; then
+	left=$(cd "$root" && find . ! -type d | sed 's|^\./||' | paste -sd' ')
+	check uninstall "left behind: $left" test -z "$left"
+else
+	not_ok uninstall "$(tail -n 1 "$log/uninstall")"
+fi
+
+# --- make dkms-src ---------------------------------------------------------
+if mk dkms-src DESTDIR="$tmp/dkms" > "$log/dkms-src" 2>&1; then
+	src=$tmp/dkms/usr/src/uls-$version
+	check dkms_src "no $src with PACKAGE_VERSION=\"$version\" and include/uls/version.h" \
+		eval 'grep -qx "PACKAGE_VERSION=\"$version\"" "$src/dkms.conf" &&
+			test -f "$src/include/uls/version.h" -a -f "$src/Kbuild"'
+else
+	not_ok dkms_src "$(tail -n 1 "$log/dkms-src")"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
