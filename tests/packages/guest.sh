@@ -13,7 +13,9 @@ out=/tmp/out
 t() {
 	local name=$1 rc
 	shift
-	{ echo "# \$ $*"; } >> "$ULS_RESULTS"
+	# The command on one line, however it was written.
+	echo "# \$ $*" | tr -s '\n\t' '  ' >> "$ULS_RESULTS"
+	echo >> "$ULS_RESULTS"
 	"$@" > $out 2>&1
 	rc=$?
 	sed 's/^/# /' $out >> "$ULS_RESULTS"
