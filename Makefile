@@ -222,29 +222,66 @@ $(O)/user/libuls.so: $(O)/user/$(LIBULS_SONAME)
 	$(Q)ln -sf $(notdir $<) $@
 LIBULS_SHARED := $(LIBULS_SO) $(O)/user/$(LIBULS_SONAME) $(O)/user/libuls.so
 
-# ulsctl loads the scheduler-event feed: libbpf linked in statically, as
-# the examples do, so that it runs where libbpf is not installed.
-ULSCTL_SRCS := $(wildcard user/ulsctl/*.c)
-$(O)/user/ulsctl: $(ULSCTL_SRCS) user/ulsctl/ulsctl.h $(O)/include/sched_events.skel.h \
-		  $(O)/user/libuls.a
+# How ulsctl and the examples are linked: LINK=static (the default), with
+# libuls.a and libbpf in the binary, so that they run where neither is
+# installed (the test VM); LINK=shared, against $(O)/user/libuls.so.0 and
+# the system's libbpf.so, as a distribution ships them.
+LINK ?= static
+ifeq ($(LINK),static)
+LINK_FLAGS := -static
+LIBULS_DEP := $(O)/user/libuls.a
+LIBULS_LINK := $(O)/user/libuls.a
+BPF_LIBS := $(STATIC_LIBS)
+else ifeq ($(LINK),shared)
+LINK_FLAGS :=
+LIBULS_DEP := $(O)/user/libuls.so.0
+LIBULS_LINK := -L$(O)/user -l:libuls.so.0
+BPF_LIBS := -lbpf -lpthread
+else
+$(error LINK=$(LINK): LINK is static or shared)
+endif
+
+# ulsctl events loads the scheduler-event feed from its skeleton, which
+# takes clang and bpftool to build; without them, ulsctl is built without
+# the feed (noevents.c), and needs no libbpf.
+ULSCTL_EVENTS := $(if $(and $(shell command -v $(CLANG) 2>/dev/null),\
+			    $(shell command -v $(BPFTOOL) 2>/dev/null)),y)
+ULSCTL_SRCS := $(filter-out user/ulsctl/events.c user/ulsctl/noevents.c,\
+		 $(wildcard user/ulsctl/*.c)) \
+	       user/ulsctl/$(if $(ULSCTL_EVENTS),events.c,noevents.c)
+ULSCTL_DEPS := $(ULSCTL_SRCS) $(wildcard user/ulsctl/*.h) $(LIBULS_HDRS) $(LIBULS_DEP) \
+	       $(if $(ULSCTL_EVENTS),$(O)/include/sched_events.skel.h)
+ULSCTL_CFLAGS := $(if $(ULSCTL_EVENTS),-I$(O)/include,-DULSCTL_NO_EVENTS)
+ULSCTL_LIBS := $(if $(ULSCTL_EVENTS),$(BPF_LIBS),-lpthread)
+
+$(O)/user/ulsctl: $(ULSCTL_DEPS) $(O)/user/link.flags
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -I$(O)/include -static -o $@ $(ULSCTL_SRCS) $(O)/user/libuls.a \
-		$(STATIC_LIBS)
+	$(if $(ULSCTL_EVENTS),,@echo '  ulsctl: $(CLANG) or $(BPFTOOL) not found: built without the event feed')
+	$(Q)$(CC) $(USER_CFLAGS) $(ULSCTL_CFLAGS) $(LINK_FLAGS) \
+		-o $@ $(ULSCTL_SRCS) $(LIBULS_LINK) $(ULSCTL_LIBS)
+
+# What the user programs were last linked as (LINK, and whether ulsctl has
+# the feed): when that changes, they are linked again.
+$(O)/user/link.flags: FORCE
+	$(Q)mkdir -p $(@D) && echo '$(LINK) $(ULSCTL_EVENTS)' | cmp -s - $@ || \
+		echo '$(LINK) $(ULSCTL_EVENTS)' > $@
 
 # Examples: user/examples/X.c, with bpf/X.bpf.c where it has one, linked
-# statically so the test VM can run them as they are.
+# as LINK says (statically by default, so the test VM runs them as they
+# are).
 EXAMPLES := $(patsubst user/examples/%.c,$(O)/user/%,$(wildcard user/examples/*.c))
 EXAMPLES_BPF := $(filter $(patsubst bpf/%.bpf.c,$(O)/user/%,$(BPF_PROGS)),$(EXAMPLES))
 
-$(EXAMPLES_BPF): $(O)/user/%: user/examples/%.c $(O)/include/%.skel.h $(O)/user/libuls.a
+$(EXAMPLES_BPF): $(O)/user/%: user/examples/%.c $(O)/include/%.skel.h $(LIBULS_DEP) \
+			      $(O)/user/link.flags
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Ibpf -I$(O)/include -static -o $@ $< \
-		$(O)/user/libuls.a $(STATIC_LIBS)
+	$(Q)$(CC) $(USER_CFLAGS) -Ibpf -I$(O)/include $(LINK_FLAGS) -o $@ $< \
+		$(LIBULS_LINK) $(BPF_LIBS)
 
-$(filter-out $(EXAMPLES_BPF),$(EXAMPLES)): $(O)/user/%: user/examples/%.c $(O)/user/libuls.a \
-						     $(LIBULS_HDRS)
+$(filter-out $(EXAMPLES_BPF),$(EXAMPLES)): $(O)/user/%: user/examples/%.c $(LIBULS_DEP) \
+						     $(LIBULS_HDRS) $(O)/user/link.flags
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -static -o $@ $< $(O)/user/libuls.a -lpthread
+	$(Q)$(CC) $(USER_CFLAGS) $(LINK_FLAGS) -o $@ $< $(LIBULS_LINK) -lpthread
 
 user: $(O)/user/libuls.a $(LIBULS_SHARED) $(O)/user/ulsctl $(EXAMPLES)
 

@@ -135,8 +135,9 @@ static void uls_entry_retire(struct uls_entry *e, enum uls_stat why)
 	 * it, a lookup that still reaches @e (it read the slot before the
 	 * removal) was given its task before that read, so before the
 	 * removal: before this put, and so before any new task could take
-	 * the address. Nothing dereferences @e->task; the pages and @e itself
-	 * are what the grace periods protect. Let go now, not at the reap: a
+	 * the address. Only ULS_IOC_LIST's walk dereferences @e->task, which
+	 * the task's own reference keeps for it (uls_table_for_each()); the
+	 * pages and @e itself are what the grace periods protect. Let go now, not at the reap: a
 	 * thread pool would otherwise hold the task_struct of every thread
 	 * that ended in the last 20 ms and more, and each new thread would
 	 * take a cold one, from fresh slab pages.

@@ -238,6 +238,46 @@ bool uls_table_remove(struct uls_entry *e)
 	return true;
 }
 
+/*
+ * Call @fn on every live entry (room >= 0), with the room it was seen
+ * with, for ULS_IOC_LIST. Lock-free, under rcu_read_lock(): @fn must not
+ * sleep. It walks the one slot array it loads, whole, so a resize
+ * meanwhile makes it neither see an entry twice nor miss one; an entry
+ * taken out meanwhile may still be seen (the array may be one a resize
+ * already replaced, whose slots no removal updates any more), and is not
+ * freed before the walk ends (the reap waits for RCU readers).
+ *
+ * @fn may dereference @e->task, though a retired entry holds no reference
+ * on it (registry.c lets go at the retire): the task's own reference,
+ * which the kernel drops in an RCU callback queued when the task is
+ * reaped, outlasts the walk. The task's exit marks its entry in the table
+ * gone (uls_task_gone()) before the task is reaped. The walk read @e's
+ * room before that mark, or else @e's slot before @e left the table and
+ * the exit found another: either way before the reaping, whose grace
+ * period therefore waits for the walk. Gone entries are never passed.
+ */
+void uls_table_for_each(void (*fn)(struct uls_entry *e, s32 room, void *arg),
+			void *arg)
+{
+	struct uls_entry **slots;
+	unsigned long w, i, size;
+
+	rcu_read_lock();
+	w = READ_ONCE(uls_table_word);
+	slots = (struct uls_entry **)(w & ~ULS_TABLE_SHIFT_MASK);
+	size = 1UL << (BITS_PER_LONG - (w & ULS_TABLE_SHIFT_MASK));
+	for (i = 0; i < size; i++) {
+		struct uls_entry *e = READ_ONCE(slots[i]);
+		s32 room;
+
+		/* Both stand-ins are gone, as are entries of gone tasks. */
+		room = READ_ONCE(e->room);
+		if (room >= 0)
+			fn(e, room, arg);
+	}
+	rcu_read_unlock();
+}
+
 /* The table's size in slots, for the counters. */
 unsigned long uls_table_slots(void)
 {

@@ -147,6 +147,8 @@ extern struct uls_entry uls_empty, uls_tombstone;
 int uls_table_insert(struct uls_entry *e, struct uls_entry **old);
 bool uls_table_remove(struct uls_entry *e);
 unsigned long uls_table_slots(void);
+void uls_table_for_each(void (*fn)(struct uls_entry *e, s32 room, void *arg),
+			void *arg);
 void uls_table_exit(void);
 #ifdef ULS_DEBUG
 bool uls_table_selftest(void);

@@ -385,6 +385,39 @@ int t_wait_child(pid_t pid)
 	return -ECHILD;
 }
 
+int t_run_capture(char *const argv[], const char *env, uid_t uid, bool errors,
+		  char *out, size_t size)
+{
+	int p[2], status;
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	out[0] = 0;
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		if (errors)
+			dup2(p[1], 2);
+		close(p[0]);
+		if (uid && (setgid(uid) || setuid(uid)))
+			_exit(126);
+		if (env)
+			putenv((char *)env);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while ((n = read(p[0], out + got, size - 1 - got)) > 0)
+		got += n;
+	out[got] = 0;
+	close(p[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
 int t_in_child(void (*fn)(void *), void *arg)
 {
 	pid_t pid = t_start_child(fn, arg);

@@ -124,6 +124,15 @@ int t_in_child(void (*fn)(void *), void *arg);
 pid_t t_start_child(void (*fn)(void *), void *arg);
 int t_wait_child(pid_t pid);
 
+/*
+ * Run the program @argv (with @env, "NAME=value", added; as uid and gid
+ * @uid when not 0) and wait for it: its exit status, or -1 if it could
+ * not be run or did not exit. Its standard output, and its errors too
+ * with @errors, go to @out (NUL-terminated, cut at @size).
+ */
+int t_run_capture(char *const argv[], const char *env, uid_t uid, bool errors,
+		  char *out, size_t size);
+
 /* Fill @buf with a pattern derived from @seed, or count its bad bytes. */
 void t_fill_pattern(void *buf, size_t len, unsigned int seed);
 size_t t_check_pattern(const void *buf, size_t len, unsigned int seed);

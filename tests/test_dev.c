@@ -84,6 +84,8 @@ ULS_TEST(info)
 		  "freed-seq feature");
 	ASSERT_EQ(info.features & ULS_FEAT_KEY_GET, ULS_FEAT_KEY_GET,
 		  "key-get feature");
+	ASSERT_EQ(info.features & ULS_FEAT_LIST, ULS_FEAT_LIST,
+		  "list feature");
 	ASSERT_LE(info.freed_seq, info.retired_seq, "freed_seq <= retired_seq");
 	check_module_version();
 out:

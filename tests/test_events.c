@@ -19,49 +19,11 @@
 
 #define ULSCTL "/bin/ulsctl"
 
-/*
- * Run @argv (with @env added, and as uid @uid when not 0): its exit
- * status, or -1. Its output, and its errors with @errors, go to @out
- * (NUL-terminated).
- */
-static int run_capture(char *const argv[], const char *env, uid_t uid, bool errors,
-		       char *out, size_t size)
-{
-	int p[2], status;
-	ssize_t n, got = 0;
-	pid_t pid;
-
-	out[0] = 0;
-	if (pipe(p))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(p[1], 1);
-		if (errors)
-			dup2(p[1], 2);
-		close(p[0]);
-		if (uid && (setgid(uid) || setuid(uid)))
-			_exit(126);
-		if (env)
-			putenv((char *)env);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(p[1]);
-	while ((n = read(p[0], out + got, size - 1 - got)) > 0)
-		got += n;
-	out[got] = 0;
-	close(p[0]);
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
-/* `ulsctl events @cmd` as uid @uid: as run_capture(), and says so. */
+/* `ulsctl events @cmd` as uid @uid: as t_run_capture(), and says so. */
 static int ulsctl_events(const char *cmd, uid_t uid, char *out, size_t size)
 {
 	char *const argv[] = { ULSCTL, "events", (char *)cmd, NULL };
-	int rc = run_capture(argv, NULL, uid, true, out, size);
+	int rc = t_run_capture(argv, NULL, uid, true, out, size);
 
 	fprintf(stderr, "  ulsctl events %s (uid %d): exit %d: %s", cmd, (int)uid, rc, out);
 	return rc;
@@ -616,7 +578,7 @@ ULS_TEST_TIMEOUT(events_demo_programs, 240)
 
 	if (!feed_on())
 		return;
-	if (ASSERT_EQ(run_capture(argv_watch, NULL, 0, false, out, sizeof(out)), 0, "schedwatch")) {
+	if (ASSERT_EQ(t_run_capture(argv_watch, NULL, 0, false, out, sizeof(out)), 0, "schedwatch")) {
 		for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
 			unsigned long long in, o, blocks, preempt, migr;
 			unsigned int cpu;
@@ -641,7 +603,7 @@ ULS_TEST_TIMEOUT(events_demo_programs, 240)
 		ASSERT_GT(last_shared_preempt, first_spin_preempt,
 			  "schedwatch: preempted once it shares the CPU");
 	}
-	if (ASSERT_EQ(run_capture(argv_bench, "ULS_MUTEX_MS=30", 0, false, out, sizeof(out)), 0,
+	if (ASSERT_EQ(t_run_capture(argv_bench, "ULS_MUTEX_MS=30", 0, false, out, sizeof(out)), 0,
 		      "uls_mutex_bench --short --table")) {
 		ASSERT_TRUE(strstr(out, "RATIO mutex_throughput_vs_pthread_2x "),
 			    "the benchmark's ratios");

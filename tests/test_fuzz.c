@@ -103,6 +103,11 @@ static void fuzz_ioctl(struct fuzz *f)
 		ULS_IOC_REGISTER, ULS_IOC_REGISTER, ULS_IOC_REGISTER,
 		ULS_IOC_REGISTER, ULS_IOC_UNREGISTER, ULS_IOC_UNREGISTER,
 		ULS_IOC_QUERY, ULS_IOC_INFO,
+		/*
+		 * The struct read as a uls_list: entries at the address, in
+		 * the fuzzer's own mappings mostly, as many as the length.
+		 */
+		ULS_IOC_LIST,
 	};
 	struct uls_region *r = f->arg;
 	unsigned long cmd;

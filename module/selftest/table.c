@@ -14,8 +14,9 @@
  * with the table empty. After each resize and every few hundred
  * operations the whole table is checked: every key found or not as the
  * reference says, each slot's entry the reference's, the counts of entries
- * and tombstones, no tombstone just before an empty slot (the clean-up),
- * the load within bounds and the size no larger than the shrink allows.
+ * and tombstones, what uls_table_for_each() walks, no tombstone just
+ * before an empty slot (the clean-up), the load within bounds and the size
+ * no larger than the shrink allows.
  *
  * The test then puts the table back as it was at load. Nothing reads the
  * table meanwhile: the kfuncs, the probes and the device come later.
@@ -143,12 +144,29 @@ static bool __init uls_st_find(struct uls_st *st, u32 k)
 	return true;
 }
 
+/* What uls_table_for_each() showed of the table. */
+struct uls_st_walk {
+	struct uls_st *st;
+	unsigned int seen, strangers;
+};
+
+static void __init uls_st_walk_one(struct uls_entry *e, s32 room, void *arg)
+{
+	struct uls_st_walk *w = arg;
+	long n = uls_st_index(w->st, e);
+
+	w->seen++;
+	if (n < 0 || w->st->ref[n / 2] != e || room != e->room)
+		w->strangers++;
+}
+
 /* The whole table against the reference, and the table's invariants. */
 static bool __init uls_st_check(struct uls_st *st)
 {
 	struct uls_table *t = uls_table;
 	unsigned long size = uls_table_size(t), mask = size - 1, i;
 	unsigned int entries = 0, tombs = 0, empties = 0;
+	struct uls_st_walk walk = { .st = st };
 	u32 k;
 
 	if (READ_ONCE(uls_table_word) !=
@@ -195,6 +213,12 @@ static bool __init uls_st_check(struct uls_st *st)
 				   size);
 	if (t->bits > ULS_TABLE_MIN_BITS && t->used * 16UL < size)
 		return uls_st_fail(st, "not shrunk: %u entries", t->used);
+
+	/* The walk ULS_IOC_LIST takes: every entry once, and nothing else. */
+	uls_table_for_each(uls_st_walk_one, &walk);
+	if (walk.seen != st->nr || walk.strangers)
+		return uls_st_fail(st, "the walk saw %u entries, %u not in the reference, want %u",
+				   walk.seen, walk.strangers, st->nr);
 
 	for (k = 0; k < ULS_ST_KEYS; k++)
 		if (!uls_st_find(st, k))

@@ -189,6 +189,27 @@ int uls_wait_freed(void)
 	return uls_ioctl(ULS_IOC_WAIT_FREED, &info.retired_seq);
 }
 
+int uls_list(struct uls_list_entry *entries, unsigned int *count,
+	     unsigned int *total)
+{
+	struct uls_list l = {
+		.entries = (uintptr_t)entries,
+		.count = count ? *count : 0,
+	};
+	int err = uls_ioctl(ULS_IOC_LIST, &l);
+
+	/* A module older than ULS_FEAT_LIST knows no such request. */
+	if (err == -ENOTTY)
+		return -EOPNOTSUPP;
+	if (err)
+		return err;
+	if (count)
+		*count = l.count;
+	if (total)
+		*total = l.total;
+	return 0;
+}
+
 bool uls_module_loaded(void)
 {
 	return access("/sys/kernel/btf/uls", F_OK) == 0;
@@ -279,9 +300,9 @@ const char *uls_strerror(int err)
 	case EFAULT:
 		return "range not mapped writable in this process";
 	case EPERM:
-		return "RLIMIT_MEMLOCK is 0 (or the caller is a kernel thread)";
+		return "RLIMIT_MEMLOCK is 0 (or the caller is a kernel thread); for uls_list(), the caller lacks CAP_SYS_ADMIN";
 	case EOPNOTSUPP:
-		return "range is a shared mapping of a file that needs writeback";
+		return "range is a shared mapping of a file that needs writeback; or, for uls_list() or uls_wait_freed(), the uls module is too old";
 	case ENOENT:
 		return "this thread has no registration";
 	case ENOSPC:

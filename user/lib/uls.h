@@ -323,6 +323,23 @@ ULS_API int uls_info(struct uls_info *info);
 ULS_API int uls_wait_freed(void);
 
 /*
+ * Every live registration of every thread whose pid the caller's pid
+ * namespace can see, anyone's (struct uls_list_entry, linux/uls.h): for
+ * tools such as `ulsctl list`. A snapshot: a registration may end or
+ * begin while it is taken. @count: in, the room in @entries (NULL: 0);
+ * out, how many were filled. @total, if not NULL: how many there were in
+ * all, more than *@count when @entries was too small, in which case ask
+ * again with more room (@entries may be NULL with a room of 0, to learn
+ * only @total). 0, or:
+ *   EPERM	the caller lacks CAP_SYS_ADMIN
+ *   EOPNOTSUPP	the module predates it (no ULS_FEAT_LIST)
+ *   EFAULT	@entries is not writable for *@count entries
+ *   ENOMEM	the module found no memory for the snapshot
+ */
+ULS_API int uls_list(struct uls_list_entry *entries, unsigned int *count,
+		     unsigned int *total);
+
+/*
  * True when the uls module is loaded with its kfuncs, so that BPF programs
  * calling them will load.
  */

@@ -46,9 +46,6 @@
 #define CAP_BPF 39
 #endif
 
-/* Exit status of status: the feed is off (as `systemctl is-active`). */
-#define EXIT_FEED_OFF 3
-
 static bool has_cap(const struct __user_cap_data_struct *d, int cap)
 {
 	return d[cap / 32].effective & (1u << (cap % 32));
@@ -64,32 +61,25 @@ static int need_privilege(const char *cmd)
 	    (has_cap(d, CAP_SYS_ADMIN) ||
 	     (has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON))))
 		return 0;
-	fprintf(stderr, "ulsctl events %s: permission denied: loading the feed needs root, or CAP_BPF and CAP_PERFMON\n",
-		cmd);
+	p_err("events %s: permission denied: loading the feed needs root, or CAP_BPF and CAP_PERFMON",
+	      cmd);
 	return -EPERM;
-}
-
-static int need_module(const char *cmd)
-{
-	if (uls_module_loaded())
-		return 0;
-	fprintf(stderr, "ulsctl events %s: the uls module is not loaded (modprobe uls)\n",
-		cmd);
-	return -ENOENT;
 }
 
 /* bpffs at /sys/fs/bpf, mounted if it is not (as bpftool does). */
 static int need_bpffs(const char *cmd)
 {
 	struct statfs st;
+	int err;
 
 	if (statfs(BPFFS, &st) == 0 && st.f_type == BPF_FS_MAGIC)
 		return 0;
 	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700") == 0)
 		return 0;
-	fprintf(stderr, "ulsctl events %s: %s is not a BPF file system and mounting one failed: %s\n",
-		cmd, BPFFS, strerror(errno));
-	return -errno;
+	err = -errno;
+	p_err("events %s: %s is not a BPF file system and mounting one failed: %s",
+	      cmd, BPFFS, strerror(errno));
+	return err;
 }
 
 static bool feed_pinned(void)
@@ -107,7 +97,7 @@ static int pin_link(struct bpf_link *link, const char *path)
 	int err = bpf_link__pin(link, path);
 
 	if (err)
-		fprintf(stderr, "ulsctl events enable: pin %s: %s\n", path, strerror(-err));
+		p_err("events enable: pin %s: %s", path, strerror(-err));
 	return err;
 }
 
@@ -118,17 +108,23 @@ static int events_enable(void)
 	__u32 gen;
 	int err;
 
-	if (need_privilege("enable") || need_module("enable") || need_bpffs("enable"))
-		return 1;
+	if (need_privilege("enable") || !need_module("events enable") || need_bpffs("enable"))
+		return EXIT_ERR;
 	if (feed_pinned()) {
-		printf("events: already enabled (%s)\n", PIN_DIR);
-		return 0;
+		if (json_output) {
+			jsonw_start_object(json_wtr);
+			jsonw_bool_field(json_wtr, "enabled", true);
+			jsonw_bool_field(json_wtr, "already", true);
+			jsonw_string_field(json_wtr, "pinned", PIN_DIR);
+			jsonw_end_object(json_wtr);
+		} else {
+			printf("events: already enabled (%s)\n", PIN_DIR);
+		}
+		return EXIT_OK;
 	}
 	skel = sched_events__open();
-	if (!skel) {
-		fprintf(stderr, "ulsctl events enable: open the feed: %s\n", strerror(errno));
-		return 1;
-	}
+	if (!skel)
+		return p_err("events enable: open the feed: %s", strerror(errno));
 	/* Any number but 0, and another one each time. */
 	clock_gettime(CLOCK_REALTIME, &now);
 	gen = (__u32)now.tv_sec ?: 1;
@@ -136,27 +132,27 @@ static int events_enable(void)
 	bpf_program__set_autoload(skel->progs.uls_sched_events_off, false);
 	err = sched_events__load(skel);
 	if (err) {
-		fprintf(stderr, "ulsctl events enable: load the feed: %s\n", strerror(-err));
+		p_err("events enable: load the feed: %s", strerror(-err));
 		goto out;
 	}
 	err = sched_events__attach(skel);
 	if (err) {
-		fprintf(stderr, "ulsctl events enable: attach the feed: %s\n", strerror(-err));
+		p_err("events enable: attach the feed: %s", strerror(-err));
 		goto out;
 	}
 	if (mkdir(BPFFS "/uls", 0700) && errno != EEXIST) {
 		err = -errno;
-		fprintf(stderr, "ulsctl events enable: mkdir %s/uls: %s\n", BPFFS, strerror(errno));
+		p_err("events enable: mkdir %s/uls: %s", BPFFS, strerror(errno));
 		goto out;
 	}
 	if (mkdir(PIN_DIR, 0700) && errno != EEXIST) {
 		err = -errno;
-		fprintf(stderr, "ulsctl events enable: mkdir %s: %s\n", PIN_DIR, strerror(errno));
+		p_err("events enable: mkdir %s: %s", PIN_DIR, strerror(errno));
 		goto out;
 	}
 	err = bpf_map__pin(skel->maps.rodata, PIN_CONFIG);
 	if (err) {
-		fprintf(stderr, "ulsctl events enable: pin %s: %s\n", PIN_CONFIG, strerror(-err));
+		p_err("events enable: pin %s: %s", PIN_CONFIG, strerror(-err));
 		goto out;
 	}
 	/* The switch link last: it is what says "enabled". */
@@ -168,11 +164,20 @@ static int events_enable(void)
 		rmdir(PIN_DIR);
 		goto out;
 	}
-	printf("events: enabled, generation %u, pinned in %s\n", gen, PIN_DIR);
+	if (json_output) {
+		jsonw_start_object(json_wtr);
+		jsonw_bool_field(json_wtr, "enabled", true);
+		jsonw_bool_field(json_wtr, "already", false);
+		jsonw_uint_field(json_wtr, "generation", gen);
+		jsonw_string_field(json_wtr, "pinned", PIN_DIR);
+		jsonw_end_object(json_wtr);
+	} else {
+		printf("events: enabled, generation %u, pinned in %s\n", gen, PIN_DIR);
+	}
 out:
 	/* The pins hold what the feed needs; the skeleton goes. */
 	sched_events__destroy(skel);
-	return err ? 1 : 0;
+	return err ? EXIT_ERR : EXIT_OK;
 }
 
 /* Drop a pinned link: it detaches once its last reference is gone. */
@@ -239,22 +244,27 @@ static int events_disable(void)
 	__u64 cleared = 0;
 	int err;
 
-	if (need_privilege("disable") || need_module("disable") || need_bpffs("disable"))
-		return 1;
+	if (need_privilege("disable") || !need_module("events disable") || need_bpffs("disable"))
+		return EXIT_ERR;
 	unpin_link(PIN_SWITCH);
 	unpin_link(PIN_MIGRATE);
 	unlink(PIN_CONFIG);
 	rmdir(PIN_DIR);
 	/* Even if it was not enabled: a disable cut short left structs live. */
 	err = clear_structs(&cleared);
-	if (err) {
-		fprintf(stderr, "ulsctl events disable: mark the threads' structs: %s\n",
-			strerror(-err));
-		return 1;
+	if (err)
+		return p_err("events disable: mark the threads' structs: %s", strerror(-err));
+	if (json_output) {
+		jsonw_start_object(json_wtr);
+		jsonw_bool_field(json_wtr, "enabled", false);
+		jsonw_bool_field(json_wtr, "was_enabled", was);
+		jsonw_uint_field(json_wtr, "structs_marked_off", cleared);
+		jsonw_end_object(json_wtr);
+	} else {
+		printf("events: %s; %llu threads' structs marked off\n",
+		       was ? "disabled" : "were not enabled", (unsigned long long)cleared);
 	}
-	printf("events: %s; %llu threads' structs marked off\n",
-	       was ? "disabled" : "were not enabled", (unsigned long long)cleared);
-	return 0;
+	return EXIT_OK;
 }
 
 /*
@@ -265,29 +275,37 @@ static int events_status(void)
 {
 	const volatile struct uls_sched_events *ev = uls_sched_events();
 	struct uls_sched_events s;
+	bool live;
 	int err;
 
-	if (!ev) {
-		fprintf(stderr, "ulsctl events status: this thread's event struct: %s\n",
-			uls_strerror(errno));
-		return 1;
-	}
+	if (!ev)
+		return p_err("events status: this thread's event struct: %s", uls_strerror(errno));
 	usleep(1000);
 	usleep(1000);
 	err = uls_sched_events_read(ev, &s);
-	if (err) {
-		fprintf(stderr, "ulsctl events status: read the struct: %s\n", uls_strerror(err));
-		return 1;
-	}
-	if (!uls_sched_events_live(&s)) {
+	if (err)
+		return p_err("events status: read the struct: %s", uls_strerror(err));
+	live = uls_sched_events_live(&s);
+	if (json_output) {
+		jsonw_start_object(json_wtr);
+		jsonw_bool_field(json_wtr, "live", live);
+		jsonw_bool_field(json_wtr, "pinned", feed_pinned());
+		if (live) {
+			jsonw_uint_field(json_wtr, "generation", s.feed);
+			jsonw_uint_field(json_wtr, "switches_in", s.switches_in);
+			jsonw_uint_field(json_wtr, "switches_out", s.switches_out);
+			jsonw_uint_field(json_wtr, "cpu", s.cpu);
+		}
+		jsonw_end_object(json_wtr);
+	} else if (!live) {
 		printf("events: off (this thread's struct is not fed%s)\n",
 		       feed_pinned() ? ", yet the feed is pinned: see dmesg" : "");
-		return EXIT_FEED_OFF;
+	} else {
+		printf("events: live, generation %u (this thread: %llu switches in, %llu out, on CPU %u)\n",
+		       s.feed, (unsigned long long)s.switches_in,
+		       (unsigned long long)s.switches_out, s.cpu);
 	}
-	printf("events: live, generation %u (this thread: %llu switches in, %llu out, on CPU %u)\n",
-	       s.feed, (unsigned long long)s.switches_in,
-	       (unsigned long long)s.switches_out, s.cpu);
-	return 0;
+	return live ? EXIT_OK : EXIT_FEED_OFF;
 }
 
 int cmd_events(int argc, char **argv)
@@ -299,6 +317,5 @@ int cmd_events(int argc, char **argv)
 		return events_disable();
 	if (argc == 1 && !strcmp(argv[0], "status"))
 		return events_status();
-	fprintf(stderr, "usage: ulsctl events enable | disable | status\n");
-	return 2;
+	return p_usage("events: takes enable, disable or status");
 }

@@ -6,9 +6,10 @@
  * programs then reach that memory with the bpf_uls_get() kfunc, and the
  * thread and the programs exchange data with plain loads and stores.
  *
- * Every ioctl acts on the calling thread only. All structures have a fixed
- * layout made of __u64/__u32 fields; reserved fields must be zero on input
- * and are zero on output, so that later versions can give them a meaning.
+ * Every ioctl acts on the calling thread only, but ULS_IOC_LIST, which
+ * reports every thread's. All structures have a fixed layout made of
+ * __u64/__u32 fields; reserved fields must be zero on input and are zero
+ * on output, so that later versions can give them a meaning.
  */
 #ifndef _UAPI_LINUX_ULS_H
 #define _UAPI_LINUX_ULS_H
@@ -208,6 +209,7 @@ struct uls_list {
  *   EPERM	the caller lacks CAP_SYS_ADMIN
  *   EINVAL	flags or a reserved field is not 0
  *   EFAULT	the argument or @entries could not be read or written
+ *   ENOMEM	no memory for the snapshot
  *
  * Any other command fails with ENOTTY.
  */
