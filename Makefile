@@ -200,12 +200,14 @@ $(O)/user/libuls.a: $(patsubst user/lib/%.c,$(O)/user/static/%.o,$(LIBULS_SRCS))
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 # libuls.so.X.Y.Z, soname libuls.so.X, exporting what libuls.map lists
-# and nothing else: check-abi.sh fails the link otherwise (before the
-# file takes its name, so that the next make tries again).
+# and nothing else, and the map listing what ULS_API marks: check-abi.sh
+# fails the link otherwise (before the file takes its name, so that the
+# next make tries again).
 LIBULS_SONAME := libuls.so.$(VERSION_MAJOR)
 LIBULS_SO := $(O)/user/libuls.so.$(VERSION)
 LIBULS_MAP := user/lib/libuls.map
 NM ?= nm
+READELF ?= readelf
 
 $(LIBULS_SO): $(patsubst user/lib/%.c,$(O)/user/pic/%.o,$(LIBULS_SRCS)) $(LIBULS_MAP) \
 	      scripts/check-abi.sh
@@ -213,7 +215,8 @@ $(LIBULS_SO): $(patsubst user/lib/%.c,$(O)/user/pic/%.o,$(LIBULS_SRCS)) $(LIBULS
 	$(Q)$(CC) -shared -Wl,-soname,$(LIBULS_SONAME) -Wl,--version-script=$(LIBULS_MAP) \
 		-o $@.tmp $(filter %.o,$^) -lpthread
 	$(call msg,CHECK,$@ against $(LIBULS_MAP))
-	$(Q)NM='$(NM)' scripts/check-abi.sh $@.tmp $(LIBULS_MAP) && mv $@.tmp $@
+	$(Q)NM='$(NM)' READELF='$(READELF)' scripts/check-abi.sh $@.tmp $(LIBULS_MAP) \
+		$(filter %.o,$^) && mv $@.tmp $@
 
 # The soname's link, what programs load, and the linker's name for -luls.
 $(O)/user/$(LIBULS_SONAME): $(LIBULS_SO)
@@ -616,6 +619,9 @@ $(O)/user/uls.pc: user/lib/uls.pc.in FORCE
 		-e 's|@VERSION@|$(VERSION)|' $< > $@.tmp && \
 		if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
+# Installed into the live system by root, the loader's cache is made
+# anew, so that programs find libuls.so.X at once; a staging root's
+# (DESTDIR) is the package manager's to make.
 install: $(LIBULS_SHARED) $(O)/user/libuls.a $(O)/user/uls.pc $(O)/user/ulsctl
 	$(INSTALL) -D -m 0755 $(LIBULS_SO) $(DESTDIR)$(LIBDIR)/$(notdir $(LIBULS_SO))
 	ln -sf $(notdir $(LIBULS_SO)) $(DESTDIR)$(LIBDIR)/$(LIBULS_SONAME)
@@ -631,8 +637,6 @@ install: $(LIBULS_SHARED) $(O)/user/libuls.a $(O)/user/uls.pc $(O)/user/ulsctl
 		$(INSTALL) -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/} || exit 1; \
 	done
 	$(INSTALL) -D -m 0755 $(O)/user/ulsctl $(DESTDIR)$(SBINDIR)/ulsctl
-	@# The loader's cache, so that programs find libuls.so.X at once; a
-	@# staging root's is the package manager's to make.
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
 		echo "$(LDCONFIG)"; $(LDCONFIG); fi
 
@@ -645,7 +649,7 @@ uninstall:
 		$(addprefix $(DESTDIR)$(INCLUDEDIR)/uls/bpf/,$(notdir $(INSTALL_HDRS_BPF))) \
 		$(foreach m,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
 		$(DESTDIR)$(SBINDIR)/ulsctl
-	-rmdir $(DESTDIR)$(INCLUDEDIR)/uls/bpf $(DESTDIR)$(INCLUDEDIR)/uls 2>/dev/null
+	rmdir $(DESTDIR)$(INCLUDEDIR)/uls/bpf $(DESTDIR)$(INCLUDEDIR)/uls 2>/dev/null || true
 
 # A make install into a temporary root, checked as a user of it would:
 # the files, the symlinks and soname, pkg-config, and C, C++ and BPF

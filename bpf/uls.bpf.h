@@ -23,6 +23,12 @@
  * that uses them opens even where the module is absent; see uls_loaded().
  * Programs must be GPL-compatible to call kfuncs, and include
  * <bpf/bpf_core_read.h> (this header does).
+ *
+ * Installed, this header is in uls.pc's bpfincludedir, and includes
+ * <uls/key_layout.h> from its Cflags' directory:
+ *
+ *	clang -target bpf -O2 -g $(pkg-config --cflags uls) \
+ *	      -I$(pkg-config --variable=bpfincludedir uls) -c prog.bpf.c
  */
 #ifndef __ULS_BPF_H
 #define __ULS_BPF_H

@@ -262,6 +262,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     hint = HINTS[args.hint] if args.hint else None
     try:
         marker = GcMarker(hint)
+        # Here rather than in a worker: uls's errors before the workload.
+        marker.attach(set_hint=False)
     except uls.Error as e:
         print(f"gc_hints: {e}", file=sys.stderr)
         return 1

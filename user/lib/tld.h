@@ -3,9 +3,10 @@
  * Task local data (TLD) on uls: the user API of the kernel's
  * tools/testing/selftests/bpf/prog_tests/task_local_data.h, with its
  * semantics, as thin wrappers over libuls's keys (uls.h). A TLD program
- * builds against uls by including <uls/tld.h> here and <uls/tld.bpf.h> in
- * its BPF program, instead of task_local_data.h and .bpf.h, and linking
- * with -luls. It then runs on every kernel uls supports, without UPTR.
+ * builds against uls by including <uls/tld.h> here and "tld.bpf.h" in
+ * its BPF program (installed in uls/bpf/, uls.pc's bpfincludedir),
+ * instead of task_local_data.h and .bpf.h, and linking with -luls. It
+ * then runs on every kernel uls supports, without UPTR.
  *
  *	TLD_DEFINE_KEY(prio, "priority", sizeof(int));
  *	...
