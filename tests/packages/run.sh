@@ -215,12 +215,17 @@ if ! "$top/tests/vm/guest-modules.sh" "$iroot" "$kver" "$vm/payload/lib/uls-modu
 	finish
 fi
 echo "packages: booting $kver with $iroot as its root; console in $vm/console.log"
+# The VM lock is shared with every other VM run on this host: the time
+# spent waiting for it is told apart.
 vm_rc=0
-flock /tmp/uls-vm.lock "$top/tests/vm/run.sh" --kernel "$vmlinux" \
+flock /tmp/uls-vm.lock sh -c 'date +%s > "$0/locked" && exec "$@"' "$vm" \
+	"$top/tests/vm/run.sh" --kernel "$vmlinux" \
 	--initrd "$vm/initramfs.cpio" --virtfs "$iroot" --timeout 600 \
 	--results "$vm/results" --dmesg "$vm/dmesg.log" --console "$vm/console.log" \
 	--append "secretmem.enable=1" || vm_rc=$?
-phase vm "$t0"
+locked=$(cat "$vm/locked" 2>/dev/null || date +%s)
+echo "packages: waited $((locked - t0)) s for /tmp/uls-vm.lock" | tee -a "$logs/times"
+phase vm "$locked"
 grep -v '^ULS-VM-DONE' "$vm/results" | grep -v '^# ' | tee -a "$results"
 if [ $vm_rc -eq 0 ]; then
 	res ok vm_boot
