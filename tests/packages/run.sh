@@ -218,14 +218,15 @@ echo "packages: booting $kver with $iroot as its root; console in $vm/console.lo
 # The VM lock is shared with every other VM run on this host: the time
 # spent waiting for it is told apart.
 vm_rc=0
+t_lock=$(date +%s)
 flock /tmp/uls-vm.lock sh -c 'date +%s > "$0/locked" && exec "$@"' "$vm" \
 	"$top/tests/vm/run.sh" --kernel "$vmlinux" \
 	--initrd "$vm/initramfs.cpio" --virtfs "$iroot" --timeout 600 \
 	--results "$vm/results" --dmesg "$vm/dmesg.log" --console "$vm/console.log" \
 	--append "secretmem.enable=1" || vm_rc=$?
 locked=$(cat "$vm/locked" 2>/dev/null || date +%s)
-echo "packages: waited $((locked - t0)) s for /tmp/uls-vm.lock" | tee -a "$logs/times"
-phase vm "$locked"
+echo "packages: waited $((locked - t_lock)) s for /tmp/uls-vm.lock" | tee -a "$logs/times"
+phase vm "$((t0 + locked - t_lock))"
 grep -v '^ULS-VM-DONE' "$vm/results" | grep -v '^# ' | tee -a "$results"
 if [ $vm_rc -eq 0 ]; then
 	res ok vm_boot
