@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # root.sh: sourced by bash scripts (tests/fresh/run.sh,
 # tests/packages/run.sh) that need a new Debian 12 root, as a machine that
@@ -73,12 +74,13 @@ root_new() {
 # command's time only. The root's /proc, /sys and /dev are mounted for it,
 # in a private mount namespace, so nothing stays mounted afterwards.
 root_run() {
-	local dir=$1 binds=
+	local dir=$1 binds=()
 	shift
 	while [ "$1" = --bind ]; do
-		binds="$binds $2"
+		binds+=("$2")
 		shift 2
 	done
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	unshare --mount --propagation private bash -c '
 		set -e
 		r=$0 cmd=$1
@@ -96,5 +98,5 @@ root_run() {
 		exec chroot "$r" env -i HOME=/root USER=root LOGNAME=root \
 			TERM=dumb LANG=C.UTF-8 SHELL=/bin/bash \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-			bash -c "cd /root && $cmd"' "$dir" "$1" $binds
+			bash -c "cd /root && $cmd"' "$dir" "$1" "${binds[@]}"
 }

@@ -6,7 +6,7 @@
 # $ULS_RESULTS, "ok NAME" or "not ok NAME # why", and before it what the
 # test ran and printed, each line as "# ..." (the transcript).
 set -u
-cd /root/pkgtest
+cd /root/pkgtest || exit 1
 
 out=/tmp/out
 # t NAME CMD...: run CMD; ok when it exits 0.
@@ -42,7 +42,7 @@ check() {
 kver=$(uname -r)
 # As at boot, from modules-load.d: modprobe finds the module DKMS put in
 # the root's /lib/modules/KVER/updates/dkms.
-t modprobe_uls modprobe "$(cat /usr/lib/modules-load.d/uls.conf | grep -v '^#')"
+t modprobe_uls modprobe "$(grep -v '^#' /usr/lib/modules-load.d/uls.conf)"
 t modinfo_uls_from_dkms sh -c "modinfo -n uls | grep -x '/lib/modules/$kver/updates/dkms/uls.ko.*'"
 check dev_uls "no /dev/uls" test -c /dev/uls
 
@@ -57,11 +57,11 @@ t consumer_cxx consumer/consumer-cxx
 # start NAME CMD...: CMD in the background, once it has printed "NAME:
 # ready"; its pid in $bg.
 start() {
-	local name=$1 i
+	local name=$1 _
 	shift
 	"$@" > "/tmp/$name.out" 2>&1 &
 	bg=$!
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		grep -q "ready" "/tmp/$name.out" && return 0
 		sleep 0.1
 	done

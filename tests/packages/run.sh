@@ -150,7 +150,9 @@ cat "$logs/build.out"
 wait $install_pid
 install_ok=$?
 cat "$logs/install.out"
-[ $build_ok -eq 0 ] && [ $install_ok -eq 0 ] || finish
+if [ $build_ok -ne 0 ] || [ $install_ok -ne 0 ]; then
+	finish
+fi
 
 # 2 and 3b. lintian, while apt installs the packages and DKMS builds.
 mkdir -p "$iroot/root/debs"
@@ -174,7 +176,8 @@ if step "$iroot" install_debs --bind "$cache/apt-install:/var/cache/apt/archives
 	installed=1
 fi
 phase install-debs "$t0"
-kver=$(basename "$(ls -d "$iroot"/lib/modules/*/ | head -n 1)")
+# The one kernel installed there.
+kver=$(find "$iroot/lib/modules/" -mindepth 1 -maxdepth 1 -printf '%f\n' | head -n 1)
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$iroot"/usr/src/uls-*/dkms.conf 2>/dev/null)
 if [ $installed = 1 ]; then
 	step "$iroot" dkms_built_for_kernel \
@@ -219,6 +222,7 @@ echo "packages: booting $kver with $iroot as its root; console in $vm/console.lo
 # spent waiting for it is told apart.
 vm_rc=0
 t_lock=$(date +%s)
+# shellcheck disable=SC2016 # for the inner sh
 flock /tmp/uls-vm.lock sh -c 'date +%s > "$0/locked" && exec "$@"' "$vm" \
 	"$top/tests/vm/run.sh" --kernel "$vmlinux" \
 	--initrd "$vm/initramfs.cpio" --virtfs "$iroot" --timeout 600 \
