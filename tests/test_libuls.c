@@ -464,6 +464,20 @@ static void key_grows_in_place(void *arg)
 	ASSERT_EQ((uintptr_t)pa - (uintptr_t)q, a.off, "at the key's offset");
 	memcpy(&h, q, sizeof(h));
 	ASSERT_EQ(h.magic, ULS_KEYS_MAGIC, "header");
+	/* Its names, for a reader from outside (ulsctl list). */
+	if (ASSERT_NEQ(h.names, 0, "header's names")) {
+		const struct uls_key_name *n = (const void *)(uintptr_t)h.names;
+		int i;
+
+		for (i = 0; i < ULS_KEYS_MAX && n[i].hash; i++)
+			if (n[i].hash == uls_key_hash("test.grow.a"))
+				break;
+		if (ASSERT_LT(i, ULS_KEYS_MAX, "a's slot") && n[i].hash) {
+			ASSERT_EQ(strcmp(n[i].name, "test.grow.a"), 0, "a's name");
+			ASSERT_EQ(n[i].off, a.off, "a's offset");
+			ASSERT_EQ(n[i].size, 8, "a's size");
+		}
+	}
 	*pa = 0x1234;
 	ASSERT_EQ(t_probe_load_at(p, a.off, &v), 1, "BPF finds a");
 	ASSERT_EQ(v, 0x1234, "BPF loads a");

@@ -42,12 +42,27 @@
  */
 #define ULS_KEYS_CAPACITY_MAX	(16u << 20)
 
-/* At offset 0 of every keyed region. */
+/*
+ * At offset 0 of every keyed region. @names lets a tool that reads the
+ * region from outside (ulsctl list, as root) name its keys, which the
+ * region knows only by hash: the address, in the owner's address space,
+ * of the process's ULS_KEYS_MAX name slots. A slot whose hash is 0 is
+ * unused; a slot's name is written before its hash is, so a hash read
+ * means the name is there. 0: the writer keeps no names.
+ */
 struct uls_keys_header {
 	__u64 magic;		/* ULS_KEYS_MAGIC */
 	__u32 version;		/* ULS_KEYS_VERSION */
 	__u32 first;		/* offset of the first descriptor; 0: none */
-	__u64 __reserved[6];
+	__u64 names;		/* user address of struct uls_key_name[] */
+	__u64 __reserved[5];
+};
+
+struct uls_key_name {
+	__u64 hash;		/* uls_key_hash(name); 0: unused */
+	__u32 off;		/* of the key's data in every region */
+	__u32 size;
+	char name[ULS_KEY_NAME_MAX];	/* NUL-terminated */
 };
 
 /*

@@ -23,15 +23,9 @@
 
 #include "internal.h"
 
-struct key_slot {
-	uint64_t hash;
-	uint32_t off;		/* of the data */
-	uint32_t size;
-	char name[ULS_KEY_NAME_MAX];
-};
-
 static pthread_mutex_t keys_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct key_slot *slots;		/* ULS_KEYS_MAX of them, mapped */
+/* ULS_KEYS_MAX of them, mapped; keyed regions point to them (key_layout.h). */
+static struct uls_key_name *slots;
 static uint32_t nr_keys;		/* complete slots */
 static uint32_t keys_end;		/* end of the last key's data */
 static uint32_t capacity;		/* of every thread's region */
@@ -162,10 +156,11 @@ uls_key_t uls_key_create_flags(const char *name, size_t size, bool excl)
 		key = key_err(E2BIG);
 		goto out;
 	}
-	slots[i].hash = hash;
 	slots[i].off = off;
 	slots[i].size = size;
 	memcpy(slots[i].name, name, len + 1);
+	/* Last: a reader from outside takes a hash as "the name is there". */
+	__atomic_store_n(&slots[i].hash, hash, __ATOMIC_RELEASE);
 	keys_end = off + size;
 	__atomic_store_n(&nr_keys, i + 1, __ATOMIC_RELEASE);
 	key = (uls_key_t){ off, off + size };
@@ -212,7 +207,7 @@ static void describe(char *base, size_t len)
 	struct uls_keys_header *h = (void *)base;
 
 	for (; region.described < n; region.described++) {
-		const struct key_slot *s = &slots[region.described];
+		const struct uls_key_name *s = &slots[region.described];
 		uint32_t d = s->off - sizeof(struct uls_key_desc);
 		struct uls_key_desc *desc = (void *)(base + d);
 
@@ -270,6 +265,7 @@ static int region_create(void)
 	h = (void *)base;
 	h->magic = ULS_KEYS_MAGIC;
 	h->version = ULS_KEYS_VERSION;
+	h->names = (uintptr_t)slots;
 	region.base = base;
 	region.registered = 0;
 	region.described = 0;
