@@ -79,6 +79,9 @@ if start consumer-c consumer/consumer-c 8; then
 			grep -q '\"hello from C++\"' /tmp/kr"
 		t ulsctl_list sh -c "ulsctl list | tee /tmp/list && grep -qw $c /tmp/list &&
 			grep -qw $cxx /tmp/list"
+		# The keys by name, read from the owners' memory (key_layout.h).
+		check ulsctl_list_key_names "ulsctl list does not name pkgtest.c and pkgtest.cxx" \
+			sh -c "grep -qw 'pkgtest[.]c' /tmp/list && grep -qw 'pkgtest[.]cxx' /tmp/list"
 		t ulsctl_json_list ulsctl -j list
 		wait "$cxx"
 		check consumer_cxx_held "consumer-cxx with 8 s failed" grep -q "consumer-cxx: ok" /tmp/consumer-cxx.out
