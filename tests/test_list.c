@@ -307,8 +307,11 @@ ULS_TEST(list_bad_args)
 	/* Something to copy out, to a pointer that cannot take it. */
 	if (!ASSERT_OK(t_ioc_register(c.fd, mem, 64), "register"))
 		goto out;
+	/* The call above wrote its count back: 0. */
+	l.count = 4;
 	l.entries = 8;
 	ASSERT_ERRNO(list_raw(c.fd, &l), EFAULT, "entries at 8");
+	ASSERT_EQ(l.count, 4, "the struct untouched");
 	l.entries = 0;
 	ASSERT_ERRNO(list_raw(c.fd, &l), EFAULT, "entries NULL, count 4");
 	l.entries = 0xffffffff81000000ULL;
@@ -475,7 +478,8 @@ struct churn {
 	char *mem;			/* CHURNERS * BATCH * CHURN_PAGES pages */
 	int id;
 	double deadline;
-	long threads, failed;
+	int registered, release;	/* of the batch running now */
+	long threads, failed, max_slots;
 };
 
 struct one {
@@ -492,21 +496,34 @@ static size_t churn_len(unsigned int r)
 	return r % 5 == 0 ? 3 * page - 64 : 8 * (1 + r % 64);
 }
 
+static void churn_register(struct one *o, unsigned int r)
+{
+	char *base = o->ch->mem + o->slot * CHURN_PAGES * getpagesize();
+
+	if (t_ioc_register(o->ch->fd, base + 8 * (r % 8), churn_len(r >> 8)))
+		__atomic_add_fetch(&o->ch->failed, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Register, wait until the whole batch has (the table grows past its
+ * least), then replace the registration 20 times, and end it: some
+ * by unregistering, the others by exiting.
+ */
 static void *one_main(void *arg)
 {
 	struct one *o = arg;
-	long page = getpagesize();
-	char *base = o->ch->mem + o->slot * CHURN_PAGES * page;
 	unsigned int r = o->seed;
 
 	pthread_setname_np(pthread_self(), "uls-churn");
-	for (int i = 0; i < 3; i++, r = r * 1103515245 + 12345) {
-		if (t_ioc_register(o->ch->fd, base + 8 * (r % 8),
-				   churn_len(r >> 8)))
-			__atomic_add_fetch(&o->ch->failed, 1, __ATOMIC_RELAXED);
+	churn_register(o, r);
+	__atomic_add_fetch(&o->ch->registered, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&o->ch->release, __ATOMIC_ACQUIRE))
+		sched_yield();
+	for (int i = 0; i < 20; i++) {
+		r = r * 1103515245 + 12345;
+		churn_register(o, r);
 		sched_yield();
 	}
-	/* Some end by unregistering, the others by exiting. */
 	if (r % 3 == 0)
 		t_ioc_unregister(o->ch->fd);
 	return NULL;
@@ -522,6 +539,8 @@ static void *churn_main(void *arg)
 	while (t_now() < ch->deadline) {
 		int n = 0;
 
+		__atomic_store_n(&ch->registered, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&ch->release, 0, __ATOMIC_RELAXED);
 		for (int i = 0; i < BATCH; i++) {
 			ones[i] = (struct one){
 				.ch = ch, .slot = ch->id * BATCH + i,
@@ -530,6 +549,11 @@ static void *churn_main(void *arg)
 			if (!pthread_create(&th[n], NULL, one_main, &ones[i]))
 				n++;
 		}
+		while (__atomic_load_n(&ch->registered, __ATOMIC_ACQUIRE) < n)
+			sched_yield();
+		if (t_stat("table_slots") > ch->max_slots)
+			ch->max_slots = t_stat("table_slots");
+		__atomic_store_n(&ch->release, 1, __ATOMIC_RELEASE);
 		for (int i = 0; i < n; i++)
 			pthread_join(th[i], NULL);
 		ch->threads += n;
@@ -599,7 +623,7 @@ ULS_TEST_TIMEOUT(list_stress, 180)
 	const unsigned int rooms[3] = { 256, 1, 0 };
 	double deadline = t_now() + 2.0;
 	struct t_ctx c;
-	long threads = 0;
+	long threads = 0, max_slots = 0;
 
 	if (!t_setup(&c, 0) || !ASSERT_OK_PTR(mem, "mmap"))
 		goto out;
@@ -621,6 +645,8 @@ ULS_TEST_TIMEOUT(list_stress, 180)
 		if (cth[i])
 			pthread_join(cth[i], NULL);
 		threads += ch[i].threads;
+		if (ch[i].max_slots > max_slots)
+			max_slots = ch[i].max_slots;
 		ASSERT_EQ(ch[i].failed, 0, "every registration made");
 	}
 	for (int i = 0; i < 3; i++) {
@@ -632,8 +658,11 @@ ULS_TEST_TIMEOUT(list_stress, 180)
 		ASSERT_TRUE(ls[i].ok, "every snapshot consistent");
 		ASSERT_GT(ls[i].lists, 0, "listed");
 	}
-	printf("%ld threads registered and ended meanwhile\n", threads);
+	printf("%ld threads registered and ended meanwhile; the table grew to %ld slots\n",
+	       threads, max_slots);
 	ASSERT_GT(threads, 0, "threads came and went");
+	/* Then shrank: the walks raced resizes both ways. */
+	ASSERT_GT(max_slots, t_table_min_slots(), "the table grew");
 	ASSERT_GT(ls[0].seen, 0, "the lists saw some");
 	ASSERT_OK(t_settle(), "all freed");
 out:
