@@ -90,6 +90,13 @@ step() {
 	return 1
 }
 
+# One run at a time (two checkouts would share the roots and the logs).
+mkdir -p "$cache"
+exec 9> "$cache/lock"
+if ! flock -n 9; then
+	echo "packages: another run holds $cache/lock; waiting for it"
+	flock 9
+fi
 for r in "$broot" "$iroot"; do
 	if root_mounted "$r"; then
 		echo "packages: something is still mounted under $r" >&2
