@@ -23,6 +23,10 @@
 #                              under $(O)/demo-scx/)
 #   make check-fresh           make demo and make check KVER=6.1 in a new
 #                              debootstrap root (the CI's first step)
+#   make check-packages        the Debian packages built, linted, installed
+#                              in a new root (DKMS builds the module there),
+#                              programs built against them, and run in the
+#                              VM with that root as its file system
 #   make bench [KVER=<kernel>] the benchmarks, in the VM of 6.1 and 7.2 (or
 #                              one kernel): results and plots under
 #                              $(O)/bench/<kernel>/
@@ -95,7 +99,8 @@ msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(O)/%,%,$(2))'
 .PHONY: all module clean-module bpf user tests check check-debug check-run demo \
 	bench-spread bench-spread-run bench-spread-publish bench-trace \
 	bench-trace-run \
-	demo-run demo-mutex demo-mutex-run demo-scx demo-scx-run bench bench-run bench-publish check-fresh FORCE \
+	demo-run demo-mutex demo-mutex-run demo-scx demo-scx-run bench bench-run bench-publish check-fresh \
+	check-packages FORCE \
 	dkms-src dkms-install dkms-uninstall version install uninstall check-install clean
 all: module bpf user tests
 
@@ -525,6 +530,13 @@ demo-scx-run: $(RUN_TOOLS)
 check-fresh:
 	tests/setup-host.sh
 	tests/fresh/run.sh
+
+# The Debian packages as a user gets them (tests/packages/run.sh): built
+# from a clean copy of HEAD and installed in new bookworm roots, under
+# $(ULS_CACHE)/packages; nothing on the host but QEMU.
+check-packages:
+	tests/setup-host.sh
+	tests/packages/run.sh
 
 # --- installing ------------------------------------------------------------
 # The module's sources as DKMS builds them, and nothing else: what

@@ -11,21 +11,19 @@
 # apt sources, /boot, /lib/modules and DKMS tree must be as they were
 # (state.sh), and dpkg must have nothing half-configured.
 #
-# The pristine base is debootstrapped once and kept as a tarball in
-# ${ULS_CACHE:-~/.cache/uls}/fresh (made again after 30 days); each run
-# unpacks a new root from it, and removes it when everything passed. The
-# root gets this machine's apt sources and apt configuration, which is
-# what a new machine here has. Every line the root prints is shown with
+# The root is unpacked anew from the minbase tarball that tests/lib/root.sh
+# keeps in ${ULS_CACHE:-~/.cache/uls}/fresh, and removed when everything
+# passed. Every line the root prints is shown with
 # "fresh| " before it; then one line per step and check, "ok NAME" or
 # "not ok NAME" with the first error, and last "N passed, N failed".
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib/root.sh
+. "$here/../lib/root.sh"
 top=$(cd "$here/../.." && pwd)
 kver=${1:-6.1}
 cache=${ULS_CACHE:-$HOME/.cache/uls}/fresh
-mirror=${ULS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-base=$cache/bookworm-minbase.tar.gz
 root=$cache/root
 logs=$cache/logs
 pass=0 fail=0
@@ -46,12 +44,8 @@ finish() {
 	exit
 }
 
-mounted_under() {
-	awk -v r="$1" '$2 == r || index($2, r "/") == 1' /proc/self/mounts | grep -q .
-}
-
 mkdir -p "$cache"
-if mounted_under "$root"; then
+if root_mounted "$root"; then
 	res "not ok" fresh_root "something is still mounted under $root"
 	finish
 fi
@@ -59,31 +53,11 @@ rm -rf "$root" "$logs"
 mkdir -p "$logs"
 
 # 1. The pristine base, then a new root from it.
-if [ ! -s "$base" ] || [ -n "$(find "$base" -mtime +30)" ]; then
-	echo "fresh: debootstrap --variant=minbase bookworm (kept in $base)"
-	rm -rf "$cache/base"
-	if ! debootstrap --variant=minbase bookworm "$cache/base" "$mirror" \
-		> "$logs/debootstrap.log" 2>&1; then
-		tail -n 20 "$logs/debootstrap.log"
-		res "not ok" fresh_root "debootstrap failed"
-		finish
-	fi
-	tar -C "$cache/base" -czf "$base.tmp" . && mv "$base.tmp" "$base"
-	rm -rf "$cache/base"
-fi
-mkdir -p "$root"
-tar -C "$root" -xzf "$base"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-if [ -e /etc/apt/sources.list.d/debian.sources ]; then
-	cp /etc/apt/sources.list.d/debian.sources "$root/etc/apt/sources.list.d/"
-	rm -f "$root/etc/apt/sources.list"
-fi
-for f in /etc/apt/apt.conf.d/*; do
-	grep -qs 'Check-Valid-Until' "$f" && cp "$f" "$root/etc/apt/apt.conf.d/"
-done
+root_base "$logs/debootstrap.log" || { res "not ok" fresh_root "debootstrap failed"; finish; }
+root_new "$root" || { res "not ok" fresh_root "cannot unpack $ROOT_BASE"; finish; }
 git -C "$top" archive --format=tar --prefix=uls/ HEAD | tar -x -C "$root/root"
 cp "$here/state.sh" "$root/state.sh"
-echo "fresh: new root $root from $base, HEAD $(git -C "$top" rev-parse --short HEAD) in /root/uls"
+echo "fresh: new root $root from $ROOT_BASE, HEAD $(git -C "$top" rev-parse --short HEAD) in /root/uls"
 
 # inroot NAME COMMAND: run COMMAND with bash in the root, as root, with a
 # login's environment and nothing of ours; its output is shown and kept.
@@ -91,19 +65,7 @@ inroot() {
 	local name=$1 cmd=$2 rc t0=$(date +%s)
 	echo "fresh: # $cmd"
 	: > "$logs/$name.log"
-	unshare --mount --propagation private bash -c '
-		set -e
-		r=$0
-		# A machine'"'"'s / is a mount point: so is the root'"'"'s.
-		mount --bind "$r" "$r"
-		mount -t proc proc "$r/proc"
-		mount -t sysfs sys "$r/sys"
-		mount --rbind /dev "$r/dev"
-		mount --make-rslave "$r/dev"
-		exec chroot "$r" env -i HOME=/root USER=root LOGNAME=root \
-			TERM=dumb LANG=C.UTF-8 SHELL=/bin/bash \
-			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-			bash -c "cd /root/uls && $1"' "$root" "$cmd" \
+	root_run "$root" "cd uls && $cmd" \
 		< /dev/null > "$logs/$name.log" 2>&1 &
 	local pid=$!
 	tail -n +1 --pid=$pid -f "$logs/$name.log" | sed -u 's/^/fresh| /'

@@ -197,22 +197,8 @@ fi
 # 4. The guest. Kernel modules some tests need, where KVER does not build
 # them in: a loop device and ext4, for a file on a disk file system. The
 # guest loads them in the order listed.
-mods=$work/payload/lib/uls-modules
-mkdir -p "$mods"
-: > "$mods/order"
-for m in loop ext4; do
-	modprobe ${root:+-d "$root"} -S "$kver" --show-depends "$m" 2>/dev/null |
-		awk '$1 == "insmod" { print $2 }'
-done | awk '!seen[$0]++' | while read -r ko_path; do
-	[ -e "$ko_path" ] || ko_path=$root$ko_path
-	name=$(basename "$ko_path")
-	case $name in
-	*.xz) xz -dc "$ko_path" > "$mods/${name%.xz}"; name=${name%.xz} ;;
-	*.zst) zstd -qdc "$ko_path" > "$mods/${name%.zst}"; name=${name%.zst} ;;
-	*) cp "$ko_path" "$mods/$name" ;;
-	esac
-	echo "$name" >> "$mods/order"
-done
+"$top/tests/vm/guest-modules.sh" "$root" "$kver" "$work/payload/lib/uls-modules" loop ext4 \
+	2>/dev/null
 cp "$build/tests/uls_test" "$build/tests/uls_tld_test" "$build/tests/uls_bench" \
 	"$build/tests/uls_mutex_bench" "$build/tests/uls_thread_trace" \
 	"$build/tests/uls_scx_bench" \

@@ -4,7 +4,7 @@
 # run.sh --kernel VMLINUX --initrd CPIO --results FILE --dmesg FILE
 #        --console FILE [--timeout SEC] [--smp N] [--mem MB]
 #        [--append "extra cmdline"] [--single-thread | --multi-thread]
-#        [--icount SHIFT]
+#        [--icount SHIFT] [--virtfs DIR]
 #
 # Boot VMLINUX (an ELF vmlinux, see kernel.sh) with CPIO (see
 # mkinitramfs.sh) in QEMU under TCG, no disk, no network.  The guest's
@@ -24,6 +24,10 @@
 # guest jumps to its next timer at once). Whatever the host does, the
 # guest then reads the same times for the same work: make bench's
 # deterministic mode. Single-threaded TCG only (QEMU's rule).
+#
+# --virtfs DIR: the guest sees the host's directory DIR, read-only, as the
+# 9p file system tagged "uls-root" (virtio), a whole Debian root that it
+# may chroot to (tests/packages: programs as the packages installed them).
 set -eu
 
 usage() {
@@ -32,7 +36,7 @@ usage() {
 }
 
 kernel='' initrd='' results='' dmesg='' console='' append=''
-timeout=900 smp=2 mem=2048 thread=single icount=''
+timeout=900 smp=2 mem=2048 thread=single icount='' virtfs=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--single-thread) thread=single ;;
@@ -51,6 +55,7 @@ while [ $# -gt 0 ]; do
 		--mem) mem=$2 ;;
 		--append) append=$2 ;;
 		--icount) icount=$2 ;;
+		--virtfs) virtfs=$2 ;;
 		*) echo "$0: unknown argument: $1" >&2; usage ;;
 		esac
 		shift
@@ -61,6 +66,9 @@ done
 for v in "$kernel" "$initrd" "$results" "$dmesg" "$console"; do
 	[ -n "$v" ] || usage
 done
+
+# A comma in a QEMU option value is written as two.
+esc() { printf '%s' "$1" | sed 's/,/,,/g'; }
 
 set --
 if [ -n "$icount" ]; then
@@ -73,6 +81,11 @@ if [ -n "$icount" ]; then
 		exit 2
 	fi
 	set -- -icount shift="$icount",sleep=off
+fi
+
+if [ -n "$virtfs" ]; then
+	[ -d "$virtfs" ] || { echo "$0: --virtfs $virtfs: not a directory" >&2; exit 2; }
+	set -- "$@" -virtfs "local,path=$(esc "$virtfs"),mount_tag=uls-root,security_model=none,readonly=on"
 fi
 
 for f in "$kernel" "$initrd"; do
@@ -93,9 +106,6 @@ done
 # run that hangs still shows them; the full log goes to the dmesg port.
 # Measured: printing everything (--append loglevel=7) costs no boot time.
 cmdline="console=ttyS0 panic=-1 oops=panic loglevel=5 $append"
-
-# A comma in a QEMU option value is written as two.
-esc() { printf '%s' "$1" | sed 's/,/,,/g'; }
 
 status=0
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
