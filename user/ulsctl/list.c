@@ -7,10 +7,13 @@
  * root may do), as include/uls/key_layout.h lays them out: a header with
  * a magic number at the registration's first byte, then a chain of
  * descriptors, each with the key's name hash, its size and its offset.
- * The region holds no names, only their hashes: a key is named here when
- * its hash is that of a key uls itself defines (uls.hint,
- * uls.sched_events), and shown by its hash otherwise.
+ * The descriptors hold only hashes; the header points to the process's
+ * name slots (struct uls_key_name), read the same way. Where it does not
+ * (names 0) or they cannot be read, a key is named when its hash is that
+ * of a key uls itself defines (uls.hint, uls.sched_events), and shown by
+ * its hash otherwise.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -34,7 +37,8 @@ struct key_entry {
 	uint64_t hash;
 	uint32_t offset;	/* of the data, from the registration's start */
 	uint32_t size;
-	const char *name;	/* NULL: not one of known_keys */
+	const char *name;	/* NULL: no name found */
+	char name_buf[ULS_KEY_NAME_MAX];	/* read from the owner */
 };
 
 struct keys {
@@ -63,6 +67,40 @@ static int read_owner(pid_t pid, uint64_t addr, void *buf, size_t len)
 	if (n < 0)
 		return -errno;
 	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+/*
+ * Name the keys from the owner's name slots. The owner writes a slot's
+ * name before its hash, so a slot whose hash we read has its name; the
+ * name is still another process's bytes: cut at ULS_KEY_NAME_MAX, and
+ * anything unprintable shown as '?'.
+ */
+static void name_keys(pid_t pid, uint64_t names, struct keys *k)
+{
+	size_t len = ULS_KEYS_MAX * sizeof(struct uls_key_name);
+	struct uls_key_name *slots = malloc(len);
+	unsigned int i, j;
+
+	if (!slots || read_owner(pid, names, slots, len)) {
+		free(slots);
+		return;
+	}
+	for (i = 0; i < k->nr; i++) {
+		struct key_entry *e = &k->v[i];
+
+		for (j = 0; j < ULS_KEYS_MAX && slots[j].hash; j++)
+			if (slots[j].hash == e->hash)
+				break;
+		if (j == ULS_KEYS_MAX || !slots[j].hash || !slots[j].name[0])
+			continue;
+		memcpy(e->name_buf, slots[j].name, sizeof(e->name_buf));
+		e->name_buf[sizeof(e->name_buf) - 1] = '\0';
+		for (char *c = e->name_buf; *c; c++)
+			if (!isprint((unsigned char)*c))
+				*c = '?';
+		e->name = e->name_buf;
+	}
+	free(slots);
 }
 
 /*
@@ -133,6 +171,8 @@ static void read_keys(const struct uls_list_entry *e, struct keys *k)
 	if (!k->err)
 		parse_keys(buf, len, k);
 	free(buf);
+	if (!k->err && k->nr && h.names)
+		name_keys(e->pid, h.names, k);
 }
 
 static const char *keys_strerror(int err)
