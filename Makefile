@@ -101,7 +101,8 @@ msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(O)/%,%,$(2))'
 	bench-trace-run \
 	demo-run demo-mutex demo-mutex-run demo-scx demo-scx-run bench bench-run bench-publish check-fresh \
 	check-packages FORCE \
-	dkms-src dkms-install dkms-uninstall version install uninstall check-install clean
+	dkms-src dkms-install dkms-uninstall version install uninstall check-install \
+	check-install-run clean
 all: module bpf user tests
 
 # --- module ------------------------------------------------------------
@@ -654,7 +655,12 @@ uninstall:
 # A make install into a temporary root, checked as a user of it would:
 # the files, the symlinks and soname, pkg-config, and C, C++ and BPF
 # programs built against the installed files only (tests/install/run.sh).
-check-install: $(O)/include/vmlinux.h
+# It installs what it needs on the host first, as check does.
+check-install:
+	tests/setup-host.sh
+	$(MAKE) check-install-run O=$(O)
+
+check-install-run: $(O)/include/vmlinux.h
 	tests/install/run.sh $(O)/include/vmlinux.h
 
 clean:

@@ -17,7 +17,7 @@ set -eu
 # clang 19 builds the benchmark's BPF programs, also run in make check's
 # bench_smoke: its BTF carries the __uptr type tag that UPTR needs (clang
 # 14's does not). debootstrap makes the chroots.
-pkgs="make gcc libc6-dev binutils clang llvm clang-19 bpftool libbpf-dev
+pkgs="make gcc g++ pkg-config libc6-dev binutils clang llvm clang-19 bpftool libbpf-dev
 libelf-dev zlib1g-dev libzstd-dev dwarves kmod xz-utils zstd cpio
 busybox-static qemu-system-x86 debootstrap"
 for profile in "$@"; do
