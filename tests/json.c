@@ -121,6 +121,27 @@ static bool parse_number(struct reader *r)
 
 static bool parse_value(struct reader *r);
 
+/*
+ * After a member of an object or an array, parsed (ok) or not: 1 at the
+ * closing bracket, 0 on an error, -1 past a comma, with more to come.
+ */
+static int after_member(struct reader *r, bool ok, bool target, char close)
+{
+	if (!ok)
+		return 0;
+	if (target)
+		r->count++;
+	skip_ws(r);
+	if (*r->p == close) {
+		r->p++;
+		return 1;
+	}
+	if (*r->p != ',')
+		return 0;
+	r->p++;
+	return -1;
+}
+
 static bool parse_object(struct reader *r)
 {
 	bool target = at_target(r);
@@ -135,6 +156,7 @@ static bool parse_object(struct reader *r)
 		const char *name = r->p + 1;
 		size_t old;
 		bool ok;
+		int end;
 
 		if (!parse_string(r))
 			return false;
@@ -145,18 +167,9 @@ static bool parse_object(struct reader *r)
 		r->p++;
 		ok = parse_value(r);
 		path_pop(r, old);
-		if (!ok)
-			return false;
-		if (target)
-			r->count++;
-		skip_ws(r);
-		if (*r->p == '}') {
-			r->p++;
-			return true;
-		}
-		if (*r->p != ',')
-			return false;
-		r->p++;
+		end = after_member(r, ok, target, '}');
+		if (end >= 0)
+			return end;
 		skip_ws(r);
 	}
 }
@@ -176,23 +189,15 @@ static bool parse_array(struct reader *r)
 		char index[16];
 		size_t old;
 		bool ok;
+		int end;
 
 		snprintf(index, sizeof(index), "%d", i);
 		old = path_push(r, index, strlen(index));
 		ok = parse_value(r);
 		path_pop(r, old);
-		if (!ok)
-			return false;
-		if (target)
-			r->count++;
-		skip_ws(r);
-		if (*r->p == ']') {
-			r->p++;
-			return true;
-		}
-		if (*r->p != ',')
-			return false;
-		r->p++;
+		end = after_member(r, ok, target, ']');
+		if (end >= 0)
+			return end;
 	}
 }
 
