@@ -88,7 +88,7 @@ CLANG ?= clang
 BPFTOOL ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
-USER_CFLAGS := $(CFLAGS) $(WARN) -D_GNU_SOURCE -Iinclude/uapi -Iinclude -Iuser/lib
+USER_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(WARN) -D_GNU_SOURCE -Iinclude/uapi -Iinclude -Iuser/lib
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall \
 	      -I$(O)/include -Iinclude -Ibpf -Ikfuncs
 STATIC_LIBS := -Wl,--start-group -lbpf -lelf -lz -lzstd -Wl,--end-group -lpthread
@@ -213,8 +213,8 @@ READELF ?= readelf
 $(LIBULS_SO): $(patsubst user/lib/%.c,$(O)/user/pic/%.o,$(LIBULS_SRCS)) $(LIBULS_MAP) \
 	      scripts/check-abi.sh
 	$(call msg,LD,$@)
-	$(Q)$(CC) -shared -Wl,-soname,$(LIBULS_SONAME) -Wl,--version-script=$(LIBULS_MAP) \
-		-o $@.tmp $(filter %.o,$^) -lpthread
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,$(LIBULS_SONAME) \
+		-Wl,--version-script=$(LIBULS_MAP) -o $@.tmp $(filter %.o,$^) -lpthread
 	$(call msg,CHECK,$@ against $(LIBULS_MAP))
 	$(Q)NM='$(NM)' READELF='$(READELF)' scripts/check-abi.sh $@.tmp $(LIBULS_MAP) \
 		$(filter %.o,$^) && mv $@.tmp $@
@@ -261,7 +261,7 @@ ULSCTL_LIBS := $(if $(ULSCTL_EVENTS),$(BPF_LIBS),-lpthread)
 $(O)/user/ulsctl: $(ULSCTL_DEPS) $(O)/user/link.flags
 	$(call msg,CC,$@)
 	$(if $(ULSCTL_EVENTS),,@echo '  ulsctl: $(CLANG) or $(BPFTOOL) not found: built without the event feed')
-	$(Q)$(CC) $(USER_CFLAGS) $(ULSCTL_CFLAGS) $(LINK_FLAGS) \
+	$(Q)$(CC) $(USER_CFLAGS) $(ULSCTL_CFLAGS) $(LDFLAGS) $(LINK_FLAGS) \
 		-o $@ $(ULSCTL_SRCS) $(LIBULS_LINK) $(ULSCTL_LIBS)
 
 # What the user programs were last linked as (LINK, and whether ulsctl has
@@ -279,13 +279,13 @@ EXAMPLES_BPF := $(filter $(patsubst bpf/%.bpf.c,$(O)/user/%,$(BPF_PROGS)),$(EXAM
 $(EXAMPLES_BPF): $(O)/user/%: user/examples/%.c $(O)/include/%.skel.h $(LIBULS_DEP) \
 			      $(O)/user/link.flags
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Ibpf -I$(O)/include $(LINK_FLAGS) -o $@ $< \
+	$(Q)$(CC) $(USER_CFLAGS) -Ibpf -I$(O)/include $(LDFLAGS) $(LINK_FLAGS) -o $@ $< \
 		$(LIBULS_LINK) $(BPF_LIBS)
 
 $(filter-out $(EXAMPLES_BPF),$(EXAMPLES)): $(O)/user/%: user/examples/%.c $(LIBULS_DEP) \
 						     $(LIBULS_HDRS) $(O)/user/link.flags
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $(LINK_FLAGS) -o $@ $< $(LIBULS_LINK) -lpthread
+	$(Q)$(CC) $(USER_CFLAGS) $(LDFLAGS) $(LINK_FLAGS) -o $@ $< $(LIBULS_LINK) -lpthread
 
 user: $(O)/user/libuls.a $(LIBULS_SHARED) $(O)/user/ulsctl $(EXAMPLES)
 
