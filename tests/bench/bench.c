@@ -196,6 +196,33 @@ static void lookup_round(struct lookups *l)
 		sample(&l_uptr, lookup_net(l, BENCH_UPTR, NULL));
 }
 
+/*
+ * The UPTR map's value pins uptr_area: unpin it with a delete while the
+ * process still maps the page, before it exits. Left to the exit, the
+ * kernel drops the pin when it frees the task's storage, from an RCU
+ * callback under a raw spinlock (bpf_selem_unlink_nofail()); where the pin
+ * is the page's last reference, 7.2-rt then takes a sleeping lock in
+ * atomic context ("BUG: scheduling while atomic: rcuc", seen in make
+ * check's bench_smoke), and the RCU stall that follows stops everything
+ * after it. The skeleton's destroy does not help: the map is freed from
+ * a workqueue, which may run after the task is freed.
+ */
+static int uptr_fd_at_exit = -1;
+
+static void uptr_unpin(void)
+{
+	int pidfd;
+
+	if (uptr_fd_at_exit < 0)
+		return;
+	pidfd = pidfd_open(getpid());
+	if (pidfd >= 0) {
+		bpf_map_delete_elem(uptr_fd_at_exit, &pidfd);
+		close(pidfd);
+	}
+	uptr_fd_at_exit = -1;
+}
+
 static int lookups_setup(struct lookups *l, struct bench_val *area,
 			 struct bench_val *uptr_area)
 {
@@ -248,6 +275,8 @@ static int lookups_setup(struct lookups *l, struct bench_val *area,
 			fail("bench_uptr_setup", "%s", strerror(errno));
 			return -1;
 		}
+		uptr_fd_at_exit = l->uptr_fd;
+		atexit(uptr_unpin);
 	}
 	close(pidfd);
 	return 0;
@@ -560,7 +589,7 @@ static void *keyed_thread(void *arg)
 		bench_hint_vs_task_storage(k->l);
 	}
 	if (k->tld_up)
-		tld_upstream_free();
+		tld_upstream_free(bpf_map__fd(k->tld_up->maps.tld_data_map));
 	return NULL;
 }
 
@@ -928,6 +957,7 @@ int main(void)
 	group_end(&big);
 out:
 	group_end(&small);
+	uptr_unpin();		/* before the map's fd goes */
 	bench_uptr__destroy(l.uptr);
 	bench__destroy(l.plain);
 	printf("INFO failures %d\n", failures + uptr_failed);

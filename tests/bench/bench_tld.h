@@ -19,6 +19,6 @@ void tld_uls_free(void);
  * bench_tld_upstream.bpf.c. */
 int tld_upstream_get(int map_fd, __u64 **p);
 void tld_upstream_stores(int map_fd, long n);
-void tld_upstream_free(void);
+void tld_upstream_free(int map_fd);
 
 #endif /* __ULS_BENCH_TLD_H */

@@ -5,6 +5,7 @@
  * upstream/README). What it takes from the selftests (bpf_util.h) is
  * defined here: sys_gettid(), and strscpy() of an array.
  */
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/syscall.h>
@@ -50,7 +51,19 @@ void tld_upstream_stores(int map_fd, long n)
 	}
 }
 
-void tld_upstream_free(void)
+/*
+ * Unpin the thread's data with a delete before it is freed, while the
+ * page is still mapped: left to the thread's exit, the last reference may
+ * drop under a raw spinlock from an RCU callback, which 7.2-rt does not
+ * survive (bench.c's uptr_unpin() says more).
+ */
+void tld_upstream_free(int map_fd)
 {
+	int fd = syscall(SYS_pidfd_open, sys_gettid(), O_EXCL);
+
+	if (fd >= 0) {
+		bpf_map_delete_elem(map_fd, &fd);
+		close(fd);
+	}
 	tld_free();
 }
