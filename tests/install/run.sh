@@ -183,8 +183,11 @@ if build cxx_program g++ "$tmp/src/prog.cc" "$tmp/prog-cxx" $(pc --cflags --libs
 fi
 
 # --- BPF -----------------------------------------------------------------
-bpf_flags="-g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(dirname "$vmlinux_h") -I$bpfinc $(pc --cflags uls)"
-if [ ! -f "$vmlinux_h" ]; then
+# vmlinux.h copied out of the tree: the build directory may be inside it
+# (O=build), and beside vmlinux.h are the tree's generated headers.
+mkdir -p "$tmp/vmlinux"
+bpf_flags="-g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$tmp/vmlinux -I$bpfinc $(pc --cflags uls)"
+if ! cp "$vmlinux_h" "$tmp/vmlinux/vmlinux.h" 2>/dev/null; then
 	not_ok bpf_program "no $vmlinux_h"
 elif ! clang $bpf_flags -M "$tmp/src/prog.bpf.c" > "$log/bpf.deps" 2>&1; then
 	not_ok bpf_program "$(head -n 3 "$log/bpf.deps" | paste -sd' ')"
