@@ -3,8 +3,8 @@
  * ulsctl list [pid PID]: every live registration (uls_list(), which needs
  * CAP_SYS_ADMIN), and for those that hold keys, the keys.
  *
- * The keys are read from the owner's memory (process_vm_readv(), which
- * root may do), as include/uls/key_layout.h lays them out: a header with
+ * The keys are read from the owner's memory (process_vm_readv(), or
+ * /proc/PID/mem on a kernel without it; root may do either), as include/uls/key_layout.h lays them out: a header with
  * a magic number at the registration's first byte, then a chain of
  * descriptors, each with the key's name hash, its size and its offset.
  * The descriptors hold only hashes; the header points to the process's
@@ -15,11 +15,13 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "uls.h"
 #include "ulsctl.h"
@@ -58,12 +60,38 @@ static const char *key_name(uint64_t hash)
 	return NULL;
 }
 
+/*
+ * /proc/PID/mem, where process_vm_readv() does not exist: a kernel built
+ * without CONFIG_CROSS_MEMORY_ATTACH (tinyconfig, some embedded ones).
+ * The same ptrace access check guards both.
+ */
+static int read_owner_proc(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	char path[32];
+	ssize_t n;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = pread(fd, buf, len, (off_t)addr);
+	if (n < 0)
+		err = errno == EIO ? -EFAULT : -errno;
+	else if ((size_t)n != len)
+		err = -EFAULT;
+	close(fd);
+	return err;
+}
+
 static int read_owner(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
 	struct iovec local = { buf, len };
 	struct iovec remote = { (void *)(uintptr_t)addr, len };
 	ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
 
+	if (n < 0 && errno == ENOSYS)
+		return read_owner_proc(pid, addr, buf, len);
 	if (n < 0)
 		return -errno;
 	return (size_t)n == len ? 0 : -EFAULT;
