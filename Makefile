@@ -430,8 +430,14 @@ ASKED_TESTS = $(if $(filter command line,$(origin TESTS)),$(TESTS))
 # each booting the VM through tests/vm/boot.sh.
 RUN_EACH = tests/matrix/run.sh $(O)
 
+# make check runs as many kernels at once as the host has cores, up to 2:
+# each VM is one single-threaded TCG process, and its tests judge time
+# only as ratios within one run. make bench keeps one at a time.
+CHECK_JOBS ?= $(shell n=$$(nproc); [ $$n -ge 2 ] && echo 2 || echo 1)
+
 check-run: $(RUN_TOOLS)
-	ULS_TESTS='$(ASKED_TESTS)' $(RUN_EACH) $(O)/matrix.list tests/check.sh
+	ULS_TESTS='$(ASKED_TESTS)' tests/matrix/run.sh -j $(CHECK_JOBS) $(O) \
+		$(O)/matrix.list tests/check.sh
 
 # Without KVER, the oldest and the newest kernel of the matrix. A run
 # writes under $(O) only: the figures in git change with bench-publish.

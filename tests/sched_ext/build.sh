@@ -4,10 +4,11 @@
 # build.sh KVER BTF OUTDIR
 #
 # Build the static sched_ext programs (Makefile: scx_hints and the
-# scx_uls test) for kernel KVER (whose raw BTF is BTF) into OUTDIR. It is built in the sid chroot (tests/matrix), with sid's
-# clang, libbpf and bpftool, and the tools/sched_ext headers of Debian's
-# linux-source package for KVER's version: the only things taken from the
-# kernel's source. Those headers are extracted once and cached.
+# scx_uls test) for kernel KVER (whose raw BTF is BTF) into OUTDIR. It is
+# built in the sid chroot (tests/matrix), with sid's clang, libbpf and
+# bpftool, and the tools/sched_ext headers of Debian's linux-source package
+# for KVER's version: the only things taken from the kernel's source.
+# Those headers are extracted once and cached.
 set -eu
 
 if [ $# -ne 3 ]; then
@@ -37,7 +38,9 @@ if [ ! -d "$inc" ]; then
 	rm -rf "$tmp" && mkdir -p "$tmp"
 	tar -xJf "$tarball" -C "$tmp" --wildcards "$src/tools/sched_ext/include/*"
 	mkdir -p "$(dirname "$inc")"
-	mv "$tmp/$src/tools/sched_ext/include" "$inc"
+	# Another kernel's build (make check runs two at once) may have
+	# been first: its copy is the same.
+	mv -T "$tmp/$src/tools/sched_ext/include" "$inc" 2>/dev/null || [ -d "$inc" ]
 	rm -rf "$tmp"
 fi
 
