@@ -152,45 +152,50 @@ static __always_inline void uls_rcu_read_unlock(void)
  * region. A thread that registers another region between two calls has
  * each call answer for the registration it finds.
  *
- * The thread's side: a list of requests in its region, head first.
+ * The thread's side: a list of requests in its region, head first, and
+ * spare room [free, end) in the region for the program's.
  *
- *	struct my_req { __u64 next; __u64 arg, result; };	// next: a user address
- *	struct my_list { __u64 head; __u32 free, end; };	// at the region's start
+ *	struct my_req { u64 next; u64 arg, result; };	// next: a user address
+ *	struct my_list { u64 head; u32 free, end; };	// at the region's start
  *
- * And the program's: answer each request, then append one of its own from
- * the spare room [free, end) of the region, which the thread then finds
- * by following the list as usual (tests/progs/ptr_list.bpf.c has it in
- * full, with bpf_loop() for a longer list):
+ * The program's: answer each request, then append one of its own, which
+ * the thread finds by following the list as usual. The number answered,
+ * or -1 (tests/progs/ptr_list.bpf.c runs this, and has a longer walk with
+ * bpf_loop()):
  *
- *	struct my_list *l = uls_get(t, struct my_list);
- *	__u64 u, last = 0, nu;
- *	struct my_req *r;
- *	int i;
+ *	static int answer(struct task_struct *t)
+ *	{
+ *		struct my_list *l = uls_get(t, struct my_list);
+ *		u64 u, last = 0, nu;
+ *		struct my_req *r;
+ *		int i;
  *
- *	if (!l)
- *		return 0;
- *	u = l->head;
- *	for (i = 0; i < 16 && u; i++) {
- *		r = uls_ptr(t, u, struct my_req);
- *		if (!r)
- *			return 0;	// a link out of the region
- *		r->result = r->arg * 2;
- *		last = u;
- *		u = r->next;
- *	}
- *	nu = uls_uptr(t, l->free);
- *	r = uls_ptr(t, nu, struct my_req);	// NULL past the region's end
- *	if (!r || u || l->free + sizeof(*r) > l->end)
- *		return 0;
- *	r->next = 0;
- *	r->arg = i;
- *	l->free += sizeof(*r);
- *	if (!last) {
- *		l->head = nu;
- *	} else {
- *		r = uls_ptr(t, last, struct my_req);
- *		if (r)
- *			r->next = nu;
+ *		if (!l)
+ *			return -1;
+ *		u = l->head;
+ *		for (i = 0; i < 16 && u; i++) {
+ *			r = uls_ptr(t, u, struct my_req);
+ *			if (!r)
+ *				return -1;	// a link out of the region
+ *			r->result = r->arg * 2;
+ *			last = u;
+ *			u = r->next;
+ *		}
+ *		nu = uls_uptr(t, l->free);
+ *		r = uls_ptr(t, nu, struct my_req);	// NULL past the end
+ *		if (!r || u || l->free + sizeof(*r) > l->end)
+ *			return -1;
+ *		r->next = 0;
+ *		r->arg = i;
+ *		l->free += sizeof(*r);
+ *		if (!last) {
+ *			l->head = nu;
+ *		} else {
+ *			r = uls_ptr(t, last, struct my_req);
+ *			if (r)
+ *				r->next = nu;
+ *		}
+ *		return i;
  *	}
  *
  * Addresses are taken as the thread registered them and stores them: with

@@ -280,6 +280,71 @@ out:
 	ptr_list__destroy(skel);
 }
 
+/* uls.bpf.h's example: its layout, as the documentation gives it. */
+struct my_req { __u64 next; __u64 arg, result; };
+struct my_list { __u64 head; __u32 free, end; };
+
+/* ptr_doc_example's answer(): a count, or -1; -1000 if it did not run. */
+static int doc_example(struct ptr_list *skel)
+{
+	int ret = -1000;
+
+	if (t_run_prog(skel->progs.ptr_doc_example, &ret, sizeof(ret)))
+		return -1000;
+	return ret;
+}
+
+/*
+ * The example of uls.bpf.h and bpf_uls_get(3), run as it is written
+ * there: it answers the thread's three requests and appends a fourth,
+ * which the thread follows; with no room left, or a bad link, it says -1.
+ */
+ULS_TEST(ptr_doc_example)
+{
+	char *region = t_map_pages(1);
+	struct my_list *l = (struct my_list *)region;
+	struct my_req *r[3], *mine;
+	struct ptr_list *skel;
+	struct t_ctx t;
+
+	skel = ptr_list__open_and_load();
+	if (!ASSERT_OK_PTR(skel, "ptr_list__open_and_load"))
+		return;
+	if (!t_setup(&t, 0))
+		goto out;
+	ASSERT_EQ(doc_example(skel), -1,
+		  "no region");
+	for (int i = 0; i < 3; i++) {
+		r[i] = (struct my_req *)(region + 512 - 64 * i);
+		*r[i] = (struct my_req){ .arg = i + 1 };
+		if (i)
+			r[i - 1]->next = U(r[i]);
+	}
+	l->head = U(r[0]);
+	l->free = 1024;
+	l->end = 1024 + sizeof(struct my_req);
+	if (!ASSERT_OK(t_ioc_register(t.fd, region, 2048), "register"))
+		goto out;
+	ASSERT_EQ(doc_example(skel), 3,
+		  "three answered");
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(r[i]->result, 2 * (i + 1), "each answer");
+	mine = (struct my_req *)(uintptr_t)r[2]->next;
+	if (ASSERT_EQ(U(mine), U(region + 1024), "the thread follows the link"))
+		ASSERT_EQ(mine->arg, 3, "to the program's request");
+	ASSERT_EQ(doc_example(skel), -1,
+		  "no room left");
+	ASSERT_EQ(mine->result, 6, "its own request answered on the way");
+	l->end += sizeof(struct my_req);
+	r[1]->next = U(region + 2048);
+	ASSERT_EQ(doc_example(skel), -1,
+		  "a link past the region");
+	ASSERT_EQ(l->free, 1024 + sizeof(struct my_req), "nothing appended");
+out:
+	t_teardown(&t);
+	ptr_list__destroy(skel);
+}
+
 /* ptr_probe at @uaddr: PTR_PROBE_BIT_* of the sizes found, or -1. */
 static long probe(struct ptr_list *skel, __u64 uaddr, __u64 *base)
 {

@@ -155,6 +155,56 @@ int ptr_walk_for(struct ptr_walk_ctx *c)
 	return walk_list(c, false);
 }
 
+/*
+ * uls.bpf.h's example (and bpf_uls_get(3)'s), as it stands there: what the
+ * documentation shows must load and do what it says (ptr_doc_example).
+ */
+struct my_req { u64 next; u64 arg, result; };	/* next: a user address */
+struct my_list { u64 head; u32 free, end; };	/* at the region's start */
+
+static int answer(struct task_struct *t)
+{
+	struct my_list *l = uls_get(t, struct my_list);
+	u64 u, last = 0, nu;
+	struct my_req *r;
+	int i;
+
+	if (!l)
+		return -1;
+	u = l->head;
+	for (i = 0; i < 16 && u; i++) {
+		r = uls_ptr(t, u, struct my_req);
+		if (!r)
+			return -1;	/* a link out of the region */
+		r->result = r->arg * 2;
+		last = u;
+		u = r->next;
+	}
+	nu = uls_uptr(t, l->free);
+	r = uls_ptr(t, nu, struct my_req);	/* NULL past the end */
+	if (!r || u || l->free + sizeof(*r) > l->end)
+		return -1;
+	r->next = 0;
+	r->arg = i;
+	l->free += sizeof(*r);
+	if (!last) {
+		l->head = nu;
+	} else {
+		r = uls_ptr(t, last, struct my_req);
+		if (r)
+			r->next = nu;
+	}
+	return i;
+}
+
+/* answer()'s result in the context's first int. */
+SEC("syscall")
+int ptr_doc_example(int *ret)
+{
+	*ret = answer(bpf_get_current_task_btf());
+	return 0;
+}
+
 /* The kfuncs as they are, at .uaddr, for each size of PTR_PROBE_SIZES(). */
 SEC("syscall")
 int ptr_probe(struct ptr_probe_ctx *c)
