@@ -64,10 +64,11 @@ enum {
 };
 
 /*
- * One registered region. What a BPF program reads (task, kaddr, room) is
- * written before the entry is published in the table and never changes
- * afterwards, but for room turning negative when the task exits or execs:
- * a new registration is a new entry.
+ * One registered region. What a BPF program reads (task, kaddr, room, and
+ * uaddr and image8 for some kfuncs) is written before the entry is
+ * published in the table and never changes afterwards, but for room
+ * turning negative when the task exits or execs: a new registration is a
+ * new entry.
  *
  * Whoever takes an entry out of the table (replace, unregister, file
  * release, exit or exec) retires it; the others find it gone and leave it.
@@ -85,7 +86,7 @@ struct uls_entry {
 		struct page *page;	/* nr_pages == 1: no array to allocate */
 		struct page **pages;	/* more, mapped with vmap() */
 	};
-	unsigned long uaddr;		/* reported by ULS_IOC_QUERY */
+	unsigned long uaddr;		/* as registered, for queries and BPF */
 	struct uls_mm *um;		/* whom the pages are charged to */
 	struct llist_node gone_node;	/* on the gone list (registry.c) */
 
