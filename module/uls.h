@@ -32,8 +32,9 @@ extern unsigned long uls_max_user_pinned_pages;
 
 /*
  * Registrations of one user that ended and wait for their grace periods:
- * past this many, the user's next registration fails with EAGAIN (and
- * the wait is cut short). Each holds a page pin, and a page's pin count
+ * past this many, the user's next registration waits for a reap, or
+ * fails with EAGAIN if none ends soon (uls_reap_wait()), and the reap's
+ * delay is cut short. Each holds a page pin, and a page's pin count
  * overflows at about 2 million: a user re-registering one page in a loop
  * while a stalled sleepable program holds up every reap must not get there.
  * The max_user_retired parameter (main.c) sets the bound: this by default,
