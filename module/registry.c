@@ -58,7 +58,8 @@ static DECLARE_WAIT_QUEUE_HEAD(uls_freed_wait);
 /*
  * A thread that ends registrations faster than grace periods pass (one
  * that replaces its registration in a loop, on a kernel whose grace
- * periods are slow: PREEMPT_RT under load takes seconds) reaches
+ * periods are slow: 6.1's PREEMPT_RT polls for RCU Tasks Trace readers
+ * every 100 ms, CONFIG_TASKS_TRACE_RCU_READ_MB) reaches
  * max_user_retired too. It waits for the reap instead, as long as reaps
  * end within this. Only grace periods that take longer (a sleepable
  * program stalled in a page fault) make it EAGAIN, and then at once for
