@@ -178,15 +178,21 @@ static u32 uls_mon_slot_of(const struct uls_monitor *m,
 	return ULS_MON_NONE;
 }
 
-/* Readers retry while a sequence count is odd, or if it changed. */
+/*
+ * Readers retry while a sequence count is odd, or if it changed: the
+ * write side of a seqcount, in memory user space maps. Only the registry's
+ * lock holder writes.
+ */
 static void uls_mon_seq_begin(u32 *seq)
 {
 	WRITE_ONCE(*seq, *seq + 1);
+	/* The count is odd before any field changes (the reader's rmb). */
 	smp_wmb();
 }
 
 static void uls_mon_seq_end(u32 *seq)
 {
+	/* Every field is written before the count is even again. */
 	smp_wmb();
 	WRITE_ONCE(*seq, *seq + 1);
 }

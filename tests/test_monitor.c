@@ -20,7 +20,9 @@
 #include <linux/capability.h>
 
 #include "helpers.h"
+#include "json.h"
 #include "test.h"
+#include "uls.h"
 
 /* --- reading a view, as a tool would ------------------------------------ */
 
@@ -997,5 +999,228 @@ out:
 	check_no_monitor("nothing left");
 	free(ones);
 	free(th);
+	t_teardown(&c);
+}
+
+/* --- libuls's monitor API, and ulsctl top -------------------------------- */
+
+#define KT_THREADS	3
+
+struct kt {
+	pthread_t th;
+	uls_key_t key;
+	bool events;			/* also the scheduler-event feed's key */
+	int tid, err;
+	sem_t ready, go;
+	volatile int stop;
+};
+
+static void *kt_main(void *arg)
+{
+	struct kt *t = arg;
+	__u64 *v;
+
+	t->tid = t_gettid();
+	pthread_setname_np(pthread_self(), "uls-mon-key");
+	v = uls_key_get(t->key);
+	if (!v) {
+		t->err = -errno;
+	} else {
+		v[0] = t->tid;
+		v[1] = ~(__u64)t->tid;
+	}
+	if (t->events && !uls_sched_events())
+		t->err = -errno;
+	sem_post(&t->ready);
+	if (t->events) {
+		/* Switches for the feed to count. */
+		while (!t->stop)
+			t_msleep(1);
+	}
+	sem_wait(&t->go);
+	return NULL;
+}
+
+static bool kt_start(struct kt *ts, uls_key_t key, bool events)
+{
+	bool ok = true;
+
+	for (int i = 0; i < KT_THREADS; i++) {
+		struct kt *t = &ts[i];
+
+		t->key = key;
+		t->events = events;
+		sem_init(&t->ready, 0, 0);
+		sem_init(&t->go, 0, 0);
+		if (!ASSERT_OK(pthread_create(&t->th, NULL, kt_main, t), "thread")) {
+			t->th = 0;
+			ok = false;
+			continue;
+		}
+		sem_wait(&t->ready);
+		ok &= ASSERT_OK(t->err, "the thread's key");
+	}
+	return ok;
+}
+
+static void kt_stop(struct kt *t)
+{
+	if (!t->th)
+		return;
+	t->stop = 1;
+	sem_post(&t->go);
+	pthread_join(t->th, NULL);
+	t->th = 0;
+}
+
+ULS_TEST(monitor_libuls)
+{
+	struct kt ts[KT_THREADS] = {};
+	uls_key_t key = uls_key_create("test.monitor", 16);
+	struct uls_monitor *m = NULL;
+	struct uls_monitor_thread t, stale;
+	unsigned int cursor = 0, n = 0;
+	__u64 v[2], updates;
+	char byte;
+	struct t_ctx c;
+	int tid;
+
+	if (!t_setup(&c, 0) || !ASSERT_FALSE(uls_key_is_err(key), "key"))
+		goto out;
+	if (!kt_start(ts, key, false))
+		goto out;
+	m = uls_monitor_open(getpid());
+	if (!ASSERT_OK_PTR(m, "uls_monitor_open"))
+		goto out;
+	for (int i = 0; i < KT_THREADS; i++) {
+		if (!ASSERT_OK(uls_monitor_find(m, ts[i].tid, &t), "find"))
+			continue;
+		ASSERT_EQ(t.pid, getpid(), "pid");
+		ASSERT_EQ(t.tid, ts[i].tid, "tid");
+		ASSERT_STRSTR(t.comm, "uls-mon-key", "comm");
+		ASSERT_TRUE(t.has_data, "has_data");
+		if (ASSERT_OK(uls_monitor_read_key(m, &t, "test.monitor", v, sizeof(v)),
+			      "read_key")) {
+			ASSERT_EQ(v[0], ts[i].tid, "the key's data");
+			ASSERT_EQ(v[1], ~(__u64)ts[i].tid, "all of it");
+		}
+		ASSERT_ERRNO(uls_monitor_read_key(m, &t, "no.such.key", v, 8), ENOENT,
+			     "no such key");
+		ASSERT_ERRNO(uls_monitor_read_key(m, &t, "test.monitor", v, 17), ENOENT,
+			     "more than the key has");
+		ASSERT_ERRNO(uls_monitor_read(m, &t, t.len, &byte, 1), ERANGE,
+			     "past the region");
+		ASSERT_OK(uls_monitor_read(m, &t, t.len - 1, &byte, 1), "its last byte");
+	}
+	while (!uls_monitor_next(m, &cursor, &t)) {
+		n++;
+		ASSERT_EQ(t.pid, getpid(), "only ours");
+	}
+	ASSERT_EQ(n, KT_THREADS, "next: each once");
+	ASSERT_ERRNO(uls_monitor_next(m, &cursor, &t), ENOENT, "and then the end");
+	ASSERT_ERRNO(uls_monitor_find(m, 1, &t), ENOENT, "a thread without");
+
+	/* A thread that ends: gone, and what was found of it is stale. */
+	updates = uls_monitor_updates(m);
+	tid = ts[0].tid;
+	if (ASSERT_OK(uls_monitor_find(m, tid, &stale), "find")) {
+		kt_stop(&ts[0]);
+		t_wait_until(uls_monitor_find(m, tid, &t) == -ENOENT, 5000);
+		ASSERT_ERRNO(uls_monitor_find(m, tid, &t), ENOENT, "gone");
+		ASSERT_GT(uls_monitor_updates(m), updates, "an update");
+		ASSERT_ERRNO(uls_monitor_read(m, &stale, 0, v, 8), ESTALE, "stale");
+		ASSERT_ERRNO(uls_monitor_read_key(m, &stale, "test.monitor", v, 8),
+			     ESTALE, "stale key");
+	}
+	errno = 0;
+	ASSERT_NULL(uls_monitor_open(-1), "a negative pid");
+	ASSERT_EQ(errno, EINVAL, "EINVAL");
+out:
+	uls_monitor_close(m);
+	for (int i = 0; i < KT_THREADS; i++)
+		kt_stop(&ts[i]);
+	check_no_monitor("nothing left");
+	t_teardown(&c);
+}
+
+#define ULSCTL "/bin/ulsctl"
+
+static int run_ulsctl(char *const argv[], char *out, size_t size)
+{
+	int rc = t_run_capture(argv, NULL, 0, true, out, size);
+
+	fprintf(stderr, "  %s %s ...: exit %d\n%s", argv[1], argv[2], rc, out);
+	return rc;
+}
+
+/* ulsctl top: the threads' event counts, read through a monitor. */
+ULS_TEST_TIMEOUT(ulsctl_top, 120)
+{
+	char *const on[] = { ULSCTL, "events", "enable", NULL };
+	char *const off[] = { ULSCTL, "events", "disable", NULL };
+	struct kt ts[KT_THREADS] = {};
+	uls_key_t key = uls_key_create("test.monitor", 16);
+	static char outbuf[65536];
+	char *out = outbuf, pid[16], path[64], val[64];
+	const size_t size = sizeof(outbuf);
+	bool feed = false;
+	struct t_ctx c;
+	int n, seen = 0;
+
+	if (!t_setup(&c, 0) || !ASSERT_FALSE(uls_key_is_err(key), "key"))
+		goto out;
+	if (access(ULSCTL, X_OK))
+		test__skip("no " ULSCTL);
+	feed = ASSERT_EQ(run_ulsctl(on, out, size), 0, "events enable");
+	if (!feed || !kt_start(ts, key, true))
+		goto out;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	{
+		char *const top_j[] = { ULSCTL, "-j", "top", "pid", pid, NULL };
+
+		if (!ASSERT_EQ(run_ulsctl(top_j, out, size), 0, "ulsctl -j top"))
+			goto out;
+	}
+	ASSERT_OK(t_json_check(out, NULL), "JSON");
+	ASSERT_OK(t_json_get(out, "interval_ms", val, sizeof(val)), "interval_ms");
+	n = t_json_count(out, "threads");
+	ASSERT_EQ(n, KT_THREADS, "the three threads");
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "threads.%d.events", i);
+		if (t_json_get(out, path, val, sizeof(val)) || strcmp(val, "true"))
+			continue;
+		seen++;
+		snprintf(path, sizeof(path), "threads.%d.feed_on", i);
+		ASSERT_OK(t_json_get(out, path, val, sizeof(val)), "feed_on");
+		ASSERT_EQ(strcmp(val, "true"), 0, "the feed is on");
+		snprintf(path, sizeof(path), "threads.%d.switches_in", i);
+		ASSERT_OK(t_json_get(out, path, val, sizeof(val)), "switches_in");
+		ASSERT_GT(atol(val), 0, "switches counted");
+		snprintf(path, sizeof(path), "threads.%d.switches_per_s", i);
+		ASSERT_OK(t_json_get(out, path, val, sizeof(val)), "a rate");
+		ASSERT_GT(atol(val), 10, "sleeping 1 ms: many switches a second");
+	}
+	ASSERT_EQ(seen, KT_THREADS, "each with its events");
+	{
+		char *const top[] = { ULSCTL, "top", "pid", pid, "count", "2", NULL };
+
+		if (ASSERT_EQ(run_ulsctl(top, out, size), 0, "ulsctl top")) {
+			ASSERT_STRSTR(out, "PREEMPT/s", "the header");
+			snprintf(val, sizeof(val), " %d ", ts[1].tid);
+			ASSERT_STRSTR(out, val, "a thread's line");
+			ASSERT_STRSTR(out, "uls-mon-key", "its comm");
+		}
+	}
+	{
+		char *const bad[] = { ULSCTL, "top", "pid", "x", NULL };
+
+		ASSERT_EQ(run_ulsctl(bad, out, size), 2, "bad pid: usage");
+	}
+out:
+	for (int i = 0; i < KT_THREADS; i++)
+		kt_stop(&ts[i]);
+	if (feed)
+		ASSERT_EQ(run_ulsctl(off, out, size), 0, "events disable");
+	check_no_monitor("nothing left");
 	t_teardown(&c);
 }

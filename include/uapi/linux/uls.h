@@ -168,7 +168,7 @@ struct uls_list {
  * is changing: load again. Read the fields and the memory, then @seq
  * again (after a read barrier): if it changed, the registration ended or
  * was replaced meanwhile, and what was read may be of the next one: read
- * again. The ulsmon_* functions of libuls do this.
+ * again. libuls's uls_monitor_read() and the like do this.
  */
 #define ULS_MONITOR_MAGIC	0x6d736c75	/* "ulsm" */
 #define ULS_MONITOR_VERSION	1
@@ -363,6 +363,7 @@ static inline __u32 uls_monitor_hash(__s32 tid, __u32 bits)
  *		@pid not 0, @pid <= 0 without it, or the process is a
  *		kernel thread
  *   E2BIG	@nr_slots > the module's monitor_max_entries
+ *   EAGAIN	the process exec'd during the call: try again
  *   ENOMEM	no memory for the index
  *   EMFILE	no descriptor left
  *   EFAULT	the argument could not be read or written
