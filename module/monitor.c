@@ -299,6 +299,9 @@ static void uls_mon_del(struct uls_monitor *m, struct uls_entry *e)
 	uls_mon_seq_begin(&m->hdr->seq);
 	uls_mon_hash_del(m, m->tid_hash, uls_mon_tid_bucket, s);
 	uls_mon_seq_end(&m->hdr->seq);
+	/* The header's counts change with the index, as in uls_mon_add(). */
+	WRITE_ONCE(m->hdr->nr_live, m->hdr->nr_live - 1);
+	WRITE_ONCE(m->hdr->updates, m->hdr->updates + 1);
 
 	/*
 	 * No fault maps the pages from here on, and none that did keeps
@@ -311,8 +314,6 @@ static void uls_mon_del(struct uls_monitor *m, struct uls_entry *e)
 
 	m->slots[s].next_free = m->free_head;
 	m->free_head = s;
-	WRITE_ONCE(m->hdr->nr_live, m->hdr->nr_live - 1);
-	WRITE_ONCE(m->hdr->updates, m->hdr->updates + 1);
 }
 
 /* @e was just registered: show it in every monitor that watches it. */
