@@ -43,6 +43,7 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/hash.h>
+#include <linux/hashtable.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -67,7 +68,15 @@
 
 unsigned long uls_monitor_max_entries = ULS_MONITOR_MAX_ENTRIES;
 unsigned int uls_nr_monitors;
-static LIST_HEAD(uls_monitors);		/* under uls_registry_lock */
+
+/*
+ * The monitors, under uls_registry_lock: those of all processes on a
+ * list, the others hashed by the process image they watch. A
+ * registration visits only the monitors that may show it, however many
+ * monitors other users open on their own processes.
+ */
+static LIST_HEAD(uls_monitors_all);
+static DEFINE_HASHTABLE(uls_monitors_by_mm, 6);
 
 /* The pseudo file system of the monitors' inodes, mounted while any is. */
 static struct vfsmount *uls_mon_mnt;
@@ -80,7 +89,10 @@ struct uls_mon_slot {
 };
 
 struct uls_monitor {
-	struct list_head node;		/* in uls_monitors */
+	union {
+		struct list_head all_node;	/* in uls_monitors_all */
+		struct hlist_node mm_node;	/* in uls_monitors_by_mm */
+	};
 	/*
 	 * The process image watched, held with mmgrab() so that its address
 	 * is no other's while the monitor compares it; NULL: all.
@@ -319,10 +331,13 @@ static void uls_mon_del(struct uls_monitor *m, struct uls_entry *e)
 /* @e was just registered: show it in every monitor that watches it. */
 void uls_monitor_registered(struct uls_entry *e)
 {
+	struct mm_struct *mm = uls_entry_mm(e);
 	struct uls_monitor *m;
 
 	lockdep_assert_held(&uls_registry_lock);
-	list_for_each_entry(m, &uls_monitors, node)
+	list_for_each_entry(m, &uls_monitors_all, all_node)
+		uls_mon_add(m, e, e->room, true);
+	hash_for_each_possible(uls_monitors_by_mm, m, mm_node, (unsigned long)mm)
 		uls_mon_add(m, e, e->room, true);
 }
 
@@ -332,10 +347,13 @@ void uls_monitor_registered(struct uls_entry *e)
  */
 void uls_monitor_retired(struct uls_entry *e)
 {
+	struct mm_struct *mm = uls_entry_mm(e);
 	struct uls_monitor *m;
 
 	lockdep_assert_held(&uls_registry_lock);
-	list_for_each_entry(m, &uls_monitors, node)
+	list_for_each_entry(m, &uls_monitors_all, all_node)
+		uls_mon_del(m, e);
+	hash_for_each_possible(uls_monitors_by_mm, m, mm_node, (unsigned long)mm)
 		uls_mon_del(m, e);
 }
 
@@ -419,7 +437,10 @@ static int uls_mon_release(struct inode *inode, struct file *file)
 	struct uls_monitor *m = file->private_data;
 
 	mutex_lock(&uls_registry_lock);
-	list_del(&m->node);
+	if (m->mm)
+		hash_del(&m->mm_node);
+	else
+		list_del(&m->all_node);
 	uls_nr_monitors--;
 	mutex_unlock(&uls_registry_lock);
 	uls_mon_free(m);
@@ -541,7 +562,6 @@ static struct uls_monitor *uls_mon_alloc(u32 nr_slots)
 	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m)
 		return NULL;
-	INIT_LIST_HEAD(&m->node);
 	init_rwsem(&m->lock);
 	m->nr_slots = nr_slots;
 	hash_size = roundup_pow_of_two(max(2 * nr_slots, 16U));
@@ -694,7 +714,10 @@ int uls_monitor_open(struct uls_monitor_args __user *uarg)
 	/* What is registered now, then every change, under the same lock. */
 	mutex_lock(&uls_registry_lock);
 	uls_table_for_each(uls_mon_fill_one, m);
-	list_add(&m->node, &uls_monitors);
+	if (m->mm)
+		hash_add(uls_monitors_by_mm, &m->mm_node, (unsigned long)m->mm);
+	else
+		list_add(&m->all_node, &uls_monitors_all);
 	uls_nr_monitors++;
 	mutex_unlock(&uls_registry_lock);
 

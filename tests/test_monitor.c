@@ -364,6 +364,48 @@ out:
 	t_teardown(&c0);
 }
 
+/*
+ * Many monitors of one process (the kernel finds them by the process they
+ * watch, all in one bucket): each shows a registration as it comes and as
+ * it goes, and closing them all leaves nothing.
+ */
+#define NR_MONITORS 64
+
+ULS_TEST(monitor_many)
+{
+	struct mon *ms = calloc(NR_MONITORS, sizeof(*ms));
+	struct uls_monitor_entry c;
+	__u64 *mem = t_map_pages(1);
+	int tid = gettid(), n = 0, seen = 0;
+	struct t_ctx c0;
+
+	if (!ASSERT_OK_PTR(ms, "calloc") || !t_setup(&c0, 0))
+		goto out;
+	for (n = 0; n < NR_MONITORS; n++)
+		if (!ASSERT_OK(mon_open(&ms[n], c0.fd, getpid(), 0, 4), "open"))
+			break;
+	ASSERT_EQ(t_stat("monitors"), NR_MONITORS, "counted");
+	mem[0] = 0x6d616e79;
+	if (!ASSERT_OK(t_ioc_register(c0.fd, mem, 64), "register"))
+		goto out;
+	for (int i = 0; i < n; i++)
+		seen += mon_find(&ms[i], tid, &c, NULL, 0) >= 0 &&
+			*(__u64 *)(ms[i].view + c.offset) == mem[0];
+	ASSERT_EQ(seen, NR_MONITORS, "every monitor shows it, with its data");
+	ASSERT_OK(t_ioc_unregister(c0.fd), "unregister");
+	seen = 0;
+	for (int i = 0; i < n; i++)
+		seen += mon_find(&ms[i], tid, &c, NULL, 0) >= 0 ||
+			mon_live(&ms[i]) != 0;
+	ASSERT_EQ(seen, 0, "and none once it ended");
+	t_teardown(&c0);
+out:
+	while (ms && n--)
+		mon_close(&ms[n]);
+	free(ms);
+	check_no_monitor("all closed: nothing left");
+}
+
 /* --- another process ----------------------------------------------------- */
 
 struct other {
