@@ -265,3 +265,9 @@ void uls_account_exit(void)
 	WARN_ON(!hash_empty(uls_mms));
 	WARN_ON(!hash_empty(uls_users));
 }
+
+/* The process image @e was registered in: the mm its pages are charged to. */
+struct mm_struct *uls_entry_mm(const struct uls_entry *e)
+{
+	return e->um->mm;
+}

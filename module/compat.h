@@ -102,6 +102,16 @@
 #endif
 
 /*
+ * vm_area_struct's flags became read-only in 6.3 (the per-VMA lock must
+ * see every change): they are changed with vm_flags_set() and
+ * vm_flags_clear() since, directly before.
+ */
+#ifndef ULS_HAVE_VM_FLAGS_SET
+#define vm_flags_set(vma, flags)	((vma)->vm_flags |= (flags))
+#define vm_flags_clear(vma, flags)	((vma)->vm_flags &= ~(flags))
+#endif
+
+/*
  * sched_ext schedulers are STRUCT_OPS programs; register the kfuncs for
  * them where the kernel has sched_ext.
  */

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /dev/uls: the ioctl interface. Any user may open it; every command but
- * ULS_IOC_LIST acts on the calling thread only, so nothing here lets one
- * thread reach another's registration. ULS_IOC_LIST only reports them, to
- * CAP_SYS_ADMIN: their addresses would defeat other processes' ASLR.
+ * ULS_IOC_LIST and ULS_IOC_MONITOR acts on the calling thread only, so
+ * nothing here lets one thread reach another's registration. ULS_IOC_LIST
+ * only reports them, to CAP_SYS_ADMIN: their addresses would defeat other
+ * processes' ASLR. ULS_IOC_MONITOR shows a process's to whoever could
+ * read its memory anyway (monitor.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -99,7 +101,8 @@ static int uls_ioctl_info(void __user *arg)
 		.features = ULS_FEAT_MULTI_PAGE | ULS_FEAT_GET_AT |
 			    ULS_FEAT_EXIT_EXEC | ULS_FEAT_CHARGED |
 			    ULS_FEAT_FREED_SEQ | ULS_FEAT_EXCL |
-			    ULS_FEAT_KEY_GET | ULS_FEAT_LIST,
+			    ULS_FEAT_KEY_GET | ULS_FEAT_LIST |
+			    ULS_FEAT_MONITOR,
 		.max_len = READ_ONCE(uls_max_len),
 		.page_size = PAGE_SIZE,
 	};
@@ -217,6 +220,8 @@ static long uls_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return uls_ioctl_wait_freed(uarg);
 	case ULS_IOC_LIST:
 		return uls_ioctl_list(uarg);
+	case ULS_IOC_MONITOR:
+		return uls_monitor_open(uarg);
 	default:
 		return -ENOTTY;
 	}

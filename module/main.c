@@ -77,6 +77,10 @@ ULS_LIMIT_PARAM(max_user_retired, uls_max_user_retired,
 		ULS_MAX_USER_RETIRED_LIMIT,
 		"Most registrations of one user that ended and wait to be freed; past that, a registration waits for them, and fails with EAGAIN if none is freed in 5 s (1 .. 1048576, default 65536)");
 
+ULS_LIMIT_PARAM(monitor_max_entries, uls_monitor_max_entries,
+		ULS_MONITOR_MAX_ENTRIES_LIMIT,
+		"Most registrations one monitor view shows, and its default (1 .. 1048576, default 16384)");
+
 /* The registry's work (the gone and reap work items), unbound. */
 struct workqueue_struct *uls_wq;
 

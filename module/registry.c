@@ -143,6 +143,9 @@ static DECLARE_DELAYED_WORK(uls_reap_work, uls_reap_fn);
 static void uls_entry_retire(struct uls_entry *e, enum uls_stat why)
 {
 	lockdep_assert_held(&uls_registry_lock);
+	/* Out of every monitor's view now; unpinned only after the reap. */
+	if (unlikely(uls_nr_monitors))
+		uls_monitor_retired(e);
 	/*
 	 * The task reference only keeps the table's key unique: no task can
 	 * be allocated at @e->task's address while @e is in the table. Out of
@@ -288,6 +291,8 @@ retry:
 	 */
 	if (old)
 		uls_entry_retire(old, uls_entry_why(old, ULS_STAT_REPLACED));
+	if (unlikely(uls_nr_monitors))
+		uls_monitor_registered(e);
 	mutex_unlock(&uls_registry_lock);
 	return 0;
 

@@ -13,7 +13,8 @@
  *					in stats/failed_<errno>
  *
  * Gauges (entries, pinned_pages, charged_pages) drop back to 0 once every
- * registration is freed; the others only grow. The file names are ABI:
+ * registration is freed, monitors and monitor_bytes once every monitor
+ * file is closed and unmapped; the others only grow. The file names are ABI:
  * tests and tools read them.
  */
 ULS_STAT(ENTRIES, entries)		/* alive, and those being freed */
@@ -26,6 +27,8 @@ ULS_STAT(RELEASED, released)		/* by closing the file */
 ULS_STAT(EXITED, exited)
 ULS_STAT(EXECED, execed)
 ULS_STAT(KEY_WALKS, key_walks)		/* bpf_uls_key_get()'s walks */
+ULS_STAT(MONITORS, monitors)		/* monitor files open now */
+ULS_STAT(MONITOR_BYTES, monitor_bytes)	/* kernel memory they hold */
 ULS_STAT_FAILED(EINVAL, einval)
 ULS_STAT_FAILED(E2BIG, e2big)
 ULS_STAT_FAILED(EOVERFLOW, eoverflow)

@@ -49,6 +49,7 @@ void uls_account_retired(struct uls_entry *e);
 void uls_account_reaped(struct uls_entry *e);
 void uls_account_init(void);
 void uls_account_exit(void);
+struct mm_struct *uls_entry_mm(const struct uls_entry *e);
 
 /* Per open file of /dev/uls: the entries registered through it. */
 struct uls_file {
@@ -253,6 +254,22 @@ static inline long uls_stat_read(enum uls_stat s)
 }
 
 void uls_stat_failed(int err);
+
+/*
+ * monitor.c: the monitor view. Registration tells it of each entry that
+ * comes and goes, under uls_registry_lock, only while a monitor exists:
+ * uls_nr_monitors is read under that lock.
+ */
+#define ULS_MONITOR_MAX_ENTRIES		16384
+#define ULS_MONITOR_MAX_ENTRIES_LIMIT	(1UL << 20)
+
+struct uls_monitor_args;
+extern unsigned long uls_monitor_max_entries;
+extern unsigned int uls_nr_monitors;
+
+int uls_monitor_open(struct uls_monitor_args __user *uarg);
+void uls_monitor_registered(struct uls_entry *e);
+void uls_monitor_retired(struct uls_entry *e);
 
 /* dev.c */
 int uls_dev_init(void);

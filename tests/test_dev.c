@@ -86,6 +86,8 @@ ULS_TEST(info)
 		  "key-get feature");
 	ASSERT_EQ(info.features & ULS_FEAT_LIST, ULS_FEAT_LIST,
 		  "list feature");
+	ASSERT_EQ(info.features & ULS_FEAT_MONITOR, ULS_FEAT_MONITOR,
+		  "monitor feature");
 	ASSERT_LE(info.freed_seq, info.retired_seq, "freed_seq <= retired_seq");
 	check_module_version();
 out:

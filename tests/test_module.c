@@ -5,6 +5,8 @@
  */
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -32,6 +34,29 @@ static int delete_module(const char *name)
 	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
 }
 
+static void monitor_holds_module(void)
+{
+	struct uls_monitor_args a = { .pid = getpid(), .nr_slots = 4 };
+	int dev = t_dev_open(), fd;
+	void *view;
+
+	if (!ASSERT_GE(dev, 0, "open /dev/uls"))
+		return;
+	fd = ioctl(dev, ULS_IOC_MONITOR, &a);
+	close(dev);
+	if (!ASSERT_GE(fd, 0, "monitor"))
+		return;
+	view = mmap(NULL, a.view_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (!ASSERT_NEQ(view, MAP_FAILED, "mmap"))
+		return;
+	ASSERT_ERRNO(delete_module("uls"), EWOULDBLOCK,
+		     "rmmod while a monitor is mapped");
+	ASSERT_EQ(*(volatile __u32 *)view, ULS_MONITOR_MAGIC, "the view reads");
+	munmap(view, a.view_size);
+	ASSERT_EQ(t_stat("monitors"), 0, "the monitor is gone with its mapping");
+}
+
 ULS_TEST_TIMEOUT(rmmod_busy_then_clean, 120)
 {
 	const char *ko = getenv("ULS_KO") ?: "/uls.ko";
@@ -46,6 +71,12 @@ ULS_TEST_TIMEOUT(rmmod_busy_then_clean, 120)
 	ASSERT_ERRNO(delete_module("uls"), EWOULDBLOCK, "rmmod while loaded");
 	ASSERT_OK(access("/sys/module/uls", F_OK), "module still there");
 	ASSERT_EQ(t_probe_len(p), 0, "and its kfuncs still work");
+
+	/*
+	 * A monitor view holds the module while it is mapped, even with its
+	 * descriptor closed: its page faults run the module's code.
+	 */
+	monitor_holds_module();
 
 	t_probe_destroy(p);
 	/* Programs are freed after a grace period: retry for a while. */

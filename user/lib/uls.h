@@ -61,6 +61,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/uls.h>
 #include <uls/key_layout.h>
 #include <uls/hint.h>
@@ -338,6 +339,66 @@ ULS_API int uls_wait_freed(void);
  */
 ULS_API int uls_list(struct uls_list_entry *entries, unsigned int *count,
 		     unsigned int *total);
+
+/*
+ * The monitor view (ULS_IOC_MONITOR): another process's registrations,
+ * or every process's, read-only and without a syscall per look, for tools
+ * such as `ulsctl top`. The caller must be able to ptrace-read the
+ * process; all processes need CAP_SYS_ADMIN.
+ */
+struct uls_monitor;
+
+/* One registration, as uls_monitor_find() and uls_monitor_next() saw it. */
+struct uls_monitor_thread {
+	pid_t pid, tid;		/* in the caller's pid namespace */
+	uint64_t gen;		/* new with each registration */
+	uint64_t addr;		/* its user address in the owner */
+	size_t len;		/* registered bytes */
+	char comm[16];		/* the owner's, at registration */
+	bool has_data;		/* false: larger than the view shows */
+	/* libuls's: which entry, in which version, where its bytes are. */
+	uint32_t slot, seq;
+	uint64_t offset;
+};
+
+/*
+ * Open a monitor of process @pid (a pid or tid in the caller's pid
+ * namespace), or of all processes with @pid 0. NULL with errno: EPERM
+ * (may not read it; all: no CAP_SYS_ADMIN), ESRCH, EINVAL (a kernel
+ * thread), EOPNOTSUPP (the module predates ULS_FEAT_MONITOR), ENODEV,
+ * ENOMEM, EMFILE.
+ */
+ULS_API struct uls_monitor *uls_monitor_open(pid_t pid);
+ULS_API void uls_monitor_close(struct uls_monitor *m);
+
+/* The newest registration of thread @tid: 0, or -ENOENT. O(1). */
+ULS_API int uls_monitor_find(struct uls_monitor *m, pid_t tid,
+			     struct uls_monitor_thread *t);
+/*
+ * The next registration from *@cursor on (start at 0): 0 and *@cursor
+ * moved past it, or -ENOENT at the end.
+ */
+ULS_API int uls_monitor_next(struct uls_monitor *m, unsigned int *cursor,
+			     struct uls_monitor_thread *t);
+/* Changes so far: unchanged since the last look means nothing new. */
+ULS_API uint64_t uls_monitor_updates(const struct uls_monitor *m);
+
+/*
+ * Copy @len bytes at @off of @t's region: 0, or -ESTALE if the
+ * registration ended or was replaced (find it again), -ERANGE past its
+ * length, -EOPNOTSUPP if the view does not show its bytes.
+ */
+ULS_API int uls_monitor_read(struct uls_monitor *m,
+			     const struct uls_monitor_thread *t, size_t off,
+			     void *buf, size_t len);
+/*
+ * Copy the first @len bytes of key @name in @t's keyed region: 0,
+ * -ENOENT (no such key of at least @len bytes, or not a keyed region),
+ * or -ESTALE as above. The owner may be writing the key meanwhile.
+ */
+ULS_API int uls_monitor_read_key(struct uls_monitor *m,
+				 const struct uls_monitor_thread *t,
+				 const char *name, void *buf, size_t len);
 
 /*
  * True when the uls module is loaded with its kfuncs, so that BPF programs

@@ -12,7 +12,7 @@
 /* ULS_FEAT_* bits by name, in bit order. */
 static const char *const feature_names[] = {
 	"multi-page", "get_at", "exit-exec", "charged", "freed-seq", "excl",
-	"key_get", "list",
+	"key_get", "list", "monitor",
 };
 
 static void print_features(__u64 features)

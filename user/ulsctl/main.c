@@ -8,7 +8,7 @@
  * This file takes the options, picks the command (a unique prefix of its
  * name will do), and owns the output: text, or JSON on stdout with -j,
  * errors included. The commands are in info.c (info, status), stats.c,
- * list.c and events.c; ulsctl(8) documents them.
+ * list.c, events.c and top.c; ulsctl(8) documents them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -89,6 +89,8 @@ static void usage(FILE *f)
 	      "                            (needs CAP_SYS_ADMIN)\n"
 	      "  events enable|disable|status\n"
 	      "                            the scheduler-event feed (status: exit 3 when off)\n"
+	      "  top [pid PID] [count N]   each registered thread's scheduler events per\n"
+	      "                            second, through a monitor view (-j: one snapshot)\n"
 	      "  help                      this text\n"
 	      "\n"
 	      "OPTIONS:\n"
@@ -185,6 +187,7 @@ static const struct cmd {
 	{ "stats", cmd_stats },
 	{ "list", cmd_list },
 	{ "events", cmd_events },
+	{ "top", cmd_top },
 	{ "help", do_help },
 };
 

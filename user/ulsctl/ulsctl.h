@@ -42,5 +42,6 @@ int cmd_status(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 #endif

@@ -7,7 +7,8 @@
  * thread and the programs exchange data with plain loads and stores.
  *
  * Every ioctl acts on the calling thread only, but ULS_IOC_LIST, which
- * reports every thread's. All structures have a fixed layout made of
+ * reports every thread's, and ULS_IOC_MONITOR, which shows them. All
+ * structures have a fixed layout made of
  * __u64/__u32 fields; reserved fields must be zero on input and are zero
  * on output, so that later versions can give them a meaning.
  */
@@ -73,6 +74,7 @@ struct uls_region {
 #define ULS_FEAT_EXCL		(1ULL << 5) /* ULS_REGISTER_EXCL */
 #define ULS_FEAT_KEY_GET	(1ULL << 6) /* bpf_uls_key_get() exists */
 #define ULS_FEAT_LIST		(1ULL << 7) /* ULS_IOC_LIST */
+#define ULS_FEAT_MONITOR	(1ULL << 8) /* ULS_IOC_MONITOR */
 
 /**
  * struct uls_info - what this module offers
@@ -145,6 +147,140 @@ struct uls_list {
 	__u32 __reserved[3];
 };
 
+/*
+ * The monitor view (ULS_IOC_MONITOR): a read-only, shared mapping of a
+ * monitor file that shows another process's registrations, or every
+ * process's, without a syscall per look.
+ *
+ *   offset 0			struct uls_monitor_header
+ *   header.entries_offset	struct uls_monitor_entry [header.nr_slots]
+ *   header.hash_offset		__u32 [header.hash_size]: tid -> slot + 1
+ *   header.regions_offset	slot i's pages at regions_offset +
+ *				i * header.slot_stride
+ *
+ * Each registration shown has a slot, stable for its life; a slot is
+ * reused once its registration ends. Its entry says where its bytes are
+ * in the view (@offset, @len): the registered memory itself, the same
+ * pages the owner and BPF programs write. A slot without a registration
+ * reads as zeroes.
+ *
+ * Reading an entry, or its memory: load @seq (acquire); if odd, the entry
+ * is changing: load again. Read the fields and the memory, then @seq
+ * again (after a read barrier): if it changed, the registration ended or
+ * was replaced meanwhile, and what was read may be of the next one: read
+ * again. libuls's uls_monitor_read() and the like do this.
+ */
+#define ULS_MONITOR_MAGIC	0x6d736c75	/* "ulsm" */
+#define ULS_MONITOR_VERSION	1
+
+/* Flags of struct uls_monitor_args.flags. */
+#define ULS_MONITOR_ALL		(1U << 0) /* every process; @pid must be 0 */
+#define ULS_MONITOR_FLAGS_ALL	ULS_MONITOR_ALL
+
+/**
+ * struct uls_monitor_args - ULS_IOC_MONITOR's argument
+ * @pid:	in: the process to watch, a pid in the caller's pid namespace
+ *		(any of its threads' ids); 0 with ULS_MONITOR_ALL
+ * @flags:	in: ULS_MONITOR_* flags
+ * @nr_slots:	in: registrations the view can show at once; 0 for the
+ *		module's monitor_max_entries. Out: what it shows.
+ * @__reserved0: must be 0
+ * @view_size:	out: bytes to map, from offset 0 (ignored on input)
+ * @__reserved: must be 0
+ */
+struct uls_monitor_args {
+	__s32 pid;
+	__u32 flags;
+	__u32 nr_slots;
+	__u32 __reserved0;
+	__u64 view_size;
+	__u64 __reserved[4];
+};
+
+/**
+ * struct uls_monitor_header - at offset 0 of the view
+ * @magic:	ULS_MONITOR_MAGIC
+ * @version:	ULS_MONITOR_VERSION
+ * @header_size: sizeof(struct uls_monitor_header) of the module
+ * @entry_size:	sizeof(struct uls_monitor_entry) of the module
+ * @nr_slots:	entries in the index
+ * @hash_size:	buckets of the tid hash, a power of two
+ * @hash_bits:	log2(@hash_size)
+ * @seq:	odd while the tid hash changes: a search that found nothing
+ *		is sure only if @seq was even and the same before and after
+ * @entries_offset: of entry 0, in bytes from the view's start
+ * @hash_offset: of the tid hash
+ * @regions_offset: of slot 0's pages
+ * @slot_stride: bytes between two slots' pages
+ * @view_size:	the whole view's size
+ * @nr_live:	entries shown now
+ * @lost:	registrations not shown because every slot was taken
+ * @updates:	changes so far (adds and removals): unchanged means nothing
+ *		to look at
+ * @__reserved: zero
+ *
+ * The tid hash: bucket uls_monitor_hash(tid, @hash_bits), then the next
+ * ones (wrapping around) until one holds 0; a bucket holds a slot number
+ * plus 1. The newest registration of a tid is the one the hash finds.
+ */
+struct uls_monitor_header {
+	__u32 magic;
+	__u32 version;
+	__u32 header_size;
+	__u32 entry_size;
+	__u32 nr_slots;
+	__u32 hash_size;
+	__u32 hash_bits;
+	__u32 seq;
+	__u64 entries_offset;
+	__u64 hash_offset;
+	__u64 regions_offset;
+	__u64 slot_stride;
+	__u64 view_size;
+	__u64 nr_live;
+	__u64 lost;
+	__u64 updates;
+	__u64 __reserved[4];
+};
+
+/* Flags of struct uls_monitor_entry.flags. */
+#define ULS_MONITOR_ENTRY_LIVE	 (1U << 0) /* the slot shows a registration */
+#define ULS_MONITOR_ENTRY_NODATA (1U << 1) /* larger than the slot: listed,
+					      its bytes not shown */
+
+/**
+ * struct uls_monitor_entry - one slot of the index, 64 bytes
+ * @seq:	odd while the entry changes; changes with each change
+ * @flags:	ULS_MONITOR_ENTRY_* flags; 0 for a free slot
+ * @pid:	the owner's thread group id, in the monitor's pid namespace
+ *		(the opener's)
+ * @tid:	the owner's thread id, likewise
+ * @gen:	this registration's number in this monitor, never reused:
+ *		a replaced registration has a new one
+ * @offset:	where its byte 0 is in the view
+ * @len:	registered length in bytes
+ * @addr:	its user address in the owner's address space
+ * @comm:	the owner's comm when it registered
+ */
+struct uls_monitor_entry {
+	__u32 seq;
+	__u32 flags;
+	__s32 pid;
+	__s32 tid;
+	__u64 gen;
+	__u64 offset;
+	__u64 len;
+	__u64 addr;
+	char comm[16];
+};
+
+/* The tid hash's first bucket for @tid (struct uls_monitor_header). */
+static inline __u32 uls_monitor_hash(__s32 tid, __u32 bits)
+{
+	return (__u32)(((__u64)(__u32)tid * 0x61C8864680B583EBULL) >>
+		       (64 - bits));
+}
+
 #define ULS_IOC_MAGIC		0xBC
 
 /*
@@ -211,6 +347,31 @@ struct uls_list {
  *   EFAULT	the argument or @entries could not be read or written
  *   ENOMEM	no memory for the snapshot
  *
+ * ULS_IOC_MONITOR (struct uls_monitor_args): a new monitor file (the
+ * return value is its descriptor, close-on-exec) whose read-only mapping
+ * shows the registrations of the process @pid, or of every process whose
+ * pid the caller's namespace sees (ULS_MONITOR_ALL), as described above.
+ * A process is watched as the image it runs at the call: registrations
+ * made after it execs are not shown. The view shows whole pages: bytes
+ * around a region that share its pages are visible too. The module
+ * cannot be unloaded while a monitor file or mapping exists.
+ *   EPERM	the caller may not read the process's memory (it could not
+ *		ptrace-read it: PTRACE_MODE_READ_FSCREDS, LSMs included), or
+ *		lacks CAP_SYS_ADMIN for ULS_MONITOR_ALL
+ *   ESRCH	no such process, or it has exited
+ *   EINVAL	unknown flags, a reserved field not 0, ULS_MONITOR_ALL with
+ *		@pid not 0, @pid <= 0 without it, or the process is a
+ *		kernel thread
+ *   E2BIG	@nr_slots > the module's monitor_max_entries
+ *   EAGAIN	the process exec'd during the call: try again
+ *   ENOMEM	no memory for the index
+ *   EMFILE	no descriptor left
+ *   EFAULT	the argument could not be read or written
+ *
+ * mmap() of a monitor file: PROT_READ only, MAP_SHARED or MAP_PRIVATE,
+ * within [0, view_size). PROT_WRITE fails with EACCES (so does a later
+ * mprotect() to write); a range past the view, with EINVAL.
+ *
  * Any other command fails with ENOTTY.
  */
 #define ULS_IOC_REGISTER	_IOW(ULS_IOC_MAGIC, 1, struct uls_region)
@@ -219,5 +380,6 @@ struct uls_list {
 #define ULS_IOC_INFO		_IOR(ULS_IOC_MAGIC, 4, struct uls_info)
 #define ULS_IOC_WAIT_FREED	_IOW(ULS_IOC_MAGIC, 5, __u64)
 #define ULS_IOC_LIST		_IOWR(ULS_IOC_MAGIC, 6, struct uls_list)
+#define ULS_IOC_MONITOR		_IOWR(ULS_IOC_MAGIC, 7, struct uls_monitor_args)
 
 #endif /* _UAPI_LINUX_ULS_H */
