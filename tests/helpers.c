@@ -454,20 +454,27 @@ size_t t_check_pattern(const void *buf, size_t len, unsigned int seed)
 	return t_check_pattern_at(buf, len, 0, seed);
 }
 
-int t_limit_memlock(unsigned long bytes)
+int t_drop_cap(int cap)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct data[2];
-	struct rlimit rl = { bytes, bytes };
 
 	if (syscall(SYS_capget, &hdr, data))
 		return -errno;
-	data[CAP_TO_INDEX(CAP_IPC_LOCK)].effective &= ~CAP_TO_MASK(CAP_IPC_LOCK);
-	data[CAP_TO_INDEX(CAP_IPC_LOCK)].permitted &= ~CAP_TO_MASK(CAP_IPC_LOCK);
-	if (syscall(SYS_capset, &hdr, data))
-		return -errno;
+	data[CAP_TO_INDEX(cap)].effective &= ~CAP_TO_MASK(cap);
+	data[CAP_TO_INDEX(cap)].permitted &= ~CAP_TO_MASK(cap);
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}
+
+int t_limit_memlock(unsigned long bytes)
+{
+	struct rlimit rl = { bytes, bytes };
+	int err = t_drop_cap(CAP_IPC_LOCK);
+
+	if (err)
+		return err;
 	return setrlimit(RLIMIT_MEMLOCK, &rl) ? -errno : 0;
 }
 

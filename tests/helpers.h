@@ -140,6 +140,9 @@ size_t t_check_pattern(const void *buf, size_t len, unsigned int seed);
 size_t t_check_pattern_at(const void *buf, size_t len, size_t first,
 			  unsigned int seed);
 
+/* Take @cap out of this process's effective and permitted sets. */
+int t_drop_cap(int cap);
+
 /*
  * For the rest of this process: drop CAP_IPC_LOCK and set RLIMIT_MEMLOCK
  * to @bytes, so that uls's charge limit applies (the VM runs as root).

@@ -341,21 +341,6 @@ out:
 	t_teardown(&c);
 }
 
-/* Take @cap out of this process's effective and permitted sets. */
-static int drop_cap(int cap)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[CAP_TO_INDEX(cap)].effective &= ~CAP_TO_MASK(cap);
-	data[CAP_TO_INDEX(cap)].permitted &= ~CAP_TO_MASK(cap);
-	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
-}
-
 static bool has_cap(int cap)
 {
 	struct __user_cap_header_struct hdr = {
@@ -397,7 +382,7 @@ static void as_nobody(void *arg)
 
 static void as_root_without_cap(void *arg)
 {
-	if (!ASSERT_OK(drop_cap(CAP_SYS_ADMIN), "drop CAP_SYS_ADMIN"))
+	if (!ASSERT_OK(t_drop_cap(CAP_SYS_ADMIN), "drop CAP_SYS_ADMIN"))
 		return;
 	ASSERT_EQ(getuid(), 0, "still root");
 	list_denied("root without CAP_SYS_ADMIN");

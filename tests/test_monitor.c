@@ -506,20 +506,6 @@ out:
 
 /* --- who may watch ------------------------------------------------------- */
 
-static int drop_cap(int cap)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[CAP_TO_INDEX(cap)].effective &= ~CAP_TO_MASK(cap);
-	data[CAP_TO_INDEX(cap)].permitted &= ~CAP_TO_MASK(cap);
-	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
-}
-
 static bool become_nobody(void)
 {
 	return ASSERT_OK(setresgid(65534, 65534, 65534), "setresgid") &&
@@ -572,7 +558,7 @@ static void without_sys_admin(void *arg)
 	int fd = t_dev_open();
 
 	if (!ASSERT_GE(fd, 0, "open") ||
-	    !ASSERT_OK(drop_cap(CAP_SYS_ADMIN), "drop CAP_SYS_ADMIN"))
+	    !ASSERT_OK(t_drop_cap(CAP_SYS_ADMIN), "drop CAP_SYS_ADMIN"))
 		return;
 	ASSERT_ERRNO(mon_ioctl(fd, &a), EPERM, "all, without CAP_SYS_ADMIN");
 	/* Its parent, of the same uid, it may still read. */
