@@ -115,4 +115,106 @@ static __always_inline void uls_rcu_read_unlock(void)
 /* Keys: a task's storage found by name, uls_key_get(). */
 #include "uls_key.bpf.h"
 
+/*
+ * Pointers valid on both sides (kfunc API level 3, ULS_KFUNC_API_V3).
+ *
+ * A region is one range of its thread's address space, mapped once in the
+ * kernel at another address. A pointer that the thread stores in the
+ * region is a user address, which BPF cannot load through, and the other
+ * way round. The thread can build linked structures inside its region
+ * with plain pointers; a program follows them with uls_ptr(), and links
+ * in what it adds with uls_uptr():
+ *
+ *	uls_ptr(task, uaddr, type)
+ *		user -> kernel: a @type * to the bytes at user address @uaddr
+ *		(a runtime value), or NULL unless @uaddr is a multiple of 8
+ *		and all sizeof(@type) bytes lie inside @task's registration.
+ *		The thread's NULL (0) gives NULL, as does an address before,
+ *		after or straddling either end of the region, a region that
+ *		ended, a task without one, or a module older than level 3.
+ *		Atomics through the result are safe: the region starts on a
+ *		multiple of 8, so the address is aligned for real. For bytes
+ *		at an address that is not, use uls_get_at() with the address
+ *		less bpf_uls_user_base().
+ *
+ *	uls_uptr(task, offset)
+ *		kernel -> user: the user address of byte @offset of @task's
+ *		region, which the thread can follow; 0 (its NULL) when @task
+ *		has no region. @offset is not checked here: uls_ptr() of the
+ *		result checks it, as it checks any address.
+ *
+ * The verifier gives a program no number for a kernel pointer (only a
+ * program with CAP_PERFMON may subtract two), so a program keeps the user
+ * address, or the region offset, of what it will link to, and makes the
+ * kernel pointer from that. Both ends of a link are checked against the
+ * registration when the program follows it: a thread may write any value
+ * there, and the worst it gets is a NULL, or other bytes of its own
+ * region. A thread that registers another region between two calls has
+ * each call answer for the registration it finds.
+ *
+ * The thread's side: a list of requests in its region, head first, and
+ * spare room [free, end) in the region for the program's.
+ *
+ *	struct my_req { u64 next; u64 arg, result; };	// next: a user address
+ *	struct my_list { u64 head; u32 free, end; };	// at the region's start
+ *
+ * The program's: answer each request, then append one of its own, which
+ * the thread finds by following the list as usual. The number answered,
+ * or -1 (tests/progs/ptr_list.bpf.c runs this, and has a longer walk with
+ * bpf_loop()):
+ *
+ *	static int answer(struct task_struct *t)
+ *	{
+ *		struct my_list *l = uls_get(t, struct my_list);
+ *		u64 u, last = 0, nu;
+ *		struct my_req *r;
+ *		int i;
+ *
+ *		if (!l)
+ *			return -1;
+ *		u = l->head;
+ *		for (i = 0; i < 16 && u; i++) {
+ *			r = uls_ptr(t, u, struct my_req);
+ *			if (!r)
+ *				return -1;	// a link out of the region
+ *			r->result = r->arg * 2;
+ *			last = u;
+ *			u = r->next;
+ *		}
+ *		nu = uls_uptr(t, l->free);
+ *		r = uls_ptr(t, nu, struct my_req);	// NULL past the end
+ *		if (!r || u || l->free + sizeof(*r) > l->end)
+ *			return -1;
+ *		r->next = 0;
+ *		r->arg = i;
+ *		l->free += sizeof(*r);
+ *		if (!last) {
+ *			l->head = nu;
+ *		} else {
+ *			r = uls_ptr(t, last, struct my_req);
+ *			if (r)
+ *				r->next = nu;
+ *		}
+ *		return i;
+ *	}
+ *
+ * Addresses are taken as the thread registered them and stores them: with
+ * pointer tags (x86 LAM, arm64 TBI) they must carry the same tag.
+ */
+#define uls_ptr(_task, _uaddr, _type)					\
+	((_type *)(uls_api_at_least(ULS_KFUNC_API_V3) ?			\
+		   (void *)bpf_uls_from_user((_task), (__u64)(_uaddr),	\
+					     sizeof(_type)) :		\
+		   uls__null()))
+
+static __always_inline __u64 uls_uptr(struct task_struct *task, __u64 offset)
+{
+	__u64 base;
+
+	if (!uls_api_at_least(ULS_KFUNC_API_V3))
+		return 0;
+	base = bpf_uls_user_base(task);
+	return base ? base + offset : 0;
+}
+
 #endif /* __ULS_BPF_H */

@@ -10,13 +10,14 @@
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
 
+#include <uapi/linux/uls.h>
 #include <uls/key_layout.h>
 
 #include "../module/uls.h"
 #include "uls_kfuncs.h"
 
 /* Keeps enum uls_kfunc_api in the module's BTF for uls_loaded(). */
-const enum uls_kfunc_api uls_kfunc_api_level = ULS_KFUNC_API_V2;
+const enum uls_kfunc_api uls_kfunc_api_level = ULS_KFUNC_API_V3;
 
 /*
  * A row of a program's key cache (a __u64 to the program, zeroed at
@@ -273,6 +274,40 @@ __bpf_kfunc u64 bpf_uls_len(struct task_struct *task)
 	return room > 0 ? room : 0;
 }
 
+/*
+ * Pointers valid on both sides: the region is one range of the thread's
+ * address space, e->uaddr to e->uaddr + room, mapped at e->kaddr. The
+ * entry's uaddr never changes, as its kaddr, so one lookup answers.
+ */
+__bpf_kfunc u64 *bpf_uls_from_user(struct task_struct *task, u64 uaddr,
+				   u32 rdwr_buf_size)
+{
+	struct uls_entry *e = uls_table_find(task);
+	s32 room = READ_ONCE(e->room);
+	/* Wraps to above U32_MAX for an address before the region. */
+	u64 off = uaddr - READ_ONCE(e->uaddr);
+
+	/*
+	 * The region starts on a multiple of ULS_REGION_ALIGN, so an aligned
+	 * @uaddr is an aligned offset, and an aligned kernel address: the
+	 * verifier takes a returned pointer to be aligned for atomics. A
+	 * region has at most 1 GiB (room), so an @off that fits in 32 bits
+	 * plus a u32 cannot wrap in s64, and a negative room (gone) fails.
+	 */
+	if ((uaddr & (ULS_REGION_ALIGN - 1)) || off > U32_MAX)
+		return NULL;
+	return (s64)off + rdwr_buf_size <= room ?
+	       READ_ONCE(e->kaddr) + off : NULL;
+}
+
+__bpf_kfunc u64 bpf_uls_user_base(struct task_struct *task)
+{
+	struct uls_entry *e = uls_table_find(task);
+
+	/* A region is never empty: room > 0 is a live registration. */
+	return READ_ONCE(e->room) > 0 ? READ_ONCE(e->uaddr) : 0;
+}
+
 __bpf_kfunc_end_defs();
 
 BTF_KFUNCS_START(uls_kfunc_ids)
@@ -280,6 +315,8 @@ BTF_ID_FLAGS(func, bpf_uls_get, KF_RET_NULL | ULS_KF_TASK_ARG)
 BTF_ID_FLAGS(func, bpf_uls_get_at, KF_RET_NULL | ULS_KF_TASK_ARG)
 BTF_ID_FLAGS(func, bpf_uls_len, ULS_KF_TASK_ARG)
 BTF_ID_FLAGS(func, bpf_uls_key_get, KF_RET_NULL | ULS_KF_TASK_ARG)
+BTF_ID_FLAGS(func, bpf_uls_from_user, KF_RET_NULL | ULS_KF_TASK_ARG)
+BTF_ID_FLAGS(func, bpf_uls_user_base, ULS_KF_TASK_ARG)
 BTF_KFUNCS_END(uls_kfunc_ids)
 
 static const struct btf_kfunc_id_set uls_kfunc_set = {

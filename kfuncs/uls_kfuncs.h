@@ -28,6 +28,7 @@ struct task_struct;
 enum uls_kfunc_api {
 	ULS_KFUNC_API_V1 = 1,	/* bpf_uls_get, bpf_uls_get_at, bpf_uls_len */
 	ULS_KFUNC_API_V2 = 2,	/* bpf_uls_key_get */
+	ULS_KFUNC_API_V3 = 3,	/* bpf_uls_from_user, bpf_uls_user_base */
 };
 
 /*
@@ -73,5 +74,29 @@ extern u64 bpf_uls_len(struct task_struct *task) __uls_kfunc_decl;
 extern u64 *bpf_uls_key_get(struct task_struct *task, void *cache,
 			    u32 cache__sz, u64 hash,
 			    u64 rdwr_buf_size) __uls_kfunc_decl;
+
+/*
+ * bpf_uls_from_user - @rdwr_buf_size bytes at user address @uaddr of @task
+ *
+ * The kernel's view of a pointer that @task's thread stored in its region:
+ * @uaddr is an address in the thread's address space, and the result
+ * points at the same bytes, which the program may read and write. NULL
+ * unless @uaddr is a multiple of 8 and [@uaddr, @uaddr + @rdwr_buf_size)
+ * lies entirely inside @task's registration; NULL too when @task has
+ * none, or it ended. @uaddr may be a runtime value; @rdwr_buf_size must
+ * be a constant, as for bpf_uls_get(). The alignment makes atomics
+ * through the result safe (as through bpf_uls_get()'s): for bytes at an
+ * address not a multiple of 8, use bpf_uls_get_at() with the address
+ * less bpf_uls_user_base().
+ */
+extern u64 *bpf_uls_from_user(struct task_struct *task, u64 uaddr,
+			      u32 rdwr_buf_size) __uls_kfunc_decl;
+
+/*
+ * bpf_uls_user_base - the user address of the first byte of @task's
+ * region, 0 when it has none: base + offset is the pointer that the
+ * thread follows to byte offset of its region.
+ */
+extern u64 bpf_uls_user_base(struct task_struct *task) __uls_kfunc_decl;
 
 #endif /* _ULS_KFUNCS_H */

@@ -75,7 +75,7 @@ ULS_LIMIT_PARAM(max_user_pinned_pages, uls_max_user_pinned_pages, ULONG_MAX,
 		"Most pages the processes of one user may have pinned, unless they have CAP_IPC_LOCK (default: a quarter of max_pinned_pages)");
 ULS_LIMIT_PARAM(max_user_retired, uls_max_user_retired,
 		ULS_MAX_USER_RETIRED_LIMIT,
-		"Most registrations of one user that ended and wait to be freed; past that, EAGAIN (1 .. 1048576, default 65536)");
+		"Most registrations of one user that ended and wait to be freed; past that, a registration waits for them, and fails with EAGAIN if none is freed in 5 s (1 .. 1048576, default 65536)");
 
 ULS_LIMIT_PARAM(monitor_max_entries, uls_monitor_max_entries,
 		ULS_MONITOR_MAX_ENTRIES_LIMIT,

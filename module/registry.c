@@ -55,6 +55,19 @@ static DECLARE_WAIT_QUEUE_HEAD(uls_freed_wait);
  */
 #define ULS_REAP_DELAY	(HZ / 50)
 
+/*
+ * A thread that ends registrations faster than grace periods pass (one
+ * that replaces its registration in a loop, on a kernel whose grace
+ * periods are slow: PREEMPT_RT under load takes seconds) reaches
+ * max_user_retired too. It waits for the reap instead, as long as reaps
+ * end within this. Only grace periods that take longer (a sleepable
+ * program stalled in a page fault) make it EAGAIN, and then at once for
+ * every caller, until a reap ends: uls_reap_stalled_at is the freed
+ * sequence number that the last wait in vain saw.
+ */
+#define ULS_REAP_WAIT	(5 * HZ)
+static u64 uls_reap_stalled_at = U64_MAX;
+
 static void uls_entry_free(struct uls_entry *e)
 {
 	unsigned int nr_pages = e->nr_pages;
@@ -189,6 +202,34 @@ u64 uls_image_of_current(void)
 	return h ?: 1;
 }
 
+/*
+ * Wait until the reap frees another batch, having seen @freed under
+ * uls_registry_lock with the caller's user at max_user_retired: some of
+ * its registrations wait, so a reap that has not accounted for them yet
+ * is running or queued, and stores a freed sequence number past @freed
+ * when it ends. 0 once it has; -EAGAIN if it did not within
+ * ULS_REAP_WAIT, or the last wait saw no reap end since @freed either;
+ * -EINTR for a fatal signal.
+ */
+static int uls_reap_wait(u64 freed)
+{
+	long left;
+
+	if (freed == READ_ONCE(uls_reap_stalled_at))
+		return -EAGAIN;
+	mod_delayed_work(uls_wq, &uls_reap_work, 0);
+	left = wait_event_killable_timeout(uls_freed_wait,
+					   READ_ONCE(uls_freed_seq) != freed,
+					   ULS_REAP_WAIT);
+	if (left < 0)
+		return -EINTR;
+	if (!left) {
+		WRITE_ONCE(uls_reap_stalled_at, freed);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
 int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len,
 			 u32 flags)
 {
@@ -208,6 +249,7 @@ int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len,
 	e->task = get_task_struct(current);
 	INIT_LIST_HEAD(&e->file_node);
 
+retry:
 	mutex_lock(&uls_registry_lock);
 	/*
 	 * Only this thread registers for itself, so what it finds here stays
@@ -221,9 +263,16 @@ int uls_register_current(struct uls_file *uf, unsigned long uaddr, u64 len,
 		}
 	}
 	ret = uls_account_charge(e);
-	if (ret == -EAGAIN)
-		/* Too many wait: free what the grace periods allow, now. */
-		mod_delayed_work(uls_wq, &uls_reap_work, 0);
+	if (ret == -EAGAIN) {
+		/* Too many wait to be freed: wait for the reap. */
+		u64 freed = READ_ONCE(uls_freed_seq);
+
+		mutex_unlock(&uls_registry_lock);
+		ret = uls_reap_wait(freed);
+		if (!ret)
+			goto retry;
+		goto err_put;
+	}
 	if (ret)
 		goto err_unlock;
 	ret = uls_table_insert(e, &old);
@@ -250,6 +299,7 @@ err_uncharge:
 	uls_account_uncharge(e);
 err_unlock:
 	mutex_unlock(&uls_registry_lock);
+err_put:
 	put_task_struct(e->task);
 	uls_unpin(e);
 err_free:

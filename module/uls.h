@@ -32,8 +32,9 @@ extern unsigned long uls_max_user_pinned_pages;
 
 /*
  * Registrations of one user that ended and wait for their grace periods:
- * past this many, the user's next registration fails with EAGAIN (and
- * the wait is cut short). Each holds a page pin, and a page's pin count
+ * past this many, the user's next registration waits for a reap, or
+ * fails with EAGAIN if none ends soon (uls_reap_wait()), and the reap's
+ * delay is cut short. Each holds a page pin, and a page's pin count
  * overflows at about 2 million: a user re-registering one page in a loop
  * while a stalled sleepable program holds up every reap must not get there.
  * The max_user_retired parameter (main.c) sets the bound: this by default,
@@ -65,10 +66,11 @@ enum {
 };
 
 /*
- * One registered region. What a BPF program reads (task, kaddr, room) is
- * written before the entry is published in the table and never changes
- * afterwards, but for room turning negative when the task exits or execs:
- * a new registration is a new entry.
+ * One registered region. What a BPF program reads (task, kaddr, room, and
+ * uaddr and image8 for some kfuncs) is written before the entry is
+ * published in the table and never changes afterwards, but for room
+ * turning negative when the task exits or execs: a new registration is a
+ * new entry.
  *
  * Whoever takes an entry out of the table (replace, unregister, file
  * release, exit or exec) retires it; the others find it gone and leave it.
@@ -86,7 +88,7 @@ struct uls_entry {
 		struct page *page;	/* nr_pages == 1: no array to allocate */
 		struct page **pages;	/* more, mapped with vmap() */
 	};
-	unsigned long uaddr;		/* reported by ULS_IOC_QUERY */
+	unsigned long uaddr;		/* as registered, for queries and BPF */
 	struct uls_mm *um;		/* whom the pages are charged to */
 	struct llist_node gone_node;	/* on the gone list (registry.c) */
 

@@ -369,6 +369,7 @@ ULS_TEST_TIMEOUT(retired_backlog_bounded, 600)
 	long max_entries = 0, max_pinned = 0;
 	long ok = 0, eagain = 0, other = 0, calls = 0;
 	long bound = t_param("max_user_retired");
+	double first_refusal = 0, refusals = 0;
 	char val[32];
 	struct stall *skel = NULL;
 	char *bait, *buf = t_map_pages(1);
@@ -407,15 +408,21 @@ ULS_TEST_TIMEOUT(retired_backlog_bounded, 600)
 
 	while (calls < BACKLOG_CALLS && eagain < BACKLOG_REFUSALS &&
 	       time(NULL) < deadline) {
+		double t0 = t_now();
 		int err = t_ioc_register(fd, buf, 64);
 
 		calls++;
-		if (!err)
+		if (!err) {
 			ok++;
-		else if (err == -EAGAIN)
-			eagain++;
-		else
+		} else if (err == -EAGAIN) {
+			/* The first waited for a reap, in vain. */
+			if (!eagain++)
+				first_refusal = t_now() - t0;
+			else
+				refusals += t_now() - t0;
+		} else {
 			other++;
+		}
 		if (calls % 512 == 0) {
 			long e = t_stat("entries"), p = t_stat("pinned_pages");
 
@@ -424,8 +431,12 @@ ULS_TEST_TIMEOUT(retired_backlog_bounded, 600)
 		}
 	}
 	printf("%ld calls in the stall: %ld registered, %ld EAGAIN, %ld other; "
-	       "at most %ld entries and %ld pins\n", calls, ok, eagain, other,
-	       max_entries, max_pinned);
+	       "at most %ld entries and %ld pins; the first EAGAIN took %.1f s, "
+	       "the others %.1f us each\n", calls, ok, eagain, other,
+	       max_entries, max_pinned, first_refusal,
+	       eagain > 1 ? refusals * 1e6 / (eagain - 1) : 0.0);
+	ASSERT_GE(first_refusal, 4.5, "the first refusal waited for a reap");
+	ASSERT_LT(refusals, 30.0, "the next ones failed at once");
 	ASSERT_GT(calls, BACKLOG_BOUND + 1, "enough calls to reach the bound");
 	ASSERT_EQ(other, 0, "no other error");
 	ASSERT_EQ(eagain, BACKLOG_REFUSALS, "EAGAIN once the bound is reached");
@@ -451,4 +462,61 @@ out:
 	ASSERT_OK(t_set_param("max_user_retired", val), "restore the bound");
 	stall__destroy(skel);
 	close(uffd);
+}
+
+#define CHURN_BOUND 64
+#define CHURN_SECONDS 3
+
+/*
+ * With no program stalled, a thread that replaces its registration faster
+ * than grace periods pass reaches max_user_retired too (PREEMPT_RT under
+ * TCG did, at the default bound, in 4 seconds): there it must wait for the
+ * reap, never fail, and the registrations waiting stay within the bound.
+ */
+ULS_TEST_TIMEOUT(retired_bound_waits_for_reap, 120)
+{
+	long bound = t_param("max_user_retired"), calls = 0, failed = 0;
+	long max_entries = 0, err = 0;
+	double deadline = t_now() + CHURN_SECONDS;
+	char *buf = t_map_pages(1);
+	char val[32];
+	int fd;
+
+	if (!ASSERT_OK(t_settle(), "settle") ||
+	    !ASSERT_GT(bound, 0, "max_user_retired"))
+		return;
+	snprintf(val, sizeof(val), "%d", CHURN_BOUND);
+	if (!ASSERT_OK(t_set_param("max_user_retired", val), "bound 64"))
+		return;
+	fd = t_dev_open();
+	if (!ASSERT_GE(fd, 0, "open"))
+		goto out;
+	while (t_now() < deadline || calls <= 4 * CHURN_BOUND) {
+		int ret = t_ioc_register(fd, buf, 64);
+
+		calls++;
+		if (ret) {
+			failed++;
+			err = ret;
+		}
+		if (calls % 16 == 0) {
+			long e = t_stat("entries");
+
+			max_entries = e > max_entries ? e : max_entries;
+		}
+	}
+	printf("%ld registrations in %d s, bound %d: %ld failed (last error %ld), at most %ld entries\n",
+	       calls, CHURN_SECONDS, CHURN_BOUND, failed, err, max_entries);
+	ASSERT_EQ(failed, 0, "no registration failed");
+	/*
+	 * The live registration and those waiting, plus a batch the reap
+	 * has accounted for but is still freeing (the stat counts down as
+	 * each is freed).
+	 */
+	ASSERT_LE(max_entries, 2 * CHURN_BOUND + 1, "stats/entries bounded");
+	close(fd);
+out:
+	snprintf(val, sizeof(val), "%ld", bound);
+	ASSERT_OK(t_set_param("max_user_retired", val), "restore the bound");
+	ASSERT_OK(t_settle(), "all freed");
 }

@@ -53,6 +53,7 @@ ULS_TEST_TIMEOUT(replace_unregister_race, 120)
 	char *bufs = t_map_pages(NR_BUFS * 3);
 	size_t off[NR_BUFS] = { 0, 8, 4088, 2048 };
 	__u64 e0, p0, registrations = 0, unregistrations = 0;
+	long waiting = 0;
 	pthread_t workers[NR_WORKERS];
 	struct churn *skel = NULL;
 	struct t_ctx c;
@@ -94,15 +95,20 @@ ULS_TEST_TIMEOUT(replace_unregister_race, 120)
 		}
 		if (i % 16 == 0)
 			sched_yield();
+		if (i % 1024 == 0) {
+			long e = t_stat("entries");
+
+			waiting = e > waiting ? e : waiting;
+		}
 	}
 	atomic_store(&stop, true);
 	while (nw--)
 		pthread_join(workers[nw], NULL);
 	t_ioc_unregister(c.fd);
 
-	printf("%llu registrations, %llu unregistrations, %llu BPF stores, %llu NULL lookups, %llu sleepable runs\n",
+	printf("%llu registrations, %llu unregistrations, at most %ld entries, %llu BPF stores, %llu NULL lookups, %llu sleepable runs\n",
 	       (unsigned long long)registrations,
-	       (unsigned long long)unregistrations,
+	       (unsigned long long)unregistrations, waiting,
 	       (unsigned long long)skel->bss->hits,
 	       (unsigned long long)skel->bss->nulls,
 	       (unsigned long long)skel->bss->sleepable_hits);

@@ -134,6 +134,18 @@ while read -r name c suite pkg rest <&3; do
 		echo "$kver" > "$btf_here.kver"
 	fi
 	asked "$name" "$kver" || continue
+	# What building the sched_ext programs takes, now: make check runs
+	# kernels at once, and apt must not change the sid chroot under a
+	# compiler another kernel's run is using.
+	if [ "$suite" = build ]; then
+		config=$kdir/.config
+	else
+		config=$root/boot/config-$kver
+		[ -e "$config" ] || config=$root/usr/lib/modules/$kver/config
+	fi
+	if grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$config" 2>/dev/null; then
+		"$top/tests/sched_ext/build.sh" --prepare "$kver" </dev/null
+	fi
 	lines="$lines$line
 "
 	found="$found $kver $name "

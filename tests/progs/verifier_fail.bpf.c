@@ -97,3 +97,60 @@ int key_get_readonly_cache(struct probe_ctx *c)
 		c->value = *p;
 	return 0;
 }
+
+/* A user address made a kernel pointer may be NULL, as any other. */
+SEC("syscall")
+__failure __msg("invalid mem access '{{(rdwr_)?}}mem_or_null'")
+int from_user_missing_null_check(struct probe_ctx *c)
+{
+	u64 *p = bpf_uls_from_user(bpf_get_current_task_btf(), c->offset, 8);
+
+	c->value = *p;
+	return 0;
+}
+
+/* It gives exactly the requested bytes, whatever the region holds. */
+SEC("syscall")
+__failure __msg("invalid access to memory, mem_size=16 off=16 size=8")
+int from_user_past_size(struct probe_ctx *c)
+{
+	u64 *p = bpf_uls_from_user(bpf_get_current_task_btf(), c->offset, 16);
+
+	if (p)
+		c->value = p[2];
+	return 0;
+}
+
+/* Nor before them. */
+SEC("syscall")
+__failure __msg("invalid access to memory, mem_size=8 off=-8 size=8")
+int from_user_before_start(struct probe_ctx *c)
+{
+	u64 *p = bpf_uls_from_user(bpf_get_current_task_btf(), c->offset, 8);
+
+	if (p)
+		c->value = p[-1];
+	return 0;
+}
+
+/* The size must be known to the verifier. */
+SEC("syscall")
+__failure __msg("{{R3 is not a const|must be a known constant}}")
+int from_user_nonconst_size(struct probe_ctx *c)
+{
+	u64 *p = bpf_uls_from_user(bpf_get_current_task_btf(), c->offset,
+				   c->len);
+
+	if (p)
+		c->value = *p;
+	return 0;
+}
+
+/* The user base is a number: a program cannot load through it. */
+SEC("syscall")
+__failure __msg("R{{[0-9]}} invalid mem access 'scalar'")
+int user_base_not_a_pointer(struct probe_ctx *c)
+{
+	c->value = *(u64 *)bpf_uls_user_base(bpf_get_current_task_btf());
+	return 0;
+}

@@ -39,3 +39,16 @@ int walk_last_wakee(struct probe_ctx *c)
 	c->len = bpf_uls_len(t);
 	return 0;
 }
+
+/* The same NULL task, for the kfuncs of pointers valid on both sides. */
+SEC("syscall")
+__failure_if_btf_enum("bpf_type_flag", "MEM_RCU")
+__msg("{{must be a rcu pointer|must be referenced or trusted}}")
+int walk_null_ptr(struct probe_ctx *c)
+{
+	struct task_struct *t = bpf_get_current_task_btf()->pi_top_task;
+
+	c->len = bpf_uls_user_base(t);
+	c->found = !!bpf_uls_from_user(t, c->offset, 8);
+	return 0;
+}

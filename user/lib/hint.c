@@ -9,7 +9,7 @@
 
 struct uls_hint *uls_hint(void)
 {
-	static uls_key_t key = { -EAGAIN, UINT32_MAX };
+	static union uls_key_cache key = ULS_KEY_CACHE_INIT;
 
 	return uls__key_get_lazy(&key, ULS_HINT_KEY, sizeof(struct uls_hint));
 }

@@ -104,10 +104,23 @@ const struct uls_owner *uls_owner(void);
 uls_key_t uls_key_create_flags(const char *name, size_t size, bool excl);
 struct uls__thread_keys uls_keys_of_thread(void);
 /*
- * This thread's storage for the key @name of @size, the key created on
- * the first call and kept in *@cache ({ -EAGAIN, UINT32_MAX } before):
- * the libuls calls that own a key of their own (sched events, hints).
+ * A key that libuls creates on first use, read and written whole by
+ * threads racing to create it: one aligned word, so that the atomics are
+ * plain loads and stores (uls_key_t alone is 4-byte aligned, for which
+ * a compiler may call libatomic).
  */
-void *uls__key_get_lazy(uls_key_t *cache, const char *name, size_t size);
+union uls_key_cache {
+	uls_key_t key;
+	uint64_t word;
+};
+
+#define ULS_KEY_CACHE_INIT { .key = { -EAGAIN, UINT32_MAX } }
+
+/*
+ * This thread's storage for the key @name of @size, the key created on
+ * the first call and kept in *@cache (ULS_KEY_CACHE_INIT before): the
+ * libuls calls that own a key of their own (sched events, hints).
+ */
+void *uls__key_get_lazy(union uls_key_cache *cache, const char *name, size_t size);
 
 #endif /* _ULS_INTERNAL_H */

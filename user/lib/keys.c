@@ -179,21 +179,21 @@ uls_key_t uls_key_create_excl(const char *name, size_t size)
 	return uls_key_create_flags(name, size, true);
 }
 
-void *uls__key_get_lazy(uls_key_t *cache, const char *name, size_t size)
+void *uls__key_get_lazy(union uls_key_cache *cache, const char *name, size_t size)
 {
-	uls_key_t k;
+	union uls_key_cache c;
 
 	/* Created once per copy of libuls: every copy gets the same key. */
-	__atomic_load(cache, &k, __ATOMIC_ACQUIRE);
-	if (__builtin_expect(k.off == -EAGAIN, 0)) {
-		k = uls_key_create(name, size);
-		if (uls_key_is_err(k)) {
-			errno = -uls_key_err(k);
+	c.word = __atomic_load_n(&cache->word, __ATOMIC_ACQUIRE);
+	if (__builtin_expect(c.key.off == -EAGAIN, 0)) {
+		c.key = uls_key_create(name, size);
+		if (uls_key_is_err(c.key)) {
+			errno = -uls_key_err(c.key);
 			return NULL;
 		}
-		__atomic_store(cache, &k, __ATOMIC_RELEASE);
+		__atomic_store_n(&cache->word, c.word, __ATOMIC_RELEASE);
 	}
-	return uls_key_get(k);
+	return uls_key_get(c.key);
 }
 
 /*

@@ -10,7 +10,7 @@
 
 const volatile struct uls_sched_events *uls_sched_events(void)
 {
-	static uls_key_t key = { -EAGAIN, UINT32_MAX };
+	static union uls_key_cache key = ULS_KEY_CACHE_INIT;
 
 	return uls__key_get_lazy(&key, ULS_SCHED_EVENTS_KEY,
 				 sizeof(struct uls_sched_events));
