@@ -15,7 +15,9 @@
  * Environment: ULS_BENCH_ROUNDS (21), ULS_BENCH_ITERS (lookups per round
  * and kind, 200000), ULS_BENCH_THREADS (10000), ULS_BENCH_PHASES (which
  * parts run, a comma-separated list of pinned, lookups, keys, user,
- * threads (thread creation), big (the 10,000 threads); all by default:
+ * threads (thread creation), monitor (the monitor view, with
+ * ULS_BENCH_THREADS threads of their own), big (the 10,000 threads); all
+ * by default:
  * while developing one part, tests/bench/bench.sh --append
  * ULS_BENCH_PHASES=keys runs that one alone).
  */
@@ -30,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -49,6 +52,7 @@
 #include "bench_uptr.skel.h"
 #include "bench_tld_uls.skel.h"
 #include "bench_tld_upstream.skel.h"
+#include "bench_iter.skel.h"
 
 #define MAX_ROUNDS	SERIES_ROUNDS
 #define SMALL_THREADS	10
@@ -801,6 +805,524 @@ static void child_register(void *l) { bench_register_vs_uptr(l); }
 static void child_threads(void *unused) { bench_thread_create(); }
 static void child_pinned(void *unused) { bench_pinned_per_64(); }
 
+/* --- the monitor view ----------------------------------------------------- */
+
+/*
+ * In a child of its own (whose main thread has no registration), with
+ * nr_threads threads that each register 64 bytes of their own, write a
+ * known value there and sleep:
+ *   monitor_read_10k_vs_iter      the 64 bytes of every thread read
+ *                   through a monitor view of the process, opened once
+ *                   with libuls and faulted in beforehand (uls_monitor_next()
+ *                   over the index, uls_monitor_read() into a buffer, both
+ *                   checking the entry's sequence count) / the same bytes
+ *                   read through a BPF task iterator (bench_iter.bpf.c:
+ *                   the link walks this thread group only, each task's
+ *                   bpf_uls_get() goes out through bpf_seq_write()):
+ *                   bpf_iter_create(), read() until EOF, close()
+ *   monitor_read_10k_cold_vs_iter the same, the view's side read once
+ *                   through a monitor opened just before (not timed):
+ *                   every page of it faults in during the walk
+ *   monitor_lookup_vs_syscall     one thread's 64 bytes through the view
+ *                   (uls_monitor_find() by tid, uls_monitor_read()) / one
+ *                   pread() at offset 0 of its /proc/PID/task/TID/stat,
+ *                   the file kept open
+ * Every round checks what each side read: every thread's value, once,
+ * the same on both sides; a lookup finds its thread's; a pread its tid.
+ * For the profile, SAMPLE lines only: the open of that monitor, the walk
+ * over the view's index without reading the regions, and the iterator
+ * run with its writes off (INFO lines: page faults per walk, the
+ * program's runs, which count again each task that the seq_file's
+ * buffer had no room for).
+ */
+#define MON_LOOKUP_THREADS	64	/* threads looked up and pread */
+#define MON_LOOKUP_REPEAT	50	/* lookups of each per round */
+
+struct mon_set {
+	struct bench_val *vals;	/* one per thread, 64 to a page */
+	int *tids;
+	int nr, registered, failed;
+	pthread_rwlock_t hold;	/* write-locked until they may exit */
+};
+
+static struct mon_set mset = { .hold = PTHREAD_RWLOCK_INITIALIZER };
+
+/* What thread @i, of id @tid, writes: its tid, its number, and a pattern. */
+static void mon_value(struct bench_val *v, int tid, int i)
+{
+	v->x = tid;
+	v->pad[0] = i;
+	for (int k = 1; k < 7; k++)
+		v->pad[k] = (__u64)tid * 0x9e3779b97f4a7c15ULL + k;
+}
+
+static void *mon_thread(void *arg)
+{
+	int i = (long)arg, tid = gettid();
+	struct bench_val *v = &mset.vals[i];
+
+	mset.tids[i] = tid;
+	mon_value(v, tid, i);
+	if (uls_register(v, sizeof(*v)))
+		__atomic_add_fetch(&mset.failed, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&mset.registered, 1, __ATOMIC_RELEASE);
+	/* Asleep until the phase ends: 10,000 threads polling would not be. */
+	pthread_rwlock_rdlock(&mset.hold);
+	pthread_rwlock_unlock(&mset.hold);
+	return NULL;
+}
+
+/*
+ * @n values read by @who: true if each thread's is there once, whole.
+ * @seen: nr bytes of scratch.
+ */
+static bool mon_check(const struct bench_val *got, long n, const char *who,
+		      unsigned char *seen)
+{
+	long right = 0;
+
+	memset(seen, 0, mset.nr);
+	for (long j = 0; j < n; j++) {
+		__u64 i = got[j].pad[0];
+		struct bench_val want;
+
+		if (i >= (__u64)mset.nr || seen[i])
+			continue;
+		mon_value(&want, mset.tids[i], i);
+		if (!memcmp(&got[j], &want, sizeof(want))) {
+			seen[i] = 1;
+			right++;
+		}
+	}
+	if (n != mset.nr || right != mset.nr) {
+		fail("bench_monitor_data", "%s: %ld values, %ld of %d threads' right",
+		     who, n, right, mset.nr);
+		return false;
+	}
+	return true;
+}
+
+static int cmp_val(const void *a, const void *b)
+{
+	__u64 x = ((const struct bench_val *)a)->x;
+	__u64 y = ((const struct bench_val *)b)->x;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Both sides' values: the same, once sorted by tid. */
+static bool mon_same(struct bench_val *a, struct bench_val *b, long n)
+{
+	qsort(a, n, sizeof(*a), cmp_val);
+	qsort(b, n, sizeof(*b), cmp_val);
+	if (memcmp(a, b, n * sizeof(*a))) {
+		fail("bench_monitor_same", "the view and the iterator differ");
+		return false;
+	}
+	return true;
+}
+
+/* Every registration's 64 bytes through the view: how many, at most @max. */
+static long view_walk(struct uls_monitor *m, struct bench_val *out, long max,
+		      long *stale)
+{
+	struct uls_monitor_thread t;
+	unsigned int cursor = 0;
+	long n = 0;
+	int err;
+
+	while (n < max && !uls_monitor_next(m, &cursor, &t)) {
+		err = uls_monitor_read(m, &t, 0, &out[n], sizeof(*out));
+		if (!err)
+			n++;
+		else if (err == -ESTALE)
+			(*stale)++;
+	}
+	return n;
+}
+
+/* For the profile: the walk over the index alone, no region read. */
+static long view_index_walk(struct uls_monitor *m)
+{
+	struct uls_monitor_thread t;
+	unsigned int cursor = 0;
+	long n = 0;
+
+	while (!uls_monitor_next(m, &cursor, &t))
+		n++;
+	return n;
+}
+
+/*
+ * What user space does with the iterator: a new iterator file, read()
+ * until EOF, closed. The values read (bytes / 64), or -errno; @size bytes
+ * of @buf is more than all of them.
+ */
+static long iter_read(int link_fd, void *buf, size_t size)
+{
+	size_t got = 0;
+	ssize_t r = 0;
+	int fd = bpf_iter_create(link_fd), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (got < size && (r = read(fd, (char *)buf + got, size - got)) > 0)
+		got += r;
+	if (r < 0)
+		err = -errno;
+	close(fd);
+	if (err)
+		return err;
+	if (got >= size || got % sizeof(struct bench_val))
+		return -EOVERFLOW;
+	return got / sizeof(struct bench_val);
+}
+
+static long minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/*
+ * /proc/sys/kernel/@file raised to at least @want for the phase (a small
+ * guest may allow fewer threads): the old value, or -1 if unchanged.
+ */
+static long raise_limit(const char *file, long want)
+{
+	char path[64];
+	long old = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &old) != 1)
+		old = -1;
+	fclose(f);
+	if (old < 0 || old >= want)
+		return -1;
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%ld\n", want);
+	if (fclose(f))
+		return -1;
+	note("bench: %s raised from %ld to %ld", file, old, want);
+	return old;
+}
+
+static void restore_limit(const char *file, long old)
+{
+	char path[64];
+	FILE *f;
+
+	if (old < 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", file);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%ld\n", old);
+		fclose(f);
+	}
+}
+
+/* The rounds, once the threads are up and the iterator attached. */
+static void monitor_rounds(struct uls_monitor *m, struct bench_iter *skel,
+			   int link_fd)
+{
+	static struct series view = { "monitor.view_10k", "ns" };
+	static struct series cold = { "monitor.view_10k_cold", "ns" };
+	static struct series mopen = { "monitor.open", "ns" };
+	static struct series iter = { "monitor.iter_10k", "ns" };
+	static struct series lookup = { "monitor.lookup", "ns" };
+	static struct series pstat = { "monitor.proc_stat_pread", "ns" };
+	static struct series index = { "monitor.view_index_10k", "ns" };
+	static struct series nowrite = { "monitor.iter_nowrite_10k", "ns" };
+	long max = mset.nr + 64, n, stale = 0, flt_cold = 0, flt_warm = 0;
+	size_t size = max * sizeof(struct bench_val) + getpagesize();
+	struct bench_val *a = malloc(size), *b = malloc(size);
+	unsigned char *seen = malloc(mset.nr);
+	int nr_look = mset.nr < MON_LOOKUP_THREADS ? mset.nr : MON_LOOKUP_THREADS;
+	int look_tid[MON_LOOKUP_THREADS], stat_fd[MON_LOOKUP_THREADS];
+	__u64 tasks0;
+	char line[512];
+	double t0;
+
+	for (int j = 0; j < nr_look; j++)
+		stat_fd[j] = -1;
+	if (!a || !b || !seen) {
+		fail("bench_monitor", "out of memory");
+		goto out;
+	}
+	for (int j = 0; j < nr_look; j++) {
+		look_tid[j] = mset.tids[(long)j * mset.nr / nr_look];
+		snprintf(line, sizeof(line), "/proc/%d/task/%d/stat", getpid(),
+			 look_tid[j]);
+		stat_fd[j] = open(line, O_RDONLY);
+		if (stat_fd[j] < 0) {
+			fail("bench_monitor_stat", "%s: %s", line, strerror(errno));
+			goto out;
+		}
+	}
+
+	/* Not timed: the view's pages fault in, the iterator runs once. */
+	n = view_walk(m, a, max, &stale);
+	tasks0 = skel->bss->tasks;
+	if (!mon_check(a, n, "the view, first walk", seen))
+		goto out;
+	n = iter_read(link_fd, b, size);
+	if (n < 0) {
+		fail("bench_monitor_iter", "%s", strerror(-n));
+		goto out;
+	}
+	/*
+	 * This thread too, which has no registration; and once more each
+	 * task whose 64 bytes did not fit in the seq_file's buffer (32 KiB),
+	 * which the next read() runs again.
+	 */
+	if (skel->bss->tasks - tasks0 < (__u64)mset.nr + 1) {
+		fail("bench_monitor_iter", "it saw %llu tasks, not %d",
+		     (unsigned long long)(skel->bss->tasks - tasks0), mset.nr + 1);
+		goto out;
+	}
+	printf("INFO monitor_iter_runs %llu program runs for %d tasks\n",
+	       (unsigned long long)(skel->bss->tasks - tasks0), mset.nr + 1);
+	if (!mon_check(b, n, "the iterator, first run", seen) ||
+	    !mon_same(a, b, n))
+		goto out;
+
+	for (int r = 0; r < rounds && !failures; r++) {
+		struct uls_monitor *fresh;
+		long nv = 0, ni = 0, f0;
+
+		quiesce();
+		/* Cold: a monitor opened just now, its first walk. */
+		t0 = now_ns();
+		fresh = uls_monitor_open(getpid());
+		sample(&mopen, now_ns() - t0);
+		if (!fresh) {
+			fail("bench_monitor_open", "%s", strerror(errno));
+			break;
+		}
+		f0 = minflt();
+		t0 = now_ns();
+		nv = view_walk(fresh, a, max, &stale);
+		sample(&cold, now_ns() - t0);
+		flt_cold += minflt() - f0;
+		uls_monitor_close(fresh);
+		if (!mon_check(a, nv, "the view, cold", seen))
+			break;
+
+		/* Warm, and the iterator: in turn first. */
+		for (int k = 0; k < 2; k++) {
+			if ((k == 0) == !(r & 1)) {
+				f0 = minflt();
+				t0 = now_ns();
+				nv = view_walk(m, a, max, &stale);
+				sample(&view, now_ns() - t0);
+				flt_warm += minflt() - f0;
+			} else {
+				t0 = now_ns();
+				ni = iter_read(link_fd, b, size);
+				sample(&iter, now_ns() - t0);
+			}
+		}
+		if (ni < 0) {
+			fail("bench_monitor_iter", "%s", strerror(-ni));
+			break;
+		}
+		if (!mon_check(a, nv, "the view", seen) ||
+		    !mon_check(b, ni, "the iterator", seen) ||
+		    !mon_same(a, b, ni))
+			break;
+
+		/*
+		 * The profile: the view's index alone, and the iterator
+		 * without its writes (no bytes, one read() to EOF).
+		 */
+		t0 = now_ns();
+		nv = view_index_walk(m);
+		sample(&index, now_ns() - t0);
+		skel->bss->no_write = 1;
+		t0 = now_ns();
+		ni = iter_read(link_fd, b, size);
+		sample(&nowrite, now_ns() - t0);
+		skel->bss->no_write = 0;
+		if (nv != mset.nr || ni != 0) {
+			fail("bench_monitor_profile", "index %ld entries, iterator %ld values",
+			     nv, ni);
+			break;
+		}
+
+		/* One thread's value by tid, against one read of its stat. */
+		{
+			long bad = 0;
+			struct uls_monitor_thread t;
+			struct bench_val v;
+
+			quiesce();
+			t0 = now_ns();
+			for (int i = 0; i < MON_LOOKUP_REPEAT; i++)
+				for (int j = 0; j < nr_look; j++) {
+					if (uls_monitor_find(m, look_tid[j], &t) ||
+					    uls_monitor_read(m, &t, 0, &v, sizeof(v)))
+						bad++;
+					else
+						bad += v.x != (__u64)look_tid[j];
+				}
+			sample(&lookup, (now_ns() - t0) /
+			       (MON_LOOKUP_REPEAT * nr_look));
+			t0 = now_ns();
+			for (int j = 0; j < nr_look; j++) {
+				ssize_t got = pread(stat_fd[j], line,
+						    sizeof(line) - 1, 0);
+
+				if (got <= 0) {
+					bad++;
+					continue;
+				}
+				line[got] = '\0';
+				bad += atoi(line) != look_tid[j];
+			}
+			sample(&pstat, (now_ns() - t0) / nr_look);
+			if (bad) {
+				fail("bench_monitor_lookup",
+				     "%ld lookups or preads found the wrong thread or none",
+				     bad);
+				break;
+			}
+		}
+	}
+	if (failures)
+		goto out;
+	if (stale) {
+		fail("bench_monitor_stale", "%ld reads found their entry changed",
+		     stale);
+		goto out;
+	}
+	printf("INFO monitor_faults_per_walk cold %.1f warm %.1f\n",
+	       (double)flt_cold / rounds, (double)flt_warm / rounds);
+	ratio_paired("monitor_read_10k_vs_iter", &view, &iter);
+	ratio_paired("monitor_read_10k_cold_vs_iter", &cold, &iter);
+	ratio_paired("monitor_lookup_vs_syscall", &lookup, &pstat);
+	note("bench: %d threads' 64 bytes: view %.0f ns a thread (index alone "
+	     "%.0f, cold %.0f, open %.0f us), iterator %.0f ns (no writes %.0f); "
+	     "lookup %.0f ns, pread %.0f ns",
+	     mset.nr, quantile(view.v, view.n, 0.5) / mset.nr,
+	     quantile(index.v, index.n, 0.5) / mset.nr,
+	     quantile(cold.v, cold.n, 0.5) / mset.nr,
+	     quantile(mopen.v, mopen.n, 0.5) / 1e3,
+	     quantile(iter.v, iter.n, 0.5) / mset.nr,
+	     quantile(nowrite.v, nowrite.n, 0.5) / mset.nr,
+	     quantile(lookup.v, lookup.n, 0.5), quantile(pstat.v, pstat.n, 0.5));
+out:
+	for (int j = 0; j < nr_look; j++)
+		if (stat_fd[j] >= 0)
+			close(stat_fd[j]);
+	free(a);
+	free(b);
+	free(seen);
+}
+
+static void bench_monitor(void)
+{
+	size_t bytes = (size_t)nr_threads * sizeof(struct bench_val);
+	long old_pid_max, old_threads_max, old_entries = -1;
+	union bpf_iter_link_info linfo = {};
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
+	struct bench_iter *skel = NULL;
+	struct uls_monitor *m = NULL;
+	pthread_attr_t attr;
+	pthread_t *th;
+	char val[32];
+	double t0;
+	int n = 0;
+
+	old_pid_max = raise_limit("pid_max", 2L * nr_threads + 1000);
+	old_threads_max = raise_limit("threads-max", 2L * nr_threads + 1000);
+	/* One view shows them all. */
+	if (t_param("monitor_max_entries") < nr_threads + 64) {
+		old_entries = t_param("monitor_max_entries");
+		snprintf(val, sizeof(val), "%d", nr_threads + 64);
+		t_set_param("monitor_max_entries", val);
+	}
+	mset.nr = nr_threads;
+	mset.vals = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mset.tids = calloc(nr_threads, sizeof(*mset.tids));
+	th = calloc(nr_threads, sizeof(*th));
+	if (mset.vals == MAP_FAILED || !mset.tids || !th) {
+		fail("bench_monitor", "out of memory");
+		return;
+	}
+
+	skel = bench_iter__open_and_load();
+	if (!skel) {
+		fail("bench_monitor_iter_load", "bench_iter.bpf.c: %s",
+		     strerror(errno));
+		goto out;
+	}
+	/* The kernel walks this thread group only. */
+	linfo.task.pid = getpid();
+	opts.link_info = &linfo;
+	opts.link_info_len = sizeof(linfo);
+	skel->links.dump_field = bpf_program__attach_iter(skel->progs.dump_field,
+							  &opts);
+	if (!skel->links.dump_field) {
+		fail("bench_monitor_iter_attach", "%s", strerror(errno));
+		goto out;
+	}
+
+	pthread_rwlock_wrlock(&mset.hold);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	t0 = now_ns();
+	for (; n < nr_threads; n++)
+		if (pthread_create(&th[n], &attr, mon_thread, (void *)(long)n))
+			break;
+	pthread_attr_destroy(&attr);
+	if (n < nr_threads) {
+		fail("bench_monitor_threads", "only %d threads started", n);
+		goto stop;
+	}
+	for (int i = 0; i < 120000 &&
+	     __atomic_load_n(&mset.registered, __ATOMIC_ACQUIRE) < n; i++)
+		usleep(1000);
+	if (mset.registered < n || mset.failed) {
+		fail("bench_monitor_threads", "%d of %d registered, %d failed",
+		     mset.registered, n, mset.failed);
+		goto stop;
+	}
+	note("bench: %d threads registered in %.1f s", n, (now_ns() - t0) / 1e9);
+
+	m = uls_monitor_open(getpid());
+	if (!m) {
+		fail("bench_monitor_open", "%s", strerror(errno));
+		goto stop;
+	}
+	monitor_rounds(m, skel, bpf_link__fd(skel->links.dump_field));
+	uls_monitor_close(m);
+stop:
+	pthread_rwlock_unlock(&mset.hold);
+	for (int i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+out:
+	bench_iter__destroy(skel);
+	if (old_entries > 0) {
+		snprintf(val, sizeof(val), "%ld", old_entries);
+		t_set_param("monitor_max_entries", val);
+	}
+	restore_limit("pid_max", old_pid_max);
+	restore_limit("threads-max", old_threads_max);
+	free(th);
+}
+
+static void child_monitor(void *unused) { bench_monitor(); }
+
 /* --- the run -------------------------------------------------------------- */
 
 static int env_int(const char *name, int def)
@@ -900,6 +1422,15 @@ int main(void)
 	if (phase("threads")) {
 		note("bench: thread creation");
 		in_child(child_threads, NULL);
+	}
+	if (phase("monitor")) {
+		note("bench: the monitor view, %d threads", nr_threads);
+		in_child(child_monitor, NULL);
+		/* The next phase counts registrations: the child's gone first. */
+		if (wait_entries_at_most(SMALL_THREADS, 60000))
+			fail("bench_monitor", "entries stay at %ld", t_stat("entries"));
+		if (failures)
+			return 1;
 	}
 	if (!phase("big"))
 		goto out;

@@ -54,6 +54,7 @@ TARGETS = {
     "hint_update_vs_task_storage": ">=1000",
     "hint_p99_vs_nohint": "<=0.5",
     "hint_p99_vs_default": "<=0.5",
+    "monitor_read_10k_vs_iter": "<=0.1",
 }
 OPS = {
     "<=": lambda v, b: v <= b,
