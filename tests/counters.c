@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The module's counters and parameters in sysfs, and the process's pinned
+ * The module's counters and parameters in sysfs, the kernel limits a
+ * test may raise (/proc/sys/kernel), and the process's pinned
  * memory: what the tests and the benchmarks read. No helpers.h here: the
  * benchmark links this file alone.
  */
@@ -80,4 +81,41 @@ long t_vm_pin_kb(void)
 			break;
 	fclose(f);
 	return v;
+}
+
+static int write_sysctl(const char *name, long val)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%ld\n", val);
+	return fclose(f) ? -1 : 0;
+}
+
+long t_raise_sysctl(const char *name, long want)
+{
+	char path[64];
+	long old = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &old) != 1)
+		old = -1;
+	fclose(f);
+	if (old < 0 || old >= want || write_sysctl(name, want))
+		return -1;
+	return old;
+}
+
+void t_restore_sysctl(const char *name, long old)
+{
+	if (old >= 0)
+		write_sysctl(name, old);
 }

@@ -15,6 +15,15 @@ long t_stat(const char *name);
 /* Wait until it reads @value: 0, or -ETIMEDOUT (and what it read). */
 int t_wait_stat(const char *name, long value, int timeout_ms);
 
+/*
+ * Raise /proc/sys/kernel/@name (pid_max, threads-max) to @want if it is
+ * lower: its old value, to give t_restore_sysctl(), or -1 if it was left
+ * as it was (already enough, or not writable).
+ */
+long t_raise_sysctl(const char *name, long want);
+/* Set it back to @old; nothing for -1. */
+void t_restore_sysctl(const char *name, long old);
+
 /* VmPin of /proc/self/status in kB (mm->pinned_vm). */
 long t_vm_pin_kb(void);
 

@@ -1027,42 +1027,11 @@ static void time_reads(const struct mon *m, const struct many_one *ones)
  */
 static long raise_limit(const char *file, long want)
 {
-	char path[64], buf[32] = "";
-	long old = -1;
-	FILE *f;
+	long old = t_raise_sysctl(file, want);
 
-	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", file);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fgets(buf, sizeof(buf), f))
-		old = atol(buf);
-	fclose(f);
-	if (old < 0 || old >= want)
-		return -1;
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fprintf(f, "%ld\n", want);
-	if (fclose(f))
-		return -1;
-	printf("%s raised from %ld to %ld for the test\n", file, old, want);
+	if (old >= 0)
+		printf("%s raised from %ld to %ld for the test\n", file, old, want);
 	return old;
-}
-
-static void restore_limit(const char *file, long old)
-{
-	char path[64];
-	FILE *f;
-
-	if (old < 0)
-		return;
-	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", file);
-	f = fopen(path, "w");
-	if (f) {
-		fprintf(f, "%ld\n", old);
-		fclose(f);
-	}
 }
 
 ULS_TEST_TIMEOUT(monitor_10k_threads, 600)
@@ -1129,8 +1098,8 @@ out:
 	mon_close(&before);
 	mon_close(&after);
 	check_no_monitor("nothing left");
-	restore_limit("pid_max", old_pid_max);
-	restore_limit("threads-max", old_threads_max);
+	t_restore_sysctl("pid_max", old_pid_max);
+	t_restore_sysctl("threads-max", old_threads_max);
 	free(ones);
 	free(th);
 	t_teardown(&c);

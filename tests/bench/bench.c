@@ -992,42 +992,11 @@ static long minflt(void)
  */
 static long raise_limit(const char *file, long want)
 {
-	char path[64];
-	long old = -1;
-	FILE *f;
+	long old = t_raise_sysctl(file, want);
 
-	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", file);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &old) != 1)
-		old = -1;
-	fclose(f);
-	if (old < 0 || old >= want)
-		return -1;
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fprintf(f, "%ld\n", want);
-	if (fclose(f))
-		return -1;
-	note("bench: %s raised from %ld to %ld", file, old, want);
+	if (old >= 0)
+		note("bench: %s raised from %ld to %ld", file, old, want);
 	return old;
-}
-
-static void restore_limit(const char *file, long old)
-{
-	char path[64];
-	FILE *f;
-
-	if (old < 0)
-		return;
-	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", file);
-	f = fopen(path, "w");
-	if (f) {
-		fprintf(f, "%ld\n", old);
-		fclose(f);
-	}
 }
 
 /* The rounds, once the threads are up and the iterator attached. */
@@ -1316,8 +1285,8 @@ out:
 		snprintf(val, sizeof(val), "%ld", old_entries);
 		t_set_param("monitor_max_entries", val);
 	}
-	restore_limit("pid_max", old_pid_max);
-	restore_limit("threads-max", old_threads_max);
+	t_restore_sysctl("pid_max", old_pid_max);
+	t_restore_sysctl("threads-max", old_threads_max);
 	free(th);
 }
 
