@@ -9,7 +9,12 @@
 #   - the files are exactly the agreed layout: libuls.so.X.Y.Z <- .so.X
 #     <- .so and its soname, libuls.a, the headers, uls.pc, the man pages
 #     of man/, ulsctl; nothing else (no test or example programs);
-#   - it needs no clang or bpftool (CLANG and BPFTOOL point nowhere);
+#   - it needs no clang or bpftool (CLANG and BPFTOOL point nowhere),
+#     and, with or without them, no libelf, zlib or libzstd to link with
+#     (a library directory first in the search path hides them): the
+#     installed ulsctl is linked against the installed libuls.so.X and,
+#     where clang and bpftool built its event feed, the system's
+#     libbpf.so; it runs, and says whether it has the feed;
 #   - pkg-config finds uls at the version of include/uls/version.h;
 #   - a C and a C++ program (prog.c, prog.cc) and a static C one build
 #     through pkg-config against the installed files only, and their
@@ -57,8 +62,27 @@ mkdir -p "$tmp/src" "$log"
 # The programs away from the tree, so that nothing of it is in reach.
 cp "$here/prog.c" "$here/prog.cc" "$here/prog.bpf.c" "$tmp/src/"
 
+# A library directory that stands for a host with a C compiler and
+# libbpf-dev only: its libelf, libz and libzstd (.a and .so) are linker
+# scripts naming a file that is nowhere, so a link that takes any of them
+# fails, as it would without libelf-dev, zlib1g-dev or libzstd-dev.
+# make install runs with it first in the search path (LDFLAGS=-L...).
+nodev=$tmp/no-dev
+mkdir -p "$nodev"
+for l in elf z zstd; do
+	for e in a so; do
+		echo "INPUT(uls-check-install-no-lib$l-dev)" > "$nodev/lib$l.$e"
+	done
+done
+echo 'int main(void) { return 0; }' > "$tmp/empty.c"
+if cc -static -o "$tmp/empty" "$tmp/empty.c" -L"$nodev" -lzstd > /dev/null 2>&1; then
+	not_ok no_dev_libs "-L$nodev does not hide libzstd: the install tests below prove less"
+else
+	ok no_dev_libs
+fi
+
 # --- make install ------------------------------------------------------
-if mk install DESTDIR="$root" PREFIX=/usr O="$build" \
+if mk install DESTDIR="$root" PREFIX=/usr O="$build" LDFLAGS="-L$nodev" \
 	CLANG="$tmp/none/clang" BPFTOOL="$tmp/none/bpftool" > "$log/install" 2>&1; then
 	ok install_without_clang_bpftool
 else
@@ -109,6 +133,47 @@ check symlinks "libuls.so -> libuls.so.$major -> libuls.so.$version, found $chai
 	-a -f "$lib/libuls.so.$version" -a ! -L "$lib/libuls.so.$version"
 soname=$(readelf -d "$lib/libuls.so.$version" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
 check soname "soname \"$soname\", not libuls.so.$major" test "$soname" = "libuls.so.$major"
+
+# ulsctl_links NAME ROOT EVENTS: ROOT's ulsctl needs libuls.so.X, and
+# libbpf.so.N where EVENTS is true, never libbpf otherwise; it runs
+# against ROOT's libuls (no module needed for -V), which is the installed
+# release, and its -V says whether it has the event feed (EVENTS).
+ulsctl_links() {
+	local name=$1 r=$2 events=$3 dyn out want
+	dyn=$(readelf -d "$r/usr/sbin/ulsctl" 2>&1)
+	if ! grep -q "Shared library: \[libuls.so.$major\]" <<< "$dyn"; then
+		not_ok "$name" "ulsctl does not need libuls.so.$major: $(grep -c NEEDED <<< "$dyn") NEEDED"
+		return
+	fi
+	if [ "$events" = true ] && ! grep -q 'Shared library: \[libbpf\.so\.' <<< "$dyn"; then
+		not_ok "$name" "ulsctl with the event feed does not need libbpf.so"
+		return
+	fi
+	if [ "$events" = false ] && grep -q 'libbpf' <<< "$dyn"; then
+		not_ok "$name" "ulsctl without the event feed needs libbpf"
+		return
+	fi
+	out=$(LD_LIBRARY_PATH=$r/usr/lib "$r/usr/sbin/ulsctl" -j -V 2>&1)
+	want="\"libuls\":\"$version\",.*\"features\":{\"events\":$events}"
+	check "$name" "ulsctl -j -V: $out" eval 'grep -q "$want" <<< "$out"'
+}
+ulsctl_links ulsctl_without_clang_bpftool "$root" false
+
+# --- make install with clang and bpftool ---------------------------------
+# Where they are there, ulsctl is built with the event feed (which takes
+# the running kernel's BTF too): still nothing to link but libuls and
+# libbpf-dev's libbpf.so.
+if ! command -v clang > /dev/null || ! command -v bpftool > /dev/null ||
+	[ ! -e /sys/kernel/btf/vmlinux ]; then
+	ok "install_with_clang_bpftool # SKIP no clang, bpftool or /sys/kernel/btf/vmlinux"
+elif mk install DESTDIR="$tmp/root-bpf" PREFIX=/usr O="$tmp/build-bpf" LDFLAGS="-L$nodev" \
+	> "$log/install-bpf" 2>&1; then
+	ok install_with_clang_bpftool
+	ulsctl_links ulsctl_with_clang_bpftool "$tmp/root-bpf" true
+else
+	not_ok install_with_clang_bpftool "$(grep -m 1 -e 'cannot find' -e 'rror' "$log/install-bpf" ||
+		tail -n 1 "$log/install-bpf")"
+fi
 
 # --- pkg-config --------------------------------------------------------
 # As for a sysroot: the installed uls.pc, its paths under $root.
