@@ -23,7 +23,9 @@
 #     bpfincludedir and Cflags, and VMLINUX_H;
 #   - LIBDIR, INCLUDEDIR, SBINDIR, MANDIR and PKGCONFIGDIR are honoured,
 #     and uls.pc follows them;
-#   - make uninstall leaves nothing; make dkms-src fills in the version.
+#   - make uninstall leaves nothing; make dkms-src fills in the version;
+#   - debian/copyright gives each file the licence of its SPDX line, in
+#     a form lintian takes (licences.sh).
 # Prints "ok NAME" or "not ok NAME # why" for each, and "N passed, N
 # failed" last; exit status 1 if any failed. make check-install runs it.
 set -u
@@ -304,6 +306,15 @@ if mk dkms-src DESTDIR="$tmp/dkms" > "$log/dkms-src" 2>&1; then
 else
 	not_ok dkms_src "$(tail -n 1 "$log/dkms-src")"
 fi
+
+# --- debian/copyright ------------------------------------------------------
+"$here/licences.sh" "$top" > "$log/licences" 2>&1
+case $? in
+0) ok debian_copyright ;;
+2) ok "debian_copyright # SKIP $(tail -n 1 "$log/licences")" ;;
+*) sed 's/^/# /' "$log/licences"
+   not_ok debian_copyright "$(grep -c . "$log/licences") disagreements (above)" ;;
+esac
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
