@@ -47,7 +47,8 @@
 #                              deterministic/ with DETERMINISTIC=1)
 #   make install               libuls, its headers, uls.pc, the man pages
 #                              and ulsctl (PREFIX, DESTDIR, LIBDIR,
-#                              INCLUDEDIR, SBINDIR, MANDIR, PKGCONFIGDIR);
+#                              INCLUDEDIR, SBINDIR, MANDIR, PKGCONFIGDIR;
+#                              BINDIR is accepted, and unused);
 #                              make uninstall takes them out again
 #   make check-install         make install into a temporary root, and
 #                              programs built against it (tests/install)
@@ -624,7 +625,8 @@ version:
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
-# Nothing goes here yet: ulsctl is an administrator's tool (SBINDIR).
+# Accepted, as packaging scripts pass it, but nothing goes there: ulsctl
+# is an administrator's tool, installed in SBINDIR as bpftool is.
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
