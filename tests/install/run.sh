@@ -15,13 +15,15 @@
 #     installed ulsctl is linked against the installed libuls.so.X and,
 #     where clang and bpftool built its event feed, the system's
 #     libbpf.so; it runs, and says whether it has the feed;
-#   - pkg-config finds uls at the version of include/uls/version.h;
+#   - pkg-config finds uls at the version of include/uls/version.h, and
+#     the man pages' .TH lines name that version;
 #   - a C and a C++ program (prog.c, prog.cc) and a static C one build
 #     through pkg-config against the installed files only, and their
 #     --version (no module needed) reports the installed library's;
 #   - a BPF program (prog.bpf.c) builds with clang -target bpf, uls.pc's
 #     bpfincludedir and Cflags, and VMLINUX_H;
-#   - LIBDIR, INCLUDEDIR, SBINDIR, MANDIR and PKGCONFIGDIR are honoured,
+#   - LIBDIR, INCLUDEDIR, SBINDIR, MANDIR and PKGCONFIGDIR are honoured
+#     (BINDIR too, and nothing goes there),
 #     and uls.pc follows them;
 #   - make uninstall leaves nothing; make dkms-src fills in the version;
 #   - debian/copyright gives each file the licence of its SPDX line, in
@@ -127,6 +129,20 @@ else
 	missing=$(LC_ALL=C comm -23 "$tmp/files.expected" "$tmp/files.installed" | paste -sd' ')
 	not_ok files "extra: ${extra:-none}; missing: ${missing:-none}"
 fi
+
+# The man pages' .TH names the release ("uls X.Y.Z", its fourth
+# argument), a copy of include/uls/version.h's version: it must be that.
+man_bad=
+for m in "$root"/usr/share/man/man[1-8]/*; do
+	# A page that is a .so line has no .TH.
+	if [ ! -f "$m" ] || ! grep -q '^\.TH ' "$m"; then
+		continue
+	fi
+	src=$(sed -nE 's/^\.TH[[:space:]]+[^[:space:]]+[[:space:]]+[^[:space:]]+[[:space:]]+("[^"]*"|[^[:space:]"]+)[[:space:]]+"([^"]*)".*/\2/p' \
+		"$m" | head -n 1)
+	[ "$src" = "uls $version" ] || man_bad="$man_bad ${m##*/} (${src:-no source field})"
+done
+check man_version "not \"uls $version\" in .TH:$man_bad" test -z "$man_bad"
 
 lib=$root/usr/lib
 chain=$(readlink "$lib/libuls.so")/$(readlink "$lib/libuls.so.$major")
@@ -271,8 +287,8 @@ fi
 # uls.pc names it as it is, and LIBDIR inside it, as ${prefix}/...
 root2=$tmp/root2
 if mk install DESTDIR="$root2" PREFIX=/opt/uls LIBDIR=/opt/uls/lib64 INCLUDEDIR=/opt/inc \
-	SBINDIR=/opt/uls/admin MANDIR=/opt/uls/doc PKGCONFIGDIR=/opt/pc O="$build" \
-	> "$log/install2" 2>&1; then
+	BINDIR=/opt/uls/bin SBINDIR=/opt/uls/admin MANDIR=/opt/uls/doc PKGCONFIGDIR=/opt/pc \
+	O="$build" > "$log/install2" 2>&1; then
 	flags=$(PKG_CONFIG_SYSROOT_DIR=$root2 PKG_CONFIG_PATH=$root2/opt/pc \
 		PKG_CONFIG_LIBDIR=$root2/opt/pc pkg-config --cflags --libs uls 2>&1)
 	pc_libdir=$(sed -n 's/^libdir=//p' "$root2/opt/pc/uls.pc")
@@ -281,6 +297,9 @@ if mk install DESTDIR="$root2" PREFIX=/opt/uls LIBDIR=/opt/uls/lib64 INCLUDEDIR=
 			-f $root2/opt/inc/uls/bpf/uls.bpf.h && -f $root2/opt/uls/admin/ulsctl &&
 			$(echo $flags) == "-I$root2/opt/inc -L$root2/opt/uls/lib64 -luls" &&
 			$pc_libdir == "\${prefix}/lib64" ]]'
+	# BINDIR is accepted, and nothing goes there (ulsctl is in SBINDIR).
+	check install_bindir_unused "make install made BINDIR, /opt/uls/bin" \
+		test ! -e "$root2/opt/uls/bin"
 	if [ -d "$top/man" ] && ls "$top"/man/*.[1-8] > /dev/null 2>&1; then
 		check install_mandir "no man page under MANDIR" \
 			eval 'ls "$root2"/opt/uls/doc/man[1-8]/* > /dev/null 2>&1'
