@@ -26,6 +26,8 @@
 #     (BINDIR too, and nothing goes there),
 #     and uls.pc follows them;
 #   - make uninstall leaves nothing; make dkms-src fills in the version;
+#   - scripts/check-abi.sh passes on the library as linked, and fails on
+#     each kind of disagreement of the API, the map and the library;
 #   - debian/copyright gives each file the licence of its SPDX line, in
 #     a form lintian takes (licences.sh).
 # Prints "ok NAME" or "not ok NAME # why" for each, and "N passed, N
@@ -324,6 +326,69 @@ if mk dkms-src DESTDIR="$tmp/dkms" > "$log/dkms-src" 2>&1; then
 			test -f "$src/include/uls/version.h" -a -f "$src/Kbuild"'
 else
 	not_ok dkms_src "$(tail -n 1 "$log/dkms-src")"
+fi
+
+# --- scripts/check-abi.sh ---------------------------------------------------
+# The check that fails libuls.so's link when the API (ULS_API), the
+# version script and the library disagree: it passes on what the build
+# linked, and fails, naming the difference, on each kind of disagreement,
+# given a changed copy of the map or fewer objects, against the same
+# library.
+abi_lib=$build/user/libuls.so.$version
+abi_map=$top/user/lib/libuls.map
+abi_objs=("$build"/user/pic/*.o)
+# abi_case NAME RC WANT MAP OBJ...: check-abi.sh exits RC, and says WANT.
+abi_case() {
+	local name=$1 want_rc=$2 want=$3 m=$4 rc
+	shift 4
+	"$top/scripts/check-abi.sh" "$abi_lib" "$m" "$@" > "$log/$name" 2>&1
+	rc=$?
+	check "$name" "exit $rc, not $want_rc with \"$want\": $(head -n 1 "$log/$name")" \
+		eval '[ $rc -eq $want_rc ] && { [ -z "$want" ] || grep -q -- "$want" "$log/$name"; }'
+}
+# abi_map NAME SED: a copy of libuls.map through sed SED.
+abi_map() {
+	sed "$2" "$abi_map" > "$tmp/$1.map"
+	echo "$tmp/$1.map"
+}
+if [ ! -f "$abi_lib" ] || [ ! -f "$build/user/pic/monitor.o" ] ||
+	! grep -q '^[[:space:]]*uls_fd;$' "$abi_map"; then
+	not_ok check_abi "no $abi_lib, monitor.o or uls_fd in libuls.map to check against"
+else
+	abi_case check_abi_agree 0 '' "$abi_map" "${abi_objs[@]}"
+	# ULS_API marks uls_fd, the library exports it: the map must list it.
+	abi_case check_abi_map_lacks_symbol 1 'uls_fd has default visibility (ULS_API) but' \
+		"$(abi_map lacks '/^[[:space:]]*uls_fd;$/d')" "${abi_objs[@]}"
+	# A name in the map that no object defines (nor the library exports).
+	abi_case check_abi_map_extra_symbol 1 'lists uls_check_abi_none, which no object' \
+		"$(abi_map extra 's/^\([[:space:]]*\)uls_fd;$/&\n\1uls_check_abi_none;/')" \
+		"${abi_objs[@]}"
+	# uls_fd moved to a node of its own: the library has it in ULS_0.1.0.
+	abi_case check_abi_symbol_in_other_node 1 "exports uls_fd (version ULS_$version), which" \
+		"$(abi_map node '/^[[:space:]]*uls_fd;$/d; $a ULS_99.0.0 { global: uls_fd; } ULS_'"$version"';')" \
+		"${abi_objs[@]}"
+	# The objects without monitor.o: its ULS_API functions are in the map
+	# and the library, but nothing marks them.
+	abi_some=()
+	for o in "${abi_objs[@]}"; do
+		[[ $o == */monitor.o ]] || abi_some+=("$o")
+	done
+	abi_case check_abi_object_missing 1 'lists uls_monitor_open, which no object defines' \
+		"$abi_map" "${abi_some[@]}"
+	# A wildcard in global: would make the comparison mean nothing.
+	abi_case check_abi_wildcard 1 'is not a plain name' \
+		"$(abi_map wildcard 's/^\([[:space:]]*\)uls_fd;$/\1uls_*;/')" "${abi_objs[@]}"
+	# And the Makefile runs it: linked with a map that lacks uls_fd,
+	# libuls.so fails to build, and is not left behind.
+	abi_build=$tmp/build-abi
+	if mk O="$abi_build" LIBULS_MAP="$tmp/lacks.map" "$abi_build/user/libuls.so.$version" \
+		> "$log/check-abi-build" 2>&1; then
+		not_ok check_abi_fails_link "libuls.so linked with a map that lacks uls_fd"
+	else
+		check check_abi_fails_link "$(tail -n 1 "$log/check-abi-build")" \
+			eval 'grep -q "uls_fd has default visibility" "$log/check-abi-build" &&
+				[ ! -e "$abi_build/user/libuls.so.$version" ]'
+	fi
 fi
 
 # --- debian/copyright ------------------------------------------------------
