@@ -47,7 +47,8 @@
 #                              deterministic/ with DETERMINISTIC=1)
 #   make install               libuls, its headers, uls.pc, the man pages
 #                              and ulsctl (PREFIX, DESTDIR, LIBDIR,
-#                              INCLUDEDIR, SBINDIR, MANDIR, PKGCONFIGDIR);
+#                              INCLUDEDIR, SBINDIR, MANDIR, PKGCONFIGDIR;
+#                              BINDIR is accepted, and unused);
 #                              make uninstall takes them out again
 #   make check-install         make install into a temporary root, and
 #                              programs built against it (tests/install)
@@ -226,11 +227,14 @@ $(O)/user/libuls.so: $(O)/user/$(LIBULS_SONAME)
 	$(Q)ln -sf $(notdir $<) $@
 LIBULS_SHARED := $(LIBULS_SO) $(O)/user/$(LIBULS_SONAME) $(O)/user/libuls.so
 
-# How ulsctl and the examples are linked: LINK=static (the default), with
-# libuls.a and libbpf in the binary, so that they run where neither is
-# installed (the test VM); LINK=shared, against $(O)/user/libuls.so.0 and
-# the system's libbpf.so, as a distribution ships them.
+# How ulsctl and the examples in $(O)/user are linked: LINK=static (the
+# default), with libuls.a and libbpf in the binary, so that they run where
+# neither is installed (the test VM); LINK=shared, against
+# $(O)/user/libuls.so.X and the system's libbpf.so, as a distribution
+# ships them. make install's ulsctl is always linked the shared way (see
+# INSTALL_ULSCTL below).
 LINK ?= static
+SHARED_BPF_LIBS := -lbpf -lpthread
 ifeq ($(LINK),static)
 LINK_FLAGS := -static
 LIBULS_DEP := $(O)/user/libuls.a
@@ -238,31 +242,51 @@ LIBULS_LINK := $(O)/user/libuls.a
 BPF_LIBS := $(STATIC_LIBS)
 else ifeq ($(LINK),shared)
 LINK_FLAGS :=
-LIBULS_DEP := $(O)/user/libuls.so.0
-LIBULS_LINK := -L$(O)/user -l:libuls.so.0
-BPF_LIBS := -lbpf -lpthread
+LIBULS_DEP := $(O)/user/$(LIBULS_SONAME)
+LIBULS_LINK := -L$(O)/user -l:$(LIBULS_SONAME)
+BPF_LIBS := $(SHARED_BPF_LIBS)
 else
 $(error LINK=$(LINK): LINK is static or shared)
 endif
 
 # ulsctl events loads the scheduler-event feed from its skeleton, which
-# takes clang and bpftool to build; without them, ulsctl is built without
-# the feed (noevents.c), and needs no libbpf.
+# takes clang, bpftool and the BTF that vmlinux.h is made from; without
+# them, ulsctl is built without the feed (noevents.c), and needs no libbpf.
 ULSCTL_EVENTS := $(if $(and $(shell command -v $(CLANG) 2>/dev/null),\
-			    $(shell command -v $(BPFTOOL) 2>/dev/null)),y)
+			    $(shell command -v $(BPFTOOL) 2>/dev/null),\
+			    $(wildcard $(VMLINUX_BTF))),y)
 ULSCTL_SRCS := $(filter-out user/ulsctl/events.c user/ulsctl/noevents.c,\
 		 $(wildcard user/ulsctl/*.c)) \
 	       user/ulsctl/$(if $(ULSCTL_EVENTS),events.c,noevents.c)
-ULSCTL_DEPS := $(ULSCTL_SRCS) $(wildcard user/ulsctl/*.h) $(LIBULS_HDRS) $(LIBULS_DEP) \
-	       $(if $(ULSCTL_EVENTS),$(O)/include/sched_events.skel.h)
+ULSCTL_DEPS := $(ULSCTL_SRCS) $(wildcard user/ulsctl/*.h) $(LIBULS_HDRS) \
+	       $(if $(ULSCTL_EVENTS),$(O)/include/sched_events.skel.h) $(O)/user/link.flags
 ULSCTL_CFLAGS := $(if $(ULSCTL_EVENTS),-I$(O)/include,-DULSCTL_NO_EVENTS)
-ULSCTL_LIBS := $(if $(ULSCTL_EVENTS),$(BPF_LIBS),-lpthread)
+ULSCTL_NO_EVENTS_MSG := $(if $(ULSCTL_EVENTS),,@echo '  ulsctl: $(CLANG) or $(BPFTOOL) or \
+	$(VMLINUX_BTF) not found: built without the event feed')
 
-$(O)/user/ulsctl: $(ULSCTL_DEPS) $(O)/user/link.flags
+$(O)/user/ulsctl: $(ULSCTL_DEPS) $(LIBULS_DEP)
 	$(call msg,CC,$@)
-	$(if $(ULSCTL_EVENTS),,@echo '  ulsctl: $(CLANG) or $(BPFTOOL) not found: built without the event feed')
+	$(ULSCTL_NO_EVENTS_MSG)
 	$(Q)$(CC) $(USER_CFLAGS) $(ULSCTL_CFLAGS) $(LDFLAGS) $(LINK_FLAGS) \
-		-o $@ $(ULSCTL_SRCS) $(LIBULS_LINK) $(ULSCTL_LIBS)
+		-o $@ $(ULSCTL_SRCS) $(LIBULS_LINK) $(if $(ULSCTL_EVENTS),$(BPF_LIBS),-lpthread)
+
+# make install's ulsctl, whatever LINK says: against the libuls.so.X that
+# it installs next to it and, with the feed, the system's libbpf.so. A
+# static one would take libbpf.a and what it needs (libelf, zlib, libzstd:
+# STATIC_LIBS), which libbpf-dev alone does not bring; make install needs
+# a C compiler, and libbpf-dev only where it builds the feed. With
+# LINK=shared (the packages), $(O)/user/ulsctl is that one already.
+ifeq ($(LINK),shared)
+INSTALL_ULSCTL := $(O)/user/ulsctl
+else
+INSTALL_ULSCTL := $(O)/user/shared/ulsctl
+$(INSTALL_ULSCTL): $(ULSCTL_DEPS) $(O)/user/$(LIBULS_SONAME)
+	$(call msg,CC,$@)
+	$(ULSCTL_NO_EVENTS_MSG)
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $(ULSCTL_CFLAGS) $(LDFLAGS) \
+		-o $@ $(ULSCTL_SRCS) -L$(O)/user -l:$(LIBULS_SONAME) \
+		$(if $(ULSCTL_EVENTS),$(SHARED_BPF_LIBS),-lpthread)
+endif
 
 # What the user programs were last linked as (LINK, and whether ulsctl has
 # the feed): when that changes, they are linked again.
@@ -594,12 +618,15 @@ version:
 # make install: libuls (shared and static), its headers (C, BPF and the
 # TLD compatibility ones), uls.pc, the man pages and ulsctl, as autoconf
 # names the places; DESTDIR, a staging root (packages). It builds those
-# and nothing else: no BPF object, skeleton or test, so no clang or
-# bpftool (ulsctl builds without its event feed where they are missing).
+# and nothing else: no test or example, and the BPF skeleton of ulsctl's
+# event feed only where clang and bpftool are there (without them,
+# ulsctl has no feed). Its ulsctl is INSTALL_ULSCTL, linked against
+# libuls.so.X: a C compiler, and libbpf-dev for the feed, are all it needs.
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
-# Nothing goes here yet: ulsctl is an administrator's tool (SBINDIR).
+# Accepted, as packaging scripts pass it, but nothing goes there: ulsctl
+# is an administrator's tool, installed in SBINDIR as bpftool is.
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
@@ -629,7 +656,7 @@ $(O)/user/uls.pc: user/lib/uls.pc.in FORCE
 # Installed into the live system by root, the loader's cache is made
 # anew, so that programs find libuls.so.X at once; a staging root's
 # (DESTDIR) is the package manager's to make.
-install: $(LIBULS_SHARED) $(O)/user/libuls.a $(O)/user/uls.pc $(O)/user/ulsctl
+install: $(LIBULS_SHARED) $(O)/user/libuls.a $(O)/user/uls.pc $(INSTALL_ULSCTL)
 	$(INSTALL) -D -m 0755 $(LIBULS_SO) $(DESTDIR)$(LIBDIR)/$(notdir $(LIBULS_SO))
 	ln -sf $(notdir $(LIBULS_SO)) $(DESTDIR)$(LIBDIR)/$(LIBULS_SONAME)
 	ln -sf $(LIBULS_SONAME) $(DESTDIR)$(LIBDIR)/libuls.so
@@ -643,7 +670,7 @@ install: $(LIBULS_SHARED) $(O)/user/libuls.a $(O)/user/uls.pc $(O)/user/ulsctl
 	for m in $(MAN_PAGES); do \
 		$(INSTALL) -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/} || exit 1; \
 	done
-	$(INSTALL) -D -m 0755 $(O)/user/ulsctl $(DESTDIR)$(SBINDIR)/ulsctl
+	$(INSTALL) -D -m 0755 $(INSTALL_ULSCTL) $(DESTDIR)$(SBINDIR)/ulsctl
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
 		echo "$(LDCONFIG)"; $(LDCONFIG); fi
 
