@@ -2,8 +2,13 @@
 /*
  * The monitor view (ULS_IOC_MONITOR): a file whose read-only mapping shows
  * the registrations of one process, or of all, to another process, which
- * then reads them with plain loads: an index at the view's start, and each
- * registration's pinned pages in a slot of their own further on.
+ * then reads them with plain loads: an index at the view's start, then
+ * each registration's pinned pages: in a slot of its own if it spans
+ * several pages, else in a page of the pages area that shows each memory
+ * page once, however many registrations lie in it. Libraries pack many
+ * threads' small areas into one page (libuls's uls_area()), and a tool
+ * reading all of them then touches a page per 64 threads, not one per
+ * thread: each page touched costs a TLB miss.
  *
  * Each monitor has an inode of its own, from a pseudo file system of this
  * module, so that unmap_mapping_range() on it reaches exactly the mappings
@@ -86,6 +91,18 @@ struct uls_mon_slot {
 	struct uls_entry *e;	/* shown here, NULL if free; faults read it */
 	s32 tid;		/* the tid hash's key for this slot */
 	u32 next_free;		/* the free list, while free */
+	u32 page;		/* its page in the pages area, or ULS_MON_NONE */
+};
+
+/*
+ * A page of the pages area: the memory page it shows, pinned by every
+ * registration counted in @refs (each shown in this monitor), so that it
+ * cannot be unpinned while it is mapped here.
+ */
+struct uls_mon_page {
+	struct page *page;	/* NULL if free; faults read it */
+	u32 refs;		/* registrations shown in it */
+	u32 next_free;		/* the free list, while free */
 };
 
 struct uls_monitor {
@@ -100,7 +117,7 @@ struct uls_monitor {
 	struct mm_struct *mm;
 	struct pid_namespace *ns;	/* whose pids the index shows */
 	struct inode *inode;
-	/* slots[].e and @mapped against the fault path */
+	/* slots[].e, pages[].page and the mapped bitmaps against faults */
 	struct rw_semaphore lock;
 
 	void *view;			/* the index: header, entries, hash */
@@ -109,12 +126,15 @@ struct uls_monitor {
 	struct uls_monitor_entry *entries;
 	u32 *tid_hash;			/* user-visible: tid -> slot + 1 */
 	u32 *ptr_hash;			/* kernel only: entry -> slot + 1 */
+	u32 *page_hash;			/* kernel only: page -> index + 1 */
 	struct uls_mon_slot *slots;
+	struct uls_mon_page *pages;	/* nr_slots: one per live slot at most */
 	unsigned long *mapped;		/* slots that may have page tables */
+	unsigned long *pages_mapped;	/* pages[] that may have them */
 	size_t kernel_bytes;		/* all of the above, counted */
 
-	u32 nr_slots, hash_bits, free_head;
-	u64 regions_offset, stride, view_size, gen;
+	u32 nr_slots, hash_bits, free_head, page_free_head;
+	u64 regions_offset, pages_offset, stride, view_size, gen;
 };
 
 /* --- the two hashes: open addressing, linear probing ------------------- */
@@ -131,8 +151,13 @@ static u32 uls_mon_ptr_bucket(const struct uls_monitor *m, u32 slot)
 	return hash_ptr(m->slots[slot].e, m->hash_bits);
 }
 
+static u32 uls_mon_page_bucket(const struct uls_monitor *m, u32 i)
+{
+	return hash_ptr(m->pages[i].page, m->hash_bits);
+}
+
 /*
- * Put @slot in @t. In the tid hash a slot of the same tid gives up its
+ * Put @slot (or a page's index) in @t. In the tid hash a slot of the same tid gives up its
  * bucket: the newer registration of a tid is the one found (an exited
  * thread's entry may linger until the gone work retires it, while its tid
  * is given to a new thread).
@@ -190,6 +215,18 @@ static u32 uls_mon_slot_of(const struct uls_monitor *m,
 	return ULS_MON_NONE;
 }
 
+static u32 uls_mon_page_of(const struct uls_monitor *m, struct page *page)
+{
+	u32 mask = (1U << m->hash_bits) - 1;
+	u32 i, v;
+
+	for (i = hash_ptr(page, m->hash_bits); (v = m->page_hash[i]);
+	     i = (i + 1) & mask)
+		if (m->pages[v - 1].page == page)
+			return v - 1;
+	return ULS_MON_NONE;
+}
+
 /*
  * Readers retry while a sequence count is odd, or if it changed: the
  * write side of a seqcount, in memory user space maps. Only the registry's
@@ -224,6 +261,61 @@ static void uls_mon_zap(struct uls_monitor *m, u32 slot)
 				    uls_mon_slot_offset(m, slot), m->stride, 1);
 }
 
+static loff_t uls_mon_page_offset(const struct uls_monitor *m, u32 i)
+{
+	return m->pages_offset + ((u64)i << PAGE_SHIFT);
+}
+
+static void uls_mon_zap_page(struct uls_monitor *m, u32 i)
+{
+	if (test_and_clear_bit(i, m->pages_mapped))
+		unmap_mapping_range(m->inode->i_mapping,
+				    uls_mon_page_offset(m, i), PAGE_SIZE, 1);
+}
+
+/*
+ * The pages area's page that shows @page, taken for one more
+ * registration: the one that shows it already, or a free one. Under
+ * m->lock for writing if @published. There is always a free one: each
+ * live slot holds one page at most, and there are as many as slots.
+ */
+static u32 uls_mon_page_get(struct uls_monitor *m, struct page *page,
+			    bool published)
+{
+	u32 i = uls_mon_page_of(m, page);
+
+	if (i != ULS_MON_NONE) {
+		m->pages[i].refs++;
+		return i;
+	}
+	i = m->page_free_head;
+	if (WARN_ON_ONCE(i == ULS_MON_NONE))
+		return i;
+	m->page_free_head = m->pages[i].next_free;
+	/* Zero pages a reader faulted in while it was free. */
+	if (published)
+		uls_mon_zap_page(m, i);
+	m->pages[i].page = page;
+	m->pages[i].refs = 1;
+	uls_mon_hash_add(m, m->page_hash, uls_mon_page_bucket, false, i);
+	return i;
+}
+
+/*
+ * One registration less shows in page @i; the last one unmaps it, before
+ * its pages can be unpinned. Under m->lock for writing.
+ */
+static void uls_mon_page_put(struct uls_monitor *m, u32 i)
+{
+	if (--m->pages[i].refs)
+		return;
+	uls_mon_hash_del(m, m->page_hash, uls_mon_page_bucket, i);
+	m->pages[i].page = NULL;
+	uls_mon_zap_page(m, i);
+	m->pages[i].next_free = m->page_free_head;
+	m->page_free_head = i;
+}
+
 /*
  * Show @e, whose room is @room, in @m if @m watches it. @published: @m can
  * be mapped, so faults may race; a monitor being built has no mapping yet,
@@ -233,9 +325,10 @@ static void uls_mon_add(struct uls_monitor *m, struct uls_entry *e, s32 room,
 			bool published)
 {
 	struct uls_monitor_entry *me;
+	u64 offset = 0;
 	bool fits;
 	pid_t tid, pid;
-	u32 s;
+	u32 s, pg = ULS_MON_NONE;
 
 	if (m->mm && uls_entry_mm(e) != m->mm)
 		return;
@@ -259,8 +352,15 @@ static void uls_mon_add(struct uls_monitor *m, struct uls_entry *e, s32 room,
 		uls_mon_zap(m, s);
 	}
 	m->slots[s].e = e;
+	if (e->nr_pages == 1)
+		pg = uls_mon_page_get(m, e->page, published);
 	if (published)
 		up_write(&m->lock);
+	m->slots[s].page = pg;
+	if (pg != ULS_MON_NONE)
+		offset = uls_mon_page_offset(m, pg);
+	else if (fits)
+		offset = uls_mon_slot_offset(m, s);
 	m->slots[s].tid = tid;
 	uls_mon_hash_add(m, m->ptr_hash, uls_mon_ptr_bucket, false, s);
 
@@ -271,8 +371,7 @@ static void uls_mon_add(struct uls_monitor *m, struct uls_entry *e, s32 room,
 	me->pid = pid;
 	me->tid = tid;
 	me->gen = ++m->gen;
-	me->offset = fits ? uls_mon_slot_offset(m, s) +
-			    offset_in_page(e->uaddr) : 0;
+	me->offset = offset ? offset + offset_in_page(e->uaddr) : 0;
 	me->len = room;
 	me->addr = e->uaddr;
 	/* Lockless, as ULS_IOC_LIST reads it (dev.c). */
@@ -322,7 +421,10 @@ static void uls_mon_del(struct uls_monitor *m, struct uls_entry *e)
 	down_write(&m->lock);
 	m->slots[s].e = NULL;
 	uls_mon_zap(m, s);
+	if (m->slots[s].page != ULS_MON_NONE)
+		uls_mon_page_put(m, m->slots[s].page);
 	up_write(&m->lock);
+	m->slots[s].page = ULS_MON_NONE;
 
 	m->slots[s].next_free = m->free_head;
 	m->free_head = s;
@@ -364,6 +466,7 @@ static vm_fault_t uls_mon_fault(struct vm_fault *vmf)
 	struct uls_monitor *m = vmf->vma->vm_file->private_data;
 	u64 off = (u64)vmf->pgoff << PAGE_SHIFT, in_slot;
 	struct uls_entry *e;
+	struct page *page;
 	unsigned long pfn;
 	vm_fault_t ret;
 	u32 s, pg;
@@ -373,6 +476,15 @@ static vm_fault_t uls_mon_fault(struct vm_fault *vmf)
 	if (off < m->regions_offset)
 		return vmf_insert_pfn(vmf->vma, vmf->address,
 				      vmalloc_to_pfn(m->view + off));
+	if (off >= m->pages_offset) {
+		pg = (off - m->pages_offset) >> PAGE_SHIFT;
+		down_read(&m->lock);
+		page = m->pages[pg].page ?: ZERO_PAGE(vmf->address);
+		set_bit(pg, m->pages_mapped);
+		ret = vmf_insert_pfn(vmf->vma, vmf->address, page_to_pfn(page));
+		up_read(&m->lock);
+		return ret;
+	}
 
 	s = div64_u64_rem(off - m->regions_offset, m->stride, &in_slot);
 	pg = in_slot >> PAGE_SHIFT;
@@ -419,8 +531,11 @@ static void uls_mon_free(struct uls_monitor *m)
 	uls_stat_add(ULS_STAT_MONITOR_BYTES, -(long)m->kernel_bytes);
 	vfree(m->view);
 	kvfree(m->slots);
+	kvfree(m->pages);
 	kvfree(m->ptr_hash);
+	kvfree(m->page_hash);
 	bitmap_free(m->mapped);
+	bitmap_free(m->pages_mapped);
 	if (m->mm)
 		mmdrop(m->mm);
 	if (m->ns)
@@ -574,34 +689,40 @@ static struct uls_monitor *uls_mon_alloc(u32 nr_slots)
 	m->stride = (DIV_ROUND_UP(READ_ONCE(uls_max_len), PAGE_SIZE) + 1) <<
 		    PAGE_SHIFT;
 	m->regions_offset = index_bytes;
-	m->view_size = index_bytes + (u64)nr_slots * m->stride;
+	m->pages_offset = index_bytes + (u64)nr_slots * m->stride;
+	m->view_size = m->pages_offset + ((u64)nr_slots << PAGE_SHIFT);
 
 	/* Charged to the opener's memory cgroup, all of it. */
 	m->view_bytes = index_bytes;
 	m->view = __vmalloc(index_bytes, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	m->slots = kvcalloc(nr_slots, sizeof(*m->slots), GFP_KERNEL_ACCOUNT);
+	m->pages = kvcalloc(nr_slots, sizeof(*m->pages), GFP_KERNEL_ACCOUNT);
 	m->ptr_hash = kvcalloc(hash_size, sizeof(u32), GFP_KERNEL_ACCOUNT);
+	m->page_hash = kvcalloc(hash_size, sizeof(u32), GFP_KERNEL_ACCOUNT);
 	m->mapped = bitmap_zalloc(nr_slots, GFP_KERNEL_ACCOUNT);
-	if (!m->view || !m->slots || !m->ptr_hash || !m->mapped) {
-		vfree(m->view);
-		kvfree(m->slots);
-		kvfree(m->ptr_hash);
-		bitmap_free(m->mapped);
-		kfree(m);
+	m->pages_mapped = bitmap_zalloc(nr_slots, GFP_KERNEL_ACCOUNT);
+	if (!m->view || !m->slots || !m->pages || !m->ptr_hash ||
+	    !m->page_hash || !m->mapped || !m->pages_mapped) {
+		/* Nothing counted yet: kernel_bytes is 0. */
+		uls_mon_free(m);
 		return NULL;
 	}
 	m->kernel_bytes = sizeof(*m) + index_bytes +
-			  nr_slots * sizeof(*m->slots) +
-			  hash_size * sizeof(u32) +
-			  BITS_TO_LONGS(nr_slots) * sizeof(long);
+			  nr_slots * (sizeof(*m->slots) + sizeof(*m->pages)) +
+			  2 * hash_size * sizeof(u32) +
+			  2 * BITS_TO_LONGS(nr_slots) * sizeof(long);
 	uls_stat_add(ULS_STAT_MONITOR_BYTES, m->kernel_bytes);
 
 	m->hdr = m->view;
 	m->entries = m->view + entries_off;
 	m->tid_hash = m->view + hash_off;
-	for (i = 0; i < nr_slots; i++)
+	for (i = 0; i < nr_slots; i++) {
 		m->slots[i].next_free = i + 1 < nr_slots ? i + 1 : ULS_MON_NONE;
+		m->slots[i].page = ULS_MON_NONE;
+		m->pages[i].next_free = m->slots[i].next_free;
+	}
 	m->free_head = 0;
+	m->page_free_head = 0;
 
 	*m->hdr = (struct uls_monitor_header){
 		.magic = ULS_MONITOR_MAGIC,
@@ -616,6 +737,7 @@ static struct uls_monitor *uls_mon_alloc(u32 nr_slots)
 		.regions_offset = m->regions_offset,
 		.slot_stride = m->stride,
 		.view_size = m->view_size,
+		.pages_offset = m->pages_offset,
 	};
 	return m;
 }

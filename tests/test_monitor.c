@@ -24,6 +24,10 @@
 #include "test.h"
 #include "uls.h"
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
 /* --- reading a view, as a tool would ------------------------------------ */
 
 struct mon {
@@ -273,6 +277,10 @@ ULS_TEST(monitor_follows)
 	ASSERT_EQ(m.h->view_size, m.args.view_size, "view_size");
 	ASSERT_GE(m.h->slot_stride, t_max_len() + page, "stride: the largest region");
 	ASSERT_EQ(m.h->regions_offset % page, 0, "regions page-aligned");
+	ASSERT_EQ(m.h->pages_offset, m.h->regions_offset + 16 * m.h->slot_stride,
+		  "the pages area after the slots");
+	ASSERT_EQ(m.h->view_size, m.h->pages_offset + 16 * page,
+		  "a page per slot in it");
 	ASSERT_EQ(t_stat("monitors"), 1, "counted");
 	ASSERT_GT(t_stat("monitor_bytes"), 16 * 64, "its memory counted");
 	ASSERT_EQ(mon_live(&m), 1, "one live entry");
@@ -285,7 +293,7 @@ ULS_TEST(monitor_follows)
 	ASSERT_EQ(c.len, 48, "len");
 	ASSERT_EQ(c.addr, (uintptr_t)mem + page - 24, "addr");
 	ASSERT_EQ(c.offset, m.h->regions_offset + slot * m.h->slot_stride +
-		  page - 24, "offset: the slot, and the offset in its page");
+		  page - 24, "offset: two pages, in the slot's pages");
 	ASSERT_EQ(c.flags, ULS_MONITOR_ENTRY_LIVE, "flags");
 	ASSERT_EQ(t_check_pattern(buf, 48, 7), 0, "data across two pages");
 	/* A store by the owner shows at once: the very same pages. */
@@ -313,6 +321,8 @@ ULS_TEST(monitor_follows)
 		ASSERT_NEQ(c2.seq, c.seq, "the entry changed");
 		ASSERT_EQ(c2.len, 32, "new len");
 		ASSERT_EQ(c2.addr, (uintptr_t)(mem + 8), "new addr");
+		ASSERT_GE(c2.offset, m.h->pages_offset, "one page: in the pages area");
+		ASSERT_EQ(c2.offset % page, 64, "at its offset in the page");
 		mem[8] = 0x1234567890abcdefULL;
 		ASSERT_EQ(*(__u64 *)(m.view + c2.offset), mem[8], "new data");
 	}
@@ -328,8 +338,7 @@ ULS_TEST(monitor_follows)
 	ASSERT_OK(t_ioc_unregister(c0.fd), "unregister");
 	ASSERT_EQ(mon_find(&m, tid, &c, NULL, 0), -1, "gone");
 	ASSERT_FALSE(mon_read(&m, slot2, &c, NULL, 0), "its slot free");
-	ASSERT_EQ(*(volatile __u64 *)(m.view + m.h->regions_offset +
-				      slot2 * m.h->slot_stride + 64), 0,
+	ASSERT_EQ(*(volatile __u64 *)(m.view + c2.offset), 0,
 		  "its bytes read as zero");
 
 	/* A thread that exits goes too; the others stay. */
@@ -359,6 +368,91 @@ ULS_TEST(monitor_follows)
 out:
 	for (int i = 0; i < 3; i++)
 		mt_stop(&ts[i]);
+	mon_close(&m);
+	check_no_monitor("closed and unmapped: nothing left");
+	t_teardown(&c0);
+}
+
+/*
+ * Registrations within one memory page show in one page of the view's
+ * pages area, however many there are, so that a reader of many small
+ * areas touches each page once: in a monitor open before they came, and
+ * in one opened after. The page stays while any of them does and reads as
+ * zeroes after the last; a registration of two pages keeps its slot's.
+ */
+ULS_TEST(monitor_shared_page)
+{
+	long page = getpagesize();
+	__u64 *mem = t_map_pages(2);
+	struct uls_monitor_entry c[4], c2[4], mc;
+	struct mon m = { .fd = -1 }, m2 = { .fd = -1 };
+	struct mt ts[4] = {};
+	int tid = t_gettid();
+	struct t_ctx c0;
+
+	if (!t_setup(&c0, 0) || !ASSERT_OK_PTR(mem, "mmap"))
+		goto out;
+	if (!ASSERT_OK(mon_open(&m, c0.fd, getpid(), 0, 8), "open a monitor"))
+		goto out;
+	ASSERT_EQ(m.h->pages_offset % page, 0, "the pages area page-aligned");
+	for (int i = 0; i < 4; i++)
+		if (!mt_start(&ts[i], c0.fd, mem + 8 * i))
+			goto out;
+	if (!ASSERT_OK(mon_open(&m2, c0.fd, getpid(), 0, 8), "and one after"))
+		goto out;
+	for (int i = 0; i < 4; i++) {
+		if (!check_mt(&m, &ts[i]) || !check_mt(&m2, &ts[i]))
+			goto out;
+		mon_find(&m, ts[i].tid, &c[i], NULL, 0);
+		mon_find(&m2, ts[i].tid, &c2[i], NULL, 0);
+		ASSERT_GE(c[i].offset, m.h->pages_offset, "in the pages area");
+		ASSERT_LT(c[i].offset, m.h->view_size, "inside the view");
+		ASSERT_EQ(c[i].offset - c[0].offset, 64 * i,
+			  "one page for the four, laid out as in memory");
+		ASSERT_GE(c2[i].offset, m2.h->pages_offset, "in m2's too");
+		ASSERT_EQ(c2[i].offset - c2[0].offset, 64 * i,
+			  "one page in the monitor opened after them");
+	}
+
+	/* Two pages: in the slot's pages, not in the pages area. */
+	if (!ASSERT_OK(t_ioc_register(c0.fd, (char *)mem + page - 16, 32),
+		       "register across a page boundary"))
+		goto out;
+	if (ASSERT_GE(mon_find(&m, tid, &mc, NULL, 0), 0, "found")) {
+		ASSERT_LT(mc.offset, m.h->pages_offset, "in a slot");
+		ASSERT_GE(mc.offset, m.h->regions_offset, "past the index");
+	}
+	/* The second memory page alone: a page of the area of its own. */
+	mem[page / 8 + 1] = 0x70616765;
+	if (!ASSERT_OK(t_ioc_register(c0.fd, mem + page / 8, 16), "replace") ||
+	    !ASSERT_GE(mon_find(&m, tid, &mc, NULL, 0), 0, "found"))
+		goto out;
+	ASSERT_GE(mc.offset, m.h->pages_offset, "in the pages area");
+	ASSERT_NEQ(mc.offset / page, c[0].offset / page, "another page of it");
+	ASSERT_EQ(*(volatile __u64 *)(m.view + mc.offset + 8), mem[page / 8 + 1],
+		  "its data");
+	ASSERT_OK(t_ioc_unregister(c0.fd), "unregister");
+	ASSERT_EQ(*(volatile __u64 *)(m.view + mc.offset + 8), 0,
+		  "its page reads as zeroes once it ended");
+
+	/* The first thread goes: the others still show, from the same page. */
+	mt_stop(&ts[0]);
+	t_wait_until(mon_live(&m) == 3, 5000);
+	ASSERT_EQ(mon_live(&m), 3, "three left");
+	for (int i = 1; i < 4; i++)
+		check_mt(&m, &ts[i]);
+	ASSERT_EQ(*(volatile __u64 *)(m.view + c[1].offset), ts[1].tid,
+		  "the shared page stays");
+	for (int i = 1; i < 4; i++)
+		mt_stop(&ts[i]);
+	t_wait_until(mon_live(&m) == 0, 5000);
+	ASSERT_EQ(mon_live(&m), 0, "none left");
+	ASSERT_EQ(*(volatile __u64 *)(m.view + c[1].offset), 0,
+		  "after the last, zeroes");
+out:
+	for (int i = 0; i < 4; i++)
+		mt_stop(&ts[i]);
+	mon_close(&m2);
 	mon_close(&m);
 	check_no_monitor("closed and unmapped: nothing left");
 	t_teardown(&c0);
@@ -500,6 +594,72 @@ out:
 	}
 	mon_close(&m);
 	mon_close(&all);
+	check_no_monitor("nothing left");
+	t_teardown(&c0);
+}
+
+/*
+ * uls_monitor_open_pidfd(): the process of a pidfd, as by its pid; not a
+ * pidfd, or one whose process was reaped, is refused.
+ */
+ULS_TEST(monitor_pidfd)
+{
+	struct other o = { .shared = mmap(NULL, getpagesize(),
+					  PROT_READ | PROT_WRITE,
+					  MAP_SHARED | MAP_ANONYMOUS, -1, 0) };
+	struct uls_monitor *m = NULL;
+	struct uls_monitor_thread t;
+	int tids[3], pidfd = -1, null = open("/dev/null", O_RDONLY);
+	pid_t pid = -1;
+	struct t_ctx c0;
+
+	if (!t_setup(&c0, 0) || !ASSERT_NEQ(o.shared, MAP_FAILED, "mmap") ||
+	    !ASSERT_OK(pipe(o.up), "pipe") || !ASSERT_OK(pipe(o.down), "pipe"))
+		goto out;
+	pid = t_start_child(other_main, &o);
+	if (!ASSERT_GT(pid, 0, "fork") ||
+	    !ASSERT_EQ(read(o.up[0], tids, sizeof(tids)), sizeof(tids),
+		       "the child's threads registered"))
+		goto out;
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (!ASSERT_GE(pidfd, 0, "pidfd_open"))
+		goto out;
+	m = uls_monitor_open_pidfd(pidfd);
+	if (!ASSERT_OK_PTR(m, "uls_monitor_open_pidfd"))
+		goto out;
+	for (int i = 0; i < 3; i++)
+		if (ASSERT_OK(uls_monitor_find(m, tids[i], &t), "a child thread"))
+			ASSERT_EQ(t.pid, pid, "the child's");
+	ASSERT_ERRNO(uls_monitor_find(m, t_gettid(), &t), ENOENT, "not ours");
+	uls_monitor_close(m);
+	m = NULL;
+
+	errno = 0;
+	ASSERT_NULL(uls_monitor_open_pidfd(null), "not a pidfd");
+	ASSERT_EQ(errno, EBADF, "EBADF");
+	errno = 0;
+	ASSERT_NULL(uls_monitor_open_pidfd(-1), "no descriptor");
+	ASSERT_EQ(errno, EBADF, "EBADF");
+
+	/* Reaped: its pid may be another's now, so it is refused. */
+	if (write(o.down[1], "x", 1) != 1)
+		ASSERT_TRUE(false, "write");
+	ASSERT_OK(t_wait_child(pid), "child");
+	pid = -1;
+	errno = 0;
+	ASSERT_NULL(uls_monitor_open_pidfd(pidfd), "a reaped process");
+	ASSERT_EQ(errno, ESRCH, "ESRCH");
+out:
+	if (pid > 0) {
+		if (write(o.down[1], "x", 1) != 1)
+			kill(pid, SIGKILL);
+		t_wait_child(pid);
+	}
+	uls_monitor_close(m);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (null >= 0)
+		close(null);
 	check_no_monitor("nothing left");
 	t_teardown(&c0);
 }
@@ -1221,6 +1381,56 @@ ULS_TEST(monitor_libuls)
 	}
 	ASSERT_EQ(n, KT_THREADS, "next: each once");
 	ASSERT_ERRNO(uls_monitor_next(m, &cursor, &t), ENOENT, "and then the end");
+
+	/* All at once: the same threads and bytes as a thread at a time. */
+	{
+		struct uls_monitor_thread many[KT_THREADS + 1];
+		__u64 all[KT_THREADS + 1], w;
+		size_t longest = 0;
+		char first[KT_THREADS + 1];
+		long got;
+
+		cursor = 0;
+		got = uls_monitor_read_many(m, &cursor, 0, all, 8, many,
+					    KT_THREADS + 1);
+		ASSERT_EQ(got, KT_THREADS, "read_many: each once");
+		ASSERT_EQ(uls_monitor_read_many(m, &cursor, 0, all, 8, many, 1), 0,
+			  "and then the end");
+		for (long i = 0; i < got; i++) {
+			if (!ASSERT_OK(uls_monitor_find(m, many[i].tid, &t), "find it"))
+				continue;
+			ASSERT_EQ(many[i].pid, getpid(), "its pid");
+			ASSERT_EQ(many[i].gen, t.gen, "its generation");
+			ASSERT_EQ(many[i].slot, t.slot, "its slot");
+			ASSERT_EQ(many[i].len, t.len, "its length");
+			ASSERT_EQ(many[i].addr, t.addr, "its address");
+			ASSERT_STRSTR(many[i].comm, "uls-mon-key", "its comm");
+			ASSERT_TRUE(many[i].has_data, "has_data");
+			/* What it describes reads as the rest of the API does. */
+			if (ASSERT_OK(uls_monitor_read(m, &many[i], 0, &w, 8), "read"))
+				ASSERT_EQ(w, all[i], "the same bytes");
+			if (many[i].len > longest)
+				longest = many[i].len;
+		}
+		cursor = 0;
+		n = 0;
+		while (n < KT_THREADS &&
+		       uls_monitor_read_many(m, &cursor, 0, &first[n], 1, NULL,
+					     1) == 1) {
+			ASSERT_EQ(first[n], ((char *)&all[n])[0], "a byte at a time");
+			n++;
+		}
+		ASSERT_EQ(n, KT_THREADS, "one at a time, no description");
+		cursor = 0;
+		ASSERT_EQ(uls_monitor_read_many(m, &cursor, 0, all, 8, many, 0), 0,
+			  "none asked");
+		ASSERT_EQ(cursor, 0, "the cursor stays");
+		ASSERT_EQ(uls_monitor_read_many(m, &cursor, 0, all, 8, many, -1),
+			  -EINVAL, "a negative max");
+		ASSERT_EQ(uls_monitor_read_many(m, &cursor, longest - 4, all, 8,
+						NULL, KT_THREADS), 0,
+			  "past every region: each skipped");
+	}
 	ASSERT_ERRNO(uls_monitor_find(m, 1, &t), ENOENT, "a thread without");
 
 	/* A thread that ends: gone, and what was found of it is stale. */

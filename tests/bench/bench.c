@@ -813,9 +813,10 @@ static void child_pinned(void *unused) { bench_pinned_per_64(); }
  * known value there and sleep:
  *   monitor_read_10k_vs_iter      the 64 bytes of every thread read
  *                   through a monitor view of the process, opened once
- *                   with libuls and faulted in beforehand (uls_monitor_next()
- *                   over the index, uls_monitor_read() into a buffer, both
- *                   checking the entry's sequence count) / the same bytes
+ *                   with libuls and faulted in beforehand (one
+ *                   uls_monitor_read_many() into a buffer, each thread's
+ *                   bytes checked with its entry's sequence count: the
+ *                   bytes alone, as the iterator gives them) / the same bytes
  *                   read through a BPF task iterator (bench_iter.bpf.c:
  *                   the link walks this thread group only, each task's
  *                   bpf_uls_get() goes out through bpf_seq_write()):
@@ -829,8 +830,10 @@ static void child_pinned(void *unused) { bench_pinned_per_64(); }
  *                   the file kept open
  * Every round checks what each side read: every thread's value, once,
  * the same on both sides; a lookup finds its thread's; a pread its tid.
- * For the profile, SAMPLE lines only: the open of that monitor, the walk
- * over the view's index without reading the regions, and the iterator
+ * For the profile, SAMPLE lines only: the open of that monitor, the same
+ * read with each thread's description (uls_monitor_thread: tid, gen...),
+ * and a thread at a time (uls_monitor_next(), uls_monitor_read()), the
+ * walk over the view's index without reading the regions, and the iterator
  * run with its writes off (INFO lines: page faults per walk, the
  * program's runs, which count again each task that the seq_file's
  * buffer had no room for).
@@ -922,9 +925,35 @@ static bool mon_same(struct bench_val *a, struct bench_val *b, long n)
 	return true;
 }
 
-/* Every registration's 64 bytes through the view: how many, at most @max. */
+/*
+ * Every registration's 64 bytes through the view, and who it is in @t if
+ * not NULL: how many, at most @max.
+ */
 static long view_walk(struct uls_monitor *m, struct bench_val *out, long max,
-		      long *stale)
+		      struct uls_monitor_thread *t)
+{
+	unsigned int cursor = 0;
+
+	return uls_monitor_read_many(m, &cursor, 0, out, sizeof(*out), t, max);
+}
+
+/* Each value read with its own thread's description. */
+static bool view_who(const struct bench_val *got,
+		     const struct uls_monitor_thread *t, long n)
+{
+	for (long j = 0; j < n; j++)
+		if (t[j].tid != (pid_t)got[j].x || t[j].pid != getpid() ||
+		    t[j].len != sizeof(*got) || !t[j].has_data) {
+			fail("bench_monitor_who", "value %ld: tid %d, read as %d's",
+			     j, (int)got[j].x, t[j].tid);
+			return false;
+		}
+	return true;
+}
+
+/* The same, a thread at a time: uls_monitor_next(), uls_monitor_read(). */
+static long view_walk_each(struct uls_monitor *m, struct bench_val *out,
+			   long max, long *stale)
 {
 	struct uls_monitor_thread t;
 	unsigned int cursor = 0;
@@ -1010,10 +1039,13 @@ static void monitor_rounds(struct uls_monitor *m, struct bench_iter *skel,
 	static struct series lookup = { "monitor.lookup", "ns" };
 	static struct series pstat = { "monitor.proc_stat_pread", "ns" };
 	static struct series index = { "monitor.view_index_10k", "ns" };
+	static struct series each = { "monitor.view_10k_each", "ns" };
+	static struct series who_s = { "monitor.view_10k_who", "ns" };
 	static struct series nowrite = { "monitor.iter_nowrite_10k", "ns" };
 	long max = mset.nr + 64, n, stale = 0, flt_cold = 0, flt_warm = 0;
 	size_t size = max * sizeof(struct bench_val) + getpagesize();
 	struct bench_val *a = malloc(size), *b = malloc(size);
+	struct uls_monitor_thread *who = calloc(max, sizeof(*who));
 	unsigned char *seen = malloc(mset.nr);
 	int nr_look = mset.nr < MON_LOOKUP_THREADS ? mset.nr : MON_LOOKUP_THREADS;
 	int look_tid[MON_LOOKUP_THREADS], stat_fd[MON_LOOKUP_THREADS];
@@ -1023,7 +1055,7 @@ static void monitor_rounds(struct uls_monitor *m, struct bench_iter *skel,
 
 	for (int j = 0; j < nr_look; j++)
 		stat_fd[j] = -1;
-	if (!a || !b || !seen) {
+	if (!a || !b || !who || !seen) {
 		fail("bench_monitor", "out of memory");
 		goto out;
 	}
@@ -1039,9 +1071,10 @@ static void monitor_rounds(struct uls_monitor *m, struct bench_iter *skel,
 	}
 
 	/* Not timed: the view's pages fault in, the iterator runs once. */
-	n = view_walk(m, a, max, &stale);
+	n = view_walk(m, a, max, who);
 	tasks0 = skel->bss->tasks;
-	if (!mon_check(a, n, "the view, first walk", seen))
+	if (!mon_check(a, n, "the view, first walk", seen) ||
+	    !view_who(a, who, n))
 		goto out;
 	n = iter_read(link_fd, b, size);
 	if (n < 0) {
@@ -1079,7 +1112,7 @@ static void monitor_rounds(struct uls_monitor *m, struct bench_iter *skel,
 		}
 		f0 = minflt();
 		t0 = now_ns();
-		nv = view_walk(fresh, a, max, &stale);
+		nv = view_walk(fresh, a, max, NULL);
 		sample(&cold, now_ns() - t0);
 		flt_cold += minflt() - f0;
 		uls_monitor_close(fresh);
@@ -1091,7 +1124,7 @@ static void monitor_rounds(struct uls_monitor *m, struct bench_iter *skel,
 			if ((k == 0) == !(r & 1)) {
 				f0 = minflt();
 				t0 = now_ns();
-				nv = view_walk(m, a, max, &stale);
+				nv = view_walk(m, a, max, NULL);
 				sample(&view, now_ns() - t0);
 				flt_warm += minflt() - f0;
 			} else {
@@ -1107,6 +1140,21 @@ static void monitor_rounds(struct uls_monitor *m, struct bench_iter *skel,
 		if (!mon_check(a, nv, "the view", seen) ||
 		    !mon_check(b, ni, "the iterator", seen) ||
 		    !mon_same(a, b, ni))
+			break;
+
+		/* The profile: with who each one is, as a tool may want. */
+		t0 = now_ns();
+		nv = view_walk(m, a, max, who);
+		sample(&who_s, now_ns() - t0);
+		if (!mon_check(a, nv, "the view, with who", seen) ||
+		    !view_who(a, who, nv))
+			break;
+
+		/* The profile: a call per thread, as uls_monitor_read() is. */
+		t0 = now_ns();
+		nv = view_walk_each(m, a, max, &stale);
+		sample(&each, now_ns() - t0);
+		if (!mon_check(a, nv, "the view, a thread at a time", seen))
 			break;
 
 		/*
@@ -1178,10 +1226,13 @@ static void monitor_rounds(struct uls_monitor *m, struct bench_iter *skel,
 	ratio_paired("monitor_read_10k_vs_iter", &view, &iter);
 	ratio_paired("monitor_read_10k_cold_vs_iter", &cold, &iter);
 	ratio_paired("monitor_lookup_vs_syscall", &lookup, &pstat);
-	note("bench: %d threads' 64 bytes: view %.0f ns a thread (index alone "
-	     "%.0f, cold %.0f, open %.0f us), iterator %.0f ns (no writes %.0f); "
-	     "lookup %.0f ns, pread %.0f ns",
+	note("bench: %d threads' 64 bytes: view %.0f ns a thread (with who "
+	     "%.0f, a call a thread %.0f, index alone %.0f, cold %.0f, open %.0f "
+	     "us), iterator %.0f ns (no writes %.0f); lookup %.0f ns, pread "
+	     "%.0f ns",
 	     mset.nr, quantile(view.v, view.n, 0.5) / mset.nr,
+	     quantile(who_s.v, who_s.n, 0.5) / mset.nr,
+	     quantile(each.v, each.n, 0.5) / mset.nr,
 	     quantile(index.v, index.n, 0.5) / mset.nr,
 	     quantile(cold.v, cold.n, 0.5) / mset.nr,
 	     quantile(mopen.v, mopen.n, 0.5) / 1e3,
@@ -1194,6 +1245,7 @@ out:
 			close(stat_fd[j]);
 	free(a);
 	free(b);
+	free(who);
 	free(seen);
 }
 

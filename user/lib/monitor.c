@@ -7,11 +7,18 @@
  * uls_monitor_next() reported, or it says -ESTALE.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 
 #include "internal.h"
 
@@ -72,6 +79,60 @@ err_free:
 	return NULL;
 }
 
+/*
+ * The pid of @pidfd's process in this process's pid namespace, as its
+ * fdinfo says: -EBADF if it is not a pidfd, -ESRCH if the process was
+ * reaped or is outside the namespace.
+ */
+static pid_t pidfd_pid(int pidfd)
+{
+	char name[40], line[128];
+	pid_t pid = -EBADF;
+	FILE *f;
+
+	snprintf(name, sizeof(name), "/proc/self/fdinfo/%d", pidfd);
+	f = fopen(name, "re");
+	if (!f)
+		return errno == ENOENT ? -EBADF : -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Pid: %d", &pid) == 1) {
+			if (pid <= 0)
+				pid = -ESRCH;
+			break;
+		}
+	fclose(f);
+	return pid;
+}
+
+/*
+ * The kernel's monitor takes a pid (the module cannot resolve a pidfd:
+ * pidfd_get_pid() is not exported). The pid read from the pidfd is still
+ * its process's after the open if that process has not been reaped since,
+ * for only then is a pid number freed; pidfd_send_signal(0) says so.
+ */
+struct uls_monitor *uls_monitor_open_pidfd(int pidfd)
+{
+	pid_t pid = pidfd_pid(pidfd);
+	struct uls_monitor *m;
+	int err;
+
+	if (pid < 0) {
+		errno = -pid;
+		return NULL;
+	}
+	m = uls_monitor_open(pid);
+	if (!m)
+		return NULL;
+	/* EPERM: alive, and not ours to signal. */
+	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) && errno != EPERM) {
+		err = errno;
+		uls_monitor_close(m);
+		errno = err;
+		return NULL;
+	}
+	return m;
+}
+
 void uls_monitor_close(struct uls_monitor *m)
 {
 	if (!m)
@@ -81,37 +142,45 @@ void uls_monitor_close(struct uls_monitor *m)
 	free(m);
 }
 
-/* Slot @s, read whole while it did not change: true if it is live. */
+/*
+ * Slot @s, read while it did not change: true if it is live. A walk over
+ * the index reads every slot, so a free one costs two loads, and a live
+ * one's fields go straight to @t: no copy of the whole entry first.
+ */
 static bool read_entry(const struct uls_monitor *m, uint32_t s,
 		       struct uls_monitor_thread *t)
 {
 	const struct uls_monitor_entry *e = &m->ents[s];
-	struct uls_monitor_entry c;
 
 	for (;;) {
 		uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+		uint32_t flags;
 
 		if (seq & 1) {
 			uls_cpu_relax();
 			continue;
 		}
-		memcpy(&c, (const void *)e, sizeof(c));
+		flags = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
+		/*
+		 * Free when the count was even: a registration that comes
+		 * meanwhile may be missed, as one that came just after.
+		 */
+		if (!(flags & ULS_MONITOR_ENTRY_LIVE))
+			return false;
+		t->pid = e->pid;
+		t->tid = e->tid;
+		t->gen = e->gen;
+		t->addr = e->addr;
+		t->len = e->len;
+		t->offset = e->offset;
+		memcpy(t->comm, (const void *)e->comm, sizeof(t->comm));
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) != seq)
 			continue;
-		if (!(c.flags & ULS_MONITOR_ENTRY_LIVE))
-			return false;
-		t->pid = c.pid;
-		t->tid = c.tid;
-		t->gen = c.gen;
-		t->addr = c.addr;
-		t->len = c.len;
-		memcpy(t->comm, c.comm, sizeof(t->comm));
 		t->comm[sizeof(t->comm) - 1] = '\0';
-		t->has_data = !(c.flags & ULS_MONITOR_ENTRY_NODATA);
+		t->has_data = !(flags & ULS_MONITOR_ENTRY_NODATA);
 		t->slot = s;
 		t->seq = seq;
-		t->offset = c.offset;
 		return true;
 	}
 }
@@ -152,6 +221,104 @@ int uls_monitor_next(struct uls_monitor *m, unsigned int *cursor,
 	}
 	*cursor = m->h->nr_slots;
 	return -ENOENT;
+}
+
+/*
+ * One pass for a tool that reads the same bytes of every thread: the
+ * entry and the bytes under one sequence check, no call per thread. The
+ * offset is bounded by the view, since it is read before the check. Each
+ * usual @len gets a copy of its own (uls_monitor_read_many()), where the
+ * bytes are a few moves: a memcpy() call per thread, or the test of @len,
+ * would cost about as much as the rest of the read.
+ */
+static inline __attribute__((always_inline)) long
+read_many(struct uls_monitor *m, unsigned int *cursor, size_t off, char *out,
+	  size_t len, struct uls_monitor_thread *t, long max)
+{
+	uint32_t s = *cursor, nr = m->h->nr_slots;
+	uint64_t need = off + len, limit;
+	long n = 0;
+
+	/* No region can hold that much: each one is skipped. */
+	if (need < off || need > m->size) {
+		*cursor = nr > s ? nr : s;
+		return 0;
+	}
+	limit = m->size - need;
+	for (; s < nr && n < max; s++) {
+		const struct uls_monitor_entry *e = &m->ents[s];
+
+		for (;;) {
+			uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+			uint32_t flags;
+			uint64_t at, elen;
+
+			if (seq & 1) {
+				uls_cpu_relax();
+				continue;
+			}
+			flags = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
+			/* Free, or its bytes not shown: skipped. */
+			if ((flags & (ULS_MONITOR_ENTRY_LIVE |
+				      ULS_MONITOR_ENTRY_NODATA)) !=
+			    ULS_MONITOR_ENTRY_LIVE)
+				break;
+			elen = e->len;
+			at = e->offset;
+			if (elen < need || at > limit) {
+				/* Too short for @off + @len, if it held still. */
+				__atomic_thread_fence(__ATOMIC_ACQUIRE);
+				if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) == seq)
+					break;
+				continue;
+			}
+			memcpy(out, m->view + at + off, len);
+			/* Written whole each try: t[n] counts once n moves. */
+			if (t) {
+				t[n].pid = e->pid;
+				t[n].tid = e->tid;
+				t[n].gen = e->gen;
+				t[n].addr = e->addr;
+				memcpy(t[n].comm, (const void *)e->comm,
+				       sizeof(t[n].comm));
+				t[n].comm[sizeof(t[n].comm) - 1] = '\0';
+				t[n].len = elen;
+				t[n].has_data = true;
+				t[n].slot = s;
+				t[n].seq = seq;
+				t[n].offset = at;
+			}
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			/* Ended or replaced meanwhile: read it again. */
+			if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) != seq)
+				continue;
+			out += len;
+			n++;
+			break;
+		}
+	}
+	*cursor = s;
+	return n;
+}
+
+long uls_monitor_read_many(struct uls_monitor *m, unsigned int *cursor,
+			   size_t off, void *buf, size_t len,
+			   struct uls_monitor_thread *t, long max)
+{
+	if (max <= 0)
+		return max ? -EINVAL : 0;
+	switch (len) {
+	case 8:
+		return read_many(m, cursor, off, buf, 8, t, max);
+	case 16:
+		return read_many(m, cursor, off, buf, 16, t, max);
+	case 32:
+		return read_many(m, cursor, off, buf, 32, t, max);
+	case 64:
+		return read_many(m, cursor, off, buf, 64, t, max);
+	default:
+		return read_many(m, cursor, off, buf, len, t, max);
+	}
 }
 
 uint64_t uls_monitor_updates(const struct uls_monitor *m)

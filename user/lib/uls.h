@@ -369,6 +369,12 @@ struct uls_monitor_thread {
  * ENOMEM, EMFILE.
  */
 ULS_API struct uls_monitor *uls_monitor_open(pid_t pid);
+/*
+ * The same for the process of @pidfd (pidfd_open(2), clone(CLONE_PIDFD)):
+ * the monitor is of that process, not of one that took its pid. NULL
+ * with errno as above, or EBADF (not a pidfd), ESRCH (it was reaped).
+ */
+ULS_API struct uls_monitor *uls_monitor_open_pidfd(int pidfd);
 ULS_API void uls_monitor_close(struct uls_monitor *m);
 
 /* The newest registration of thread @tid: 0, or -ENOENT. O(1). */
@@ -399,6 +405,19 @@ ULS_API int uls_monitor_read(struct uls_monitor *m,
 ULS_API int uls_monitor_read_key(struct uls_monitor *m,
 				 const struct uls_monitor_thread *t,
 				 const char *name, void *buf, size_t len);
+/*
+ * @len bytes at @off of each registration's region, from *@cursor on
+ * (start at 0), into @buf, @len bytes apart, up to @max of them, each read
+ * with its entry while neither changed; and, if @t is not NULL, each one's
+ * description in @t[i], as uls_monitor_next() gives it. Registrations
+ * shorter than @off + @len, or whose bytes the view does not show, are
+ * skipped. Returns how many were read (0 at the end), *@cursor moved past
+ * them; -EINVAL if @max is negative. For a tool that reads the same field
+ * of every thread: one call, and one sequence check per thread.
+ */
+ULS_API long uls_monitor_read_many(struct uls_monitor *m, unsigned int *cursor,
+				   size_t off, void *buf, size_t len,
+				   struct uls_monitor_thread *t, long max);
 
 /*
  * True when the uls module is loaded with its kfuncs, so that BPF programs

@@ -157,12 +157,17 @@ struct uls_list {
  *   header.hash_offset		__u32 [header.hash_size]: tid -> slot + 1
  *   header.regions_offset	slot i's pages at regions_offset +
  *				i * header.slot_stride
+ *   header.pages_offset	page j at pages_offset + j * page size
  *
  * Each registration shown has a slot, stable for its life; a slot is
  * reused once its registration ends. Its entry says where its bytes are
  * in the view (@offset, @len): the registered memory itself, the same
- * pages the owner and BPF programs write. A slot without a registration
- * reads as zeroes.
+ * pages the owner and BPF programs write. A registration of more than
+ * one page shows in its slot's pages; one within a single page shows in
+ * a page of the pages area, which every registration within the same
+ * memory page shares, so that a reader of many small registrations
+ * touches each page of memory once. What no registration shows reads as
+ * zeroes.
  *
  * Reading an entry, or its memory: load @seq (acquire); if odd, the entry
  * is changing: load again. Read the fields and the memory, then @seq
@@ -217,6 +222,9 @@ struct uls_monitor_args {
  * @lost:	registrations not shown because every slot was taken
  * @updates:	changes so far (adds and removals): unchanged means nothing
  *		to look at
+ * @pages_offset: of the pages area (@nr_slots pages), where registrations
+ *		within one page show; 0 from a module before it, which
+ *		showed every registration in its slot
  * @__reserved: zero
  *
  * The tid hash: bucket uls_monitor_hash(tid, @hash_bits), then the next
@@ -240,7 +248,8 @@ struct uls_monitor_header {
 	__u64 nr_live;
 	__u64 lost;
 	__u64 updates;
-	__u64 __reserved[4];
+	__u64 pages_offset;
+	__u64 __reserved[3];
 };
 
 /* Flags of struct uls_monitor_entry.flags. */
