@@ -306,8 +306,10 @@ static void enqueue_lc(struct task_struct *p, u64 enq_flags)
 {
 	/* Picking an idle CPU claims it: it gets the thread, and a kick. */
 	s32 cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+	u32 here = bpf_get_smp_processor_id();
 
 	if (cpu >= 0) {
+		__sync_fetch_and_add(&stats.lc_placed[SCX_HINTS_LC_IDLE], 1);
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, lc_slice_ns,
 				   enq_flags);
 		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
@@ -316,10 +318,13 @@ static void enqueue_lc(struct task_struct *p, u64 enq_flags)
 	cpu = victim_cpu(p, RANK_LC);
 	if (cpu >= 0) {
 		__sync_fetch_and_add(&stats.preempts[ULS_HINT_LATENCY_CRITICAL], 1);
+		__sync_fetch_and_add(&stats.lc_placed[cpu == here ?
+				     SCX_HINTS_LC_HERE : SCX_HINTS_LC_REMOTE], 1);
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, lc_slice_ns,
 				   enq_flags | SCX_ENQ_PREEMPT);
 		return;
 	}
+	__sync_fetch_and_add(&stats.lc_placed[SCX_HINTS_LC_QUEUED], 1);
 	scx_bpf_dsq_insert(p, SCX_HINTS_DSQ_LC, lc_slice_ns, enq_flags);
 }
 
@@ -458,6 +463,9 @@ void BPF_STRUCT_OPS(hints_stopping, struct task_struct *p, bool runnable)
 	s32 cpu = scx_bpf_task_cpu(p);
 	u64 now = bpf_ktime_get_ns(), ran;
 
+	/* A higher class took the CPU (see scx_hints.h). */
+	if (runnable && p->scx.slice)
+		__sync_fetch_and_add(&stats.class_preempted, 1);
 	if (cpu >= 0 && cpu < SCX_HINTS_MAX_CPUS)
 		cpu_rank[cpu] = RANK_NONE;
 	if (!tctx)
