@@ -102,6 +102,18 @@ static int ncpus(void)
 	return sysconf(_SC_NPROCESSORS_ONLN);
 }
 
+/*
+ * Room for @n hogs, @n being a multiple of the CPUs: allocated, as no
+ * fixed array fits every machine. NULL (a failed assertion) if none.
+ */
+static struct hintlat_hog *hogs_alloc(int n)
+{
+	struct hintlat_hog *h = calloc(n, sizeof(*h));
+
+	ASSERT_OK_PTR(h, "room for the hogs");
+	return h;
+}
+
 /* Hogs of @class, @n of them, into @h. */
 static bool hogs_start(struct hintlat_hog *h, int n, int class,
 		       const atomic_bool *stop)
@@ -162,7 +174,7 @@ ULS_TEST_TIMEOUT(scx_hints_mixed_20s, 240)
 {
 	const char *args[] = { "-i", "1", NULL };
 	int n = 2 * ncpus(), i;
-	struct hintlat_hog hogs[64], bg, lc_hog, none;
+	struct hintlat_hog *hogs, bg, lc_hog, none;
 	struct raw_hog garbage = { .keyed = true, .hint = { 3, 0 } };
 	struct hintlat_waker w[2];
 	struct hintlat_flipper flipper;
@@ -184,6 +196,9 @@ ULS_TEST_TIMEOUT(scx_hints_mixed_20s, 240)
 	ASSERT_GE(module_refcnt(), 2, "scx_hints's programs hold the uls module");
 	scx_read_line("/sys/kernel/sched_ext/root/ops", ops, sizeof(ops));
 	ASSERT_TRUE(strstr(ops, "hints"), "the root scheduler's name is hints");
+	hogs = hogs_alloc(n);
+	if (!hogs)
+		return (void)sched_stop(&s);
 	hogs_start(hogs, n, HINTLAT_NO_KEY, &stop);
 	hogs_start(&bg, 1, ULS_HINT_BACKGROUND, &stop);
 	hogs_start(&lc_hog, 1, ULS_HINT_LATENCY_CRITICAL, &stop);
@@ -205,6 +220,7 @@ ULS_TEST_TIMEOUT(scx_hints_mixed_20s, 240)
 	pthread_join(w[0].thread, NULL);
 	pthread_join(w[1].thread, NULL);
 	hogs_join(hogs, n);
+	free(hogs);
 	hogs_join(&bg, 1);
 	hogs_join(&lc_hog, 1);
 	pthread_join(garbage.thread, NULL);
@@ -258,7 +274,7 @@ ULS_TEST_TIMEOUT(scx_hints_lc_latency, 180)
 {
 	const int classes[2] = { ULS_HINT_LATENCY_CRITICAL, HINTLAT_NO_KEY };
 	int n = 4 * ncpus();
-	struct hintlat_hog hogs[64];
+	struct hintlat_hog *hogs;
 	struct hintlat_waker w;
 	atomic_bool stop = false;
 	uint64_t p99[2];
@@ -266,6 +282,9 @@ ULS_TEST_TIMEOUT(scx_hints_lc_latency, 180)
 
 	if (!need_sched_ext() || !sched_start(&s, NULL))
 		return;
+	hogs = hogs_alloc(n);
+	if (!hogs)
+		return (void)sched_stop(&s);
 	hogs_start(hogs, n, HINTLAT_NO_KEY, &stop);
 	usleep(200000);
 	for (int i = 1; i >= 0; i--) {
@@ -282,6 +301,7 @@ ULS_TEST_TIMEOUT(scx_hints_lc_latency, 180)
 	}
 	atomic_store(&stop, true);
 	hogs_join(hogs, n);
+	free(hogs);
 	stopped_cleanly(&s);
 	/*
 	 * The policy's promise, and the benchmark's target: half or less.
@@ -299,13 +319,16 @@ ULS_TEST_TIMEOUT(scx_hints_lc_latency, 180)
 ULS_TEST_TIMEOUT(scx_hints_bg_progress, 120)
 {
 	int n = 2 * ncpus();
-	struct hintlat_hog hogs[64], bg;
+	struct hintlat_hog *hogs, bg;
 	atomic_bool stop = false;
 	uint64_t least = UINT64_MAX;
 	struct sched s;
 
 	if (!need_sched_ext() || !sched_start(&s, NULL))
 		return;
+	hogs = hogs_alloc(n);
+	if (!hogs)
+		return (void)sched_stop(&s);
 	hogs_start(hogs, n, HINTLAT_NO_KEY, &stop);
 	hogs_start(&bg, 1, ULS_HINT_BACKGROUND, &stop);
 	sleep(5);
@@ -314,6 +337,7 @@ ULS_TEST_TIMEOUT(scx_hints_bg_progress, 120)
 	hogs_join(&bg, 1);
 	for (int i = 0; i < n; i++)
 		least = hogs[i].cpu_ns < least ? hogs[i].cpu_ns : least;
+	free(hogs);
 	fprintf(stderr, "  background: %.3f s of CPU; the least of %d normal hogs: %.3f s\n",
 		bg.cpu_ns / 1e9, n, least / 1e9);
 	stopped_cleanly(&s);
@@ -333,10 +357,12 @@ static pid_t spinners(int n, int class, uid_t uid, int secs, int *fd)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		struct hintlat_hog hogs[64];
+		struct hintlat_hog *hogs = calloc(n, sizeof(*hogs));
 		atomic_bool stop = false;
 		uint64_t total = 0;
 
+		if (!hogs)
+			_exit(4);
 		close(p[0]);
 		if (uid && (setgid(uid) || setuid(uid)))
 			_exit(126);
@@ -434,18 +460,22 @@ static void *changer_run(void *arg)
 ULS_TEST_TIMEOUT(scx_hints_change_at_run_time, 120)
 {
 	int n = 2 * ncpus();
-	struct hintlat_hog hogs[64];
+	struct hintlat_hog *hogs;
 	struct changer c = {};
 	atomic_bool stop = false;
 	struct sched s;
 
 	if (!need_sched_ext() || !sched_start(&s, NULL))
 		return;
+	hogs = hogs_alloc(n);
+	if (!hogs)
+		return (void)sched_stop(&s);
 	hogs_start(hogs, n, HINTLAT_NO_KEY, &stop);
 	ASSERT_OK(-pthread_create(&c.thread, NULL, changer_run, &c), "changer");
 	pthread_join(c.thread, NULL);
 	atomic_store(&stop, true);
 	hogs_join(hogs, n);
+	free(hogs);
 	ASSERT_OK(c.err, "uls_hint_set");
 	fprintf(stderr, "  3 s as background: %.3f s of CPU; 3 s as latency-critical: %.3f s\n",
 		c.cpu_bg / 1e9, c.cpu_lc / 1e9);
