@@ -527,6 +527,86 @@ ULS_TEST_TIMEOUT(scx_hints_garbage_and_no_key_as_normal, 120)
 	ASSERT_GT(sched_total(&s, "tld_agree"), 0, "TLD reads");
 }
 
+/* The CPU time @t has had so far. */
+static uint64_t thread_cpu_ns(pthread_t t)
+{
+	struct timespec ts;
+	clockid_t clock;
+
+	if (pthread_getcpuclockid(t, &clock) || clock_gettime(clock, &ts))
+		return 0;
+	return ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
+/*
+ * A hint's nice, under full load: 2 hogs per CPU without a hint, one
+ * hinted nice +10 and one nice -10, all of class normal. scx_hints weighs
+ * a thread's time with the kernel's sched_prio_to_weight[] in sched_ext's
+ * units (nice_weight[]: 100 at nice 0, 10 at +10, 893 at -10), so the +10
+ * one gets a tenth of an unhinted hog's CPU. A hint's nice may only lower
+ * a thread's weight (README "scx_hints", uls_hint(3)): the -10 one keeps
+ * its own weight, 100, and gets an unhinted hog's share, not the 8.9
+ * times that nice -10 would give.
+ */
+ULS_TEST_TIMEOUT(scx_hints_hint_nice, 120)
+{
+	const int secs = 5, n = 2 * ncpus() + 2;
+	struct raw_hog *r;
+	uint64_t *cpu, mean = 0;
+	atomic_bool stop = false;
+	struct sched s;
+	int i;
+
+	if (!need_sched_ext() || !sched_start(&s, NULL))
+		return;
+	r = calloc(n, sizeof(*r));
+	cpu = calloc(n, sizeof(*cpu));
+	if (!ASSERT_OK_PTR(r, "room for the hogs") ||
+	    !ASSERT_OK_PTR(cpu, "room for their times")) {
+		free(r);
+		free(cpu);
+		return (void)sched_stop(&s);
+	}
+	r[0] = (struct raw_hog){ .keyed = true, .hint = { ULS_HINT_NORMAL, 10 } };
+	r[1] = (struct raw_hog){ .keyed = true, .hint = { ULS_HINT_NORMAL, -10 } };
+	for (i = 0; i < n; i++) {
+		r[i].stop = &stop;
+		ASSERT_OK(-pthread_create(&r[i].thread, NULL, raw_hog_run, &r[i]), "hog");
+	}
+	/*
+	 * Measured from when each has been queued with its hint: a thread's
+	 * first slice starts before it stores one, at its own weight.
+	 */
+	sleep(1);
+	for (i = 0; i < n; i++)
+		cpu[i] = thread_cpu_ns(r[i].thread);
+	sleep(secs);
+	for (i = 0; i < n; i++)
+		cpu[i] = thread_cpu_ns(r[i].thread) - cpu[i];
+	atomic_store(&stop, true);
+	for (i = 0; i < n; i++) {
+		pthread_join(r[i].thread, NULL);
+		ASSERT_OK(r[i].err, "uls_hint");
+	}
+	stopped_cleanly(&s);
+	for (i = 2; i < n; i++)
+		mean += cpu[i];
+	mean /= n - 2;
+	fprintf(stderr, "  in %d s: hint nice +10 %.3f s, nice -10 %.3f s, the %d hogs without a hint %.3f s each on average\n",
+		secs, cpu[0] / 1e9, cpu[1] / 1e9, n - 2, mean / 1e9);
+	/*
+	 * A tenth, within a factor of 2: over 5 s it runs in about ten
+	 * 20 ms slices, so one slice more or less is already 10%.
+	 */
+	ASSERT_GE(cpu[0] * 20, mean, "nice +10: at least 1/20 of a hog's CPU");
+	ASSERT_LE(cpu[0] * 5, mean, "nice +10: at most 1/5 of a hog's CPU");
+	/* A hog's share, give or take half: honoured, -10 would get 8.9 times. */
+	ASSERT_LE(cpu[1] * 2, mean * 3, "nice -10: at most 1.5 times a hog's CPU");
+	ASSERT_GE(cpu[1] * 2, mean, "nice -10: at least half a hog's CPU");
+	free(r);
+	free(cpu);
+}
+
 ULS_TEST_TIMEOUT(scx_hints_ended_by_kernel, 120)
 {
 	struct sched s;
