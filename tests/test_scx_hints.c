@@ -136,7 +136,8 @@ static void hogs_join(struct hintlat_hog *h, int n)
 struct raw_hog {
 	pthread_t thread;
 	struct uls_hint hint;
-	bool keyed;
+	bool keyed;		/* @hint under the key uls.hint */
+	bool area;		/* @hint's bytes in a uls_area(), with no keys */
 	const atomic_bool *stop;
 	uint64_t cpu_ns;
 	int err;
@@ -149,6 +150,13 @@ static void *raw_hog_run(void *arg)
 
 	if (r->keyed) {
 		h = uls_hint();
+		if (!h) {
+			r->err = -errno;
+			return NULL;
+		}
+		*h = r->hint;
+	} else if (r->area) {
+		h = uls_area(sizeof(*h));
 		if (!h) {
 			r->err = -errno;
 			return NULL;
@@ -494,6 +502,11 @@ ULS_TEST_TIMEOUT(scx_hints_garbage_and_no_key_as_normal, 120)
 		{ .keyed = true, .hint = { ULS_HINT_BACKGROUND, -21 } },
 		{ .keyed = false },				/* no key */
 		{ .keyed = false },
+		/*
+		 * A region, but not of keys: however its bytes read, it has
+		 * no uls.hint (uls_key_get() finds none).
+		 */
+		{ .area = true, .hint = { ULS_HINT_LATENCY_CRITICAL, -20 } },
 	};
 	const int n = sizeof(r) / sizeof(r[0]);
 	atomic_bool stop = false;
@@ -516,7 +529,8 @@ ULS_TEST_TIMEOUT(scx_hints_garbage_and_no_key_as_normal, 120)
 	stopped_cleanly(&s);
 	for (int i = 0; i < n; i++) {
 		fprintf(stderr, "  hog %d (%s class %u nice %d): %.3f s of CPU\n", i,
-			r[i].keyed ? "hint" : "no key,", r[i].hint.class,
+			r[i].keyed ? "hint" : r[i].area ? "no key, an area:" : "no key,",
+			r[i].hint.class,
 			r[i].hint.nice, r[i].cpu_ns / 1e9);
 		/* Each as normal: a fair share, give or take half. */
 		ASSERT_GE(r[i].cpu_ns * n * 2, sum, "at least half a fair share");
