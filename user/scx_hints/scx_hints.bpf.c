@@ -26,7 +26,8 @@
  *
  * The hint is read in ops.select_cpu and ops.enqueue (where the thread is
  * placed) through uls_key_get(), and in ops.running through TLD's API
- * (uls/tld.bpf.h), which must agree: the stats count both outcomes.
+ * (tld.bpf.h, installed in uls/bpf/), which must agree: the stats count
+ * both outcomes.
  *
  * Built against the tools/sched_ext headers of the running kernel's
  * source (Debian's linux-source-7.2).
