@@ -13,7 +13,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,6 +87,24 @@ static long long sched_total(const struct sched *s, const char *name)
 	return t ? strtoll(t + strlen(key), NULL, 10) : -1;
 }
 
+/*
+ * The latency-critical threads' waits, queued to running, in scx_hints's
+ * histogram: those under 1 ms into *@fast, all into *@all.
+ */
+static bool sched_lc_waits(const struct sched *s, long long *fast,
+			   long long *all)
+{
+	const char *t = strstr(s->log, "latency-critical waits, queued to running:");
+	long long b[6];
+
+	if (!t || sscanf(t, "latency-critical waits, queued to running: <50us %lld, <200us %lld, <1ms %lld, <2ms %lld, <4ms %lld, more %lld",
+			 &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
+		return false;
+	*fast = b[0] + b[1] + b[2];
+	*all = *fast + b[3] + b[4] + b[5];
+	return true;
+}
+
 static bool stopped_cleanly(struct sched *s)
 {
 	bool ok = ASSERT_EQ(sched_stop(s), 0, "scx_hints exit status after SIGINT");
@@ -100,6 +117,18 @@ static bool stopped_cleanly(struct sched *s)
 static int ncpus(void)
 {
 	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/*
+ * Room for @n hogs, @n being a multiple of the CPUs: allocated, as no
+ * fixed array fits every machine. NULL (a failed assertion) if none.
+ */
+static struct hintlat_hog *hogs_alloc(int n)
+{
+	struct hintlat_hog *h = calloc(n, sizeof(*h));
+
+	ASSERT_OK_PTR(h, "room for the hogs");
+	return h;
 }
 
 /* Hogs of @class, @n of them, into @h. */
@@ -124,7 +153,8 @@ static void hogs_join(struct hintlat_hog *h, int n)
 struct raw_hog {
 	pthread_t thread;
 	struct uls_hint hint;
-	bool keyed;
+	bool keyed;		/* @hint under the key uls.hint */
+	bool area;		/* @hint's bytes in a uls_area(), with no keys */
 	const atomic_bool *stop;
 	uint64_t cpu_ns;
 	int err;
@@ -137,6 +167,13 @@ static void *raw_hog_run(void *arg)
 
 	if (r->keyed) {
 		h = uls_hint();
+		if (!h) {
+			r->err = -errno;
+			return NULL;
+		}
+		*h = r->hint;
+	} else if (r->area) {
+		h = uls_area(sizeof(*h));
 		if (!h) {
 			r->err = -errno;
 			return NULL;
@@ -162,7 +199,7 @@ ULS_TEST_TIMEOUT(scx_hints_mixed_20s, 240)
 {
 	const char *args[] = { "-i", "1", NULL };
 	int n = 2 * ncpus(), i;
-	struct hintlat_hog hogs[64], bg, lc_hog, none;
+	struct hintlat_hog *hogs, bg, lc_hog, none;
 	struct raw_hog garbage = { .keyed = true, .hint = { 3, 0 } };
 	struct hintlat_waker w[2];
 	struct hintlat_flipper flipper;
@@ -184,6 +221,9 @@ ULS_TEST_TIMEOUT(scx_hints_mixed_20s, 240)
 	ASSERT_GE(module_refcnt(), 2, "scx_hints's programs hold the uls module");
 	scx_read_line("/sys/kernel/sched_ext/root/ops", ops, sizeof(ops));
 	ASSERT_TRUE(strstr(ops, "hints"), "the root scheduler's name is hints");
+	hogs = hogs_alloc(n);
+	if (!hogs)
+		return (void)sched_stop(&s);
 	hogs_start(hogs, n, HINTLAT_NO_KEY, &stop);
 	hogs_start(&bg, 1, ULS_HINT_BACKGROUND, &stop);
 	hogs_start(&lc_hog, 1, ULS_HINT_LATENCY_CRITICAL, &stop);
@@ -205,6 +245,7 @@ ULS_TEST_TIMEOUT(scx_hints_mixed_20s, 240)
 	pthread_join(w[0].thread, NULL);
 	pthread_join(w[1].thread, NULL);
 	hogs_join(hogs, n);
+	free(hogs);
 	hogs_join(&bg, 1);
 	hogs_join(&lc_hog, 1);
 	pthread_join(garbage.thread, NULL);
@@ -237,18 +278,6 @@ ULS_TEST_TIMEOUT(scx_hints_mixed_20s, 240)
 }
 
 /*
- * The kernel's version string says PREEMPT_RT (init/Makefile's
- * build-version); /sys/kernel/realtime, which 6.1-rt's patch set added,
- * is not in the merged RT of 6.12+.
- */
-static bool preempt_rt(void)
-{
-	struct utsname u;
-
-	return !uname(&u) && strstr(u.version, "PREEMPT_RT");
-}
-
-/*
  * Under 4 hogs per CPU, a thread that wakes every millisecond, 5 s
  * without a hint, then 5 s marked latency-critical, under one scx_hints.
  * One at a time: two at once would help each other, as the marked one
@@ -258,14 +287,18 @@ ULS_TEST_TIMEOUT(scx_hints_lc_latency, 180)
 {
 	const int classes[2] = { ULS_HINT_LATENCY_CRITICAL, HINTLAT_NO_KEY };
 	int n = 4 * ncpus();
-	struct hintlat_hog hogs[64];
+	struct hintlat_hog *hogs;
 	struct hintlat_waker w;
 	atomic_bool stop = false;
+	long long fast, all;
 	uint64_t p99[2];
 	struct sched s;
 
 	if (!need_sched_ext() || !sched_start(&s, NULL))
 		return;
+	hogs = hogs_alloc(n);
+	if (!hogs)
+		return (void)sched_stop(&s);
 	hogs_start(hogs, n, HINTLAT_NO_KEY, &stop);
 	usleep(200000);
 	for (int i = 1; i >= 0; i--) {
@@ -282,30 +315,40 @@ ULS_TEST_TIMEOUT(scx_hints_lc_latency, 180)
 	}
 	atomic_store(&stop, true);
 	hogs_join(hogs, n);
+	free(hogs);
 	stopped_cleanly(&s);
 	/*
-	 * The policy's promise, and the benchmark's target: half or less.
-	 * On PREEMPT_RT the marked thread's waits, queued to running, are
-	 * 2-4 ms (scx_hints's histogram), where elsewhere they are mostly
-	 * below 1 ms: the preemption waits for about a tick there (not
-	 * understood yet, see README). Lower is what it asks of RT.
+	 * The policy's promise, and the benchmark's target: half or less,
+	 * on PREEMPT_RT too, where the timer wakes the thread from an RT
+	 * thread, ktimers/N (README, "scx_hints on PREEMPT_RT").
 	 */
-	if (preempt_rt())
-		ASSERT_LT(p99[0], p99[1], "p99 hinted < p99 unhinted (PREEMPT_RT)");
-	else
-		ASSERT_LE(2 * p99[0], p99[1], "2 x p99 hinted <= p99 unhinted");
+	ASSERT_LE(2 * p99[0], p99[1], "2 x p99 hinted <= p99 unhinted");
+	/*
+	 * What the scheduler does, apart from the guest's late timer
+	 * interrupts and its vCPUs' turns: the marked thread goes first on
+	 * a CPU, so its waits from queued to running are mostly well under
+	 * 1 ms. On PREEMPT_RT, when scx_hints sent it to the other vCPU by
+	 * IPI instead (README, "scx_hints on PREEMPT_RT"), 2% or fewer were,
+	 * while its p99 could still pass the ratio above.
+	 */
+	if (ASSERT_TRUE(sched_lc_waits(&s, &fast, &all), "scx_hints's histogram of waits") &&
+	    ASSERT_GT(all, 0, "latency-critical waits counted"))
+		ASSERT_GE(fast * 100 / all, 90, "% of latency-critical waits under 1 ms");
 }
 
 ULS_TEST_TIMEOUT(scx_hints_bg_progress, 120)
 {
 	int n = 2 * ncpus();
-	struct hintlat_hog hogs[64], bg;
+	struct hintlat_hog *hogs, bg;
 	atomic_bool stop = false;
 	uint64_t least = UINT64_MAX;
 	struct sched s;
 
 	if (!need_sched_ext() || !sched_start(&s, NULL))
 		return;
+	hogs = hogs_alloc(n);
+	if (!hogs)
+		return (void)sched_stop(&s);
 	hogs_start(hogs, n, HINTLAT_NO_KEY, &stop);
 	hogs_start(&bg, 1, ULS_HINT_BACKGROUND, &stop);
 	sleep(5);
@@ -314,6 +357,7 @@ ULS_TEST_TIMEOUT(scx_hints_bg_progress, 120)
 	hogs_join(&bg, 1);
 	for (int i = 0; i < n; i++)
 		least = hogs[i].cpu_ns < least ? hogs[i].cpu_ns : least;
+	free(hogs);
 	fprintf(stderr, "  background: %.3f s of CPU; the least of %d normal hogs: %.3f s\n",
 		bg.cpu_ns / 1e9, n, least / 1e9);
 	stopped_cleanly(&s);
@@ -333,10 +377,12 @@ static pid_t spinners(int n, int class, uid_t uid, int secs, int *fd)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		struct hintlat_hog hogs[64];
+		struct hintlat_hog *hogs = calloc(n, sizeof(*hogs));
 		atomic_bool stop = false;
 		uint64_t total = 0;
 
+		if (!hogs)
+			_exit(4);
 		close(p[0]);
 		if (uid && (setgid(uid) || setuid(uid)))
 			_exit(126);
@@ -434,18 +480,22 @@ static void *changer_run(void *arg)
 ULS_TEST_TIMEOUT(scx_hints_change_at_run_time, 120)
 {
 	int n = 2 * ncpus();
-	struct hintlat_hog hogs[64];
+	struct hintlat_hog *hogs;
 	struct changer c = {};
 	atomic_bool stop = false;
 	struct sched s;
 
 	if (!need_sched_ext() || !sched_start(&s, NULL))
 		return;
+	hogs = hogs_alloc(n);
+	if (!hogs)
+		return (void)sched_stop(&s);
 	hogs_start(hogs, n, HINTLAT_NO_KEY, &stop);
 	ASSERT_OK(-pthread_create(&c.thread, NULL, changer_run, &c), "changer");
 	pthread_join(c.thread, NULL);
 	atomic_store(&stop, true);
 	hogs_join(hogs, n);
+	free(hogs);
 	ASSERT_OK(c.err, "uls_hint_set");
 	fprintf(stderr, "  3 s as background: %.3f s of CPU; 3 s as latency-critical: %.3f s\n",
 		c.cpu_bg / 1e9, c.cpu_lc / 1e9);
@@ -464,6 +514,11 @@ ULS_TEST_TIMEOUT(scx_hints_garbage_and_no_key_as_normal, 120)
 		{ .keyed = true, .hint = { ULS_HINT_BACKGROUND, -21 } },
 		{ .keyed = false },				/* no key */
 		{ .keyed = false },
+		/*
+		 * A region, but not of keys: however its bytes read, it has
+		 * no uls.hint (uls_key_get() finds none).
+		 */
+		{ .area = true, .hint = { ULS_HINT_LATENCY_CRITICAL, -20 } },
 	};
 	const int n = sizeof(r) / sizeof(r[0]);
 	atomic_bool stop = false;
@@ -486,7 +541,8 @@ ULS_TEST_TIMEOUT(scx_hints_garbage_and_no_key_as_normal, 120)
 	stopped_cleanly(&s);
 	for (int i = 0; i < n; i++) {
 		fprintf(stderr, "  hog %d (%s class %u nice %d): %.3f s of CPU\n", i,
-			r[i].keyed ? "hint" : "no key,", r[i].hint.class,
+			r[i].keyed ? "hint" : r[i].area ? "no key, an area:" : "no key,",
+			r[i].hint.class,
 			r[i].hint.nice, r[i].cpu_ns / 1e9);
 		/* Each as normal: a fair share, give or take half. */
 		ASSERT_GE(r[i].cpu_ns * n * 2, sum, "at least half a fair share");
@@ -495,6 +551,86 @@ ULS_TEST_TIMEOUT(scx_hints_garbage_and_no_key_as_normal, 120)
 	ASSERT_GT(sched_total(&s, "garbage"), 0, "garbage hints counted");
 	ASSERT_GT(sched_total(&s, "no_hint"), 0, "threads without a key counted");
 	ASSERT_GT(sched_total(&s, "tld_agree"), 0, "TLD reads");
+}
+
+/* The CPU time @t has had so far. */
+static uint64_t thread_cpu_ns(pthread_t t)
+{
+	struct timespec ts;
+	clockid_t clock;
+
+	if (pthread_getcpuclockid(t, &clock) || clock_gettime(clock, &ts))
+		return 0;
+	return ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
+/*
+ * A hint's nice, under full load: 2 hogs per CPU without a hint, one
+ * hinted nice +10 and one nice -10, all of class normal. scx_hints weighs
+ * a thread's time with the kernel's sched_prio_to_weight[] in sched_ext's
+ * units (nice_weight[]: 100 at nice 0, 10 at +10, 893 at -10), so the +10
+ * one gets a tenth of an unhinted hog's CPU. A hint's nice may only lower
+ * a thread's weight (README "scx_hints", uls_hint(3)): the -10 one keeps
+ * its own weight, 100, and gets an unhinted hog's share, not the 8.9
+ * times that nice -10 would give.
+ */
+ULS_TEST_TIMEOUT(scx_hints_hint_nice, 120)
+{
+	const int secs = 5, n = 2 * ncpus() + 2;
+	struct raw_hog *r;
+	uint64_t *cpu, mean = 0;
+	atomic_bool stop = false;
+	struct sched s;
+	int i;
+
+	if (!need_sched_ext() || !sched_start(&s, NULL))
+		return;
+	r = calloc(n, sizeof(*r));
+	cpu = calloc(n, sizeof(*cpu));
+	if (!ASSERT_OK_PTR(r, "room for the hogs") ||
+	    !ASSERT_OK_PTR(cpu, "room for their times")) {
+		free(r);
+		free(cpu);
+		return (void)sched_stop(&s);
+	}
+	r[0] = (struct raw_hog){ .keyed = true, .hint = { ULS_HINT_NORMAL, 10 } };
+	r[1] = (struct raw_hog){ .keyed = true, .hint = { ULS_HINT_NORMAL, -10 } };
+	for (i = 0; i < n; i++) {
+		r[i].stop = &stop;
+		ASSERT_OK(-pthread_create(&r[i].thread, NULL, raw_hog_run, &r[i]), "hog");
+	}
+	/*
+	 * Measured from when each has been queued with its hint: a thread's
+	 * first slice starts before it stores one, at its own weight.
+	 */
+	sleep(1);
+	for (i = 0; i < n; i++)
+		cpu[i] = thread_cpu_ns(r[i].thread);
+	sleep(secs);
+	for (i = 0; i < n; i++)
+		cpu[i] = thread_cpu_ns(r[i].thread) - cpu[i];
+	atomic_store(&stop, true);
+	for (i = 0; i < n; i++) {
+		pthread_join(r[i].thread, NULL);
+		ASSERT_OK(r[i].err, "uls_hint");
+	}
+	stopped_cleanly(&s);
+	for (i = 2; i < n; i++)
+		mean += cpu[i];
+	mean /= n - 2;
+	fprintf(stderr, "  in %d s: hint nice +10 %.3f s, nice -10 %.3f s, the %d hogs without a hint %.3f s each on average\n",
+		secs, cpu[0] / 1e9, cpu[1] / 1e9, n - 2, mean / 1e9);
+	/*
+	 * A tenth, within a factor of 2: over 5 s it runs in about ten
+	 * 20 ms slices, so one slice more or less is already 10%.
+	 */
+	ASSERT_GE(cpu[0] * 20, mean, "nice +10: at least 1/20 of a hog's CPU");
+	ASSERT_LE(cpu[0] * 5, mean, "nice +10: at most 1/5 of a hog's CPU");
+	/* A hog's share, give or take half: honoured, -10 would get 8.9 times. */
+	ASSERT_LE(cpu[1] * 2, mean * 3, "nice -10: at most 1.5 times a hog's CPU");
+	ASSERT_GE(cpu[1] * 2, mean, "nice -10: at least half a hog's CPU");
+	free(r);
+	free(cpu);
 }
 
 ULS_TEST_TIMEOUT(scx_hints_ended_by_kernel, 120)

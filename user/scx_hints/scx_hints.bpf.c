@@ -26,7 +26,8 @@
  *
  * The hint is read in ops.select_cpu and ops.enqueue (where the thread is
  * placed) through uls_key_get(), and in ops.running through TLD's API
- * (uls/tld.bpf.h), which must agree: the stats count both outcomes.
+ * (tld.bpf.h, installed in uls/bpf/), which must agree: the stats count
+ * both outcomes.
  *
  * Built against the tools/sched_ext headers of the running kernel's
  * source (Debian's linux-source-7.2).
@@ -65,7 +66,10 @@ static const u8 class_rank[SCX_HINTS_NR_CLASSES] = {
 	[ULS_HINT_BACKGROUND] = RANK_BG,
 };
 
-/* The rank of what each CPU runs; RANK_NONE between tasks. */
+/*
+ * The rank of what each CPU runs, or of the task a higher class preempted
+ * there, which runs next; RANK_NONE between tasks.
+ */
 u8 cpu_rank[SCX_HINTS_MAX_CPUS];
 /* Set by dispatch when it served a starved background task. */
 u8 cpu_boost[SCX_HINTS_MAX_CPUS];
@@ -297,29 +301,62 @@ static void kick_for(struct task_struct *p, u32 cls)
 }
 
 /*
+ * Whether @here, the CPU that queues @p, runs @p next if @p goes first in
+ * its local queue: it runs none of our tasks and none waits to resume
+ * there (RANK_NONE), and what runs is not @p (whose slice ended), so a
+ * higher class has it and is about to leave it to us. On PREEMPT_RT that
+ * is the ktimers/N thread running the timer that woke @p, often at the
+ * very tick that ended the slice of what ran before. Not while
+ * latency-critical threads queue: they came first.
+ */
+static bool here_is_next(struct task_struct *p, u32 here)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+
+	if (here >= SCX_HINTS_MAX_CPUS || cpu_rank[here] != RANK_NONE)
+		return false;
+	return cur->pid != p->pid && bpf_cpumask_test_cpu(here, p->cpus_ptr) &&
+	       !scx_bpf_dsq_nr_queued(SCX_HINTS_DSQ_LC);
+}
+
+/*
  * A latency-critical thread goes straight to the local queue of a CPU
- * that runs a lower class, ahead of what runs there (SCX_ENQ_PREEMPT):
- * no trip through a shared queue and a dispatch. Only when every CPU it
- * may use runs latency-critical work, or idles, does it queue.
+ * that runs a lower class, ahead of what runs there (SCX_ENQ_PREEMPT),
+ * or of the CPU that queues it if a higher class is about to leave that
+ * one: no trip through a shared queue and a dispatch. Only when every
+ * CPU it may use runs latency-critical work, or idles, does it queue.
  */
 static void enqueue_lc(struct task_struct *p, u64 enq_flags)
 {
 	/* Picking an idle CPU claims it: it gets the thread, and a kick. */
 	s32 cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+	u32 here = bpf_get_smp_processor_id();
 
 	if (cpu >= 0) {
+		__sync_fetch_and_add(&stats.lc_placed[SCX_HINTS_LC_IDLE], 1);
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, lc_slice_ns,
 				   enq_flags);
 		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
 		return;
 	}
+	if (here_is_next(p, here)) {
+		/* So that the next one queued picks another CPU. */
+		cpu_rank[here] = RANK_LC;
+		__sync_fetch_and_add(&stats.lc_placed[SCX_HINTS_LC_HERE], 1);
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | here, lc_slice_ns,
+				   enq_flags | SCX_ENQ_HEAD);
+		return;
+	}
 	cpu = victim_cpu(p, RANK_LC);
 	if (cpu >= 0) {
 		__sync_fetch_and_add(&stats.preempts[ULS_HINT_LATENCY_CRITICAL], 1);
+		__sync_fetch_and_add(&stats.lc_placed[cpu == here ?
+				     SCX_HINTS_LC_HERE : SCX_HINTS_LC_REMOTE], 1);
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, lc_slice_ns,
 				   enq_flags | SCX_ENQ_PREEMPT);
 		return;
 	}
+	__sync_fetch_and_add(&stats.lc_placed[SCX_HINTS_LC_QUEUED], 1);
 	scx_bpf_dsq_insert(p, SCX_HINTS_DSQ_LC, lc_slice_ns, enq_flags);
 }
 
@@ -458,7 +495,21 @@ void BPF_STRUCT_OPS(hints_stopping, struct task_struct *p, bool runnable)
 	s32 cpu = scx_bpf_task_cpu(p);
 	u64 now = bpf_ktime_get_ns(), ran;
 
-	if (cpu >= 0 && cpu < SCX_HINTS_MAX_CPUS)
+	/*
+	 * Runnable with slice left: a higher class took the CPU, and @p waits
+	 * at the head of its local queue to run again as soon as that class
+	 * is done (put_prev_task_scx()). The CPU is still @p's: keep its
+	 * rank. On PREEMPT_RT that higher class is, at every wake-up from a
+	 * timer, the ktimers/N thread: the hrtimers of sleepers outside the
+	 * RT classes expire there (__hrtimer_setup_sleeper()). Were the CPU
+	 * left at RANK_NONE, the latency-critical thread it wakes would never
+	 * take it, and would be sent to another CPU by IPI instead of being
+	 * put ahead of @p here. (A higher-class task that keeps the CPU long
+	 * delays it then, as it delays @p.)
+	 */
+	if (runnable && p->scx.slice)
+		__sync_fetch_and_add(&stats.class_preempted, 1);
+	else if (cpu >= 0 && cpu < SCX_HINTS_MAX_CPUS)
 		cpu_rank[cpu] = RANK_NONE;
 	if (!tctx)
 		return;

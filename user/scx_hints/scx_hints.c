@@ -115,6 +115,12 @@ static void print_totals(const struct scx_hints_stats *s)
 	       (unsigned long long)s->lc_wait_hist[3],
 	       (unsigned long long)s->lc_wait_hist[4],
 	       (unsigned long long)s->lc_wait_hist[5]);
+	printf("latency-critical placements: idle CPU %llu, this CPU %llu, another CPU %llu, queued %llu; higher-class preemptions %llu\n",
+	       (unsigned long long)s->lc_placed[SCX_HINTS_LC_IDLE],
+	       (unsigned long long)s->lc_placed[SCX_HINTS_LC_HERE],
+	       (unsigned long long)s->lc_placed[SCX_HINTS_LC_REMOTE],
+	       (unsigned long long)s->lc_placed[SCX_HINTS_LC_QUEUED],
+	       (unsigned long long)s->class_preempted);
 	fflush(stdout);
 }
 

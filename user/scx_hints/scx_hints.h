@@ -23,6 +23,14 @@ enum scx_hints_dsq {
 
 #define SCX_HINTS_WAIT_BUCKETS	6
 
+enum scx_hints_lc_place {
+	SCX_HINTS_LC_IDLE,	/* an idle CPU */
+	SCX_HINTS_LC_HERE,	/* the CPU that queues it (the waker's): no IPI */
+	SCX_HINTS_LC_REMOTE,	/* another CPU, preempted by IPI */
+	SCX_HINTS_LC_QUEUED,	/* the latency-critical queue: no CPU to take */
+	SCX_HINTS_LC_NR_PLACES,
+};
+
 struct scx_hints_stats {
 	/* Per class, as the thread was queued (after the cap). */
 	__u64 queued[SCX_HINTS_NR_CLASSES];	/* tasks put on a queue */
@@ -43,6 +51,17 @@ struct scx_hints_stats {
 	 * below 50 us, 200 us, 1 ms, 2 ms, 4 ms (a tick at HZ=250), and above.
 	 */
 	__u64 lc_wait_hist[SCX_HINTS_WAIT_BUCKETS];
+	/*
+	 * Where enqueue put a latency-critical thread (enum scx_hints_lc_place):
+	 * what the latency depends on, a kick to another CPU costing an IPI.
+	 */
+	__u64 lc_placed[SCX_HINTS_LC_NR_PLACES];
+	/*
+	 * A thread that stopped runnable with slice left: a higher class (RT,
+	 * deadline, stop) took its CPU, and it waits at the head of the CPU's
+	 * local queue.
+	 */
+	__u64 class_preempted;
 };
 
 #endif /* SCX_HINTS_H */
