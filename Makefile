@@ -549,7 +549,7 @@ demo-mutex-run: $(RUN_TOOLS)
 # On the instruction clock (one vCPU), as make bench measures it: README.
 DEMO_SCX_KERNEL ?= 7.2
 demo-scx:
-	tests/setup-host.sh
+	tests/setup-host.sh bench
 	$(SETUP) $(O)/demo.list $(or $(ASKED_KVER),$(DEMO_SCX_KERNEL))
 	$(MAKE) demo-scx-run O=$(O) VMLINUX_BTF=$(CORE_BTF)
 

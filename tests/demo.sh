@@ -11,8 +11,9 @@
 # run-demo-mutex --multi-thread (the scheduler-event feed, schedwatch and
 # the mutex benchmark's table, under multi-threaded TCG). make demo-scx:
 # --guest run-demo-scx --scx (scx_hints); the guest's "CDF LABEL US
-# FRACTION" lines become BUILD_DIR/demo-scx/KVER/LABEL.dat and, with
-# gnuplot, cdf.png there (tests/scx_cdf.gp), instead of being printed.
+# FRACTION" lines become BUILD_DIR/demo-scx/KVER/LABEL.dat and cdf.png
+# there (gnuplot, tests/scx_cdf.gp), instead of being printed; a plot
+# that gnuplot cannot draw fails the demo.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,10 +26,11 @@ if grep -q '^CDF ' "$results"; then
 	cdf=${*: -1}/demo-scx/${*: -2:1}
 	rm -rf "$cdf" && mkdir -p "$cdf"
 	awk -v dir="$cdf" '$1 == "CDF" { print $3, $4 > (dir "/" $2 ".dat") }' "$results"
-	if gnuplot -e "dir='$cdf'" "$top/tests/scx_cdf.gp"; then
-		echo "demo: the plot is $cdf/cdf.png"
-	else
+	# The plot is what the demo is for: without it, it failed.
+	if ! gnuplot -e "dir='$cdf'" "$top/tests/scx_cdf.gp"; then
 		echo "demo: gnuplot failed; the samples are in $cdf" >&2
+		exit 1
 	fi
+	echo "demo: the plot is $cdf/cdf.png"
 fi
 grep -q '^ULS-VM-DONE rc=0' "$results"

@@ -7,8 +7,8 @@
 # uls needs, and nothing else: no kernel image or headers, no apt source,
 # no DKMS registration. The kernels the tests boot, their headers and the
 # DKMS builds for them live in the chroots of tests/matrix, in the cache.
-# "bench" adds what make bench reports and plots with (python3 and gnuplot,
-# tests/bench/report.py).
+# "bench" adds what make bench and make demo-scx report and plot with
+# (python3 and gnuplot, tests/bench/report.py).
 # The debug kernels are built in their chroots (tests/debug/kernel.sh),
 # which get their build tools from tests/matrix/setup.sh.
 # Idempotent: when everything is there already it returns at once.
