@@ -505,6 +505,8 @@ out:
 struct other {
 	int up[2], down[2];
 	__u64 *shared;		/* MAP_SHARED: the child's areas, seen here */
+	int tids[3];		/* its threads' */
+	pid_t pid;
 };
 
 /* The child: three threads register, then all wait for the word. */
@@ -530,33 +532,58 @@ static void other_main(void *arg)
 }
 
 /*
+ * The child of other_main() started, its three threads registered, their
+ * tids in @o->tids: true; false with @o->pid as far as it got.
+ */
+static bool other_start(struct other *o)
+{
+	o->pid = -1;
+	o->shared = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!ASSERT_NEQ(o->shared, MAP_FAILED, "mmap") ||
+	    !ASSERT_OK(pipe(o->up), "pipe") || !ASSERT_OK(pipe(o->down), "pipe"))
+		return false;
+	o->pid = t_start_child(other_main, o);
+	return ASSERT_GT(o->pid, 0, "fork") &&
+	       ASSERT_EQ(read(o->up[0], o->tids, sizeof(o->tids)),
+			 sizeof(o->tids), "the child's threads registered");
+}
+
+/* The child told to end, and reaped: 0 if it ended well. */
+static int other_stop(struct other *o)
+{
+	int err;
+
+	if (o->pid <= 0)
+		return 0;
+	if (write(o->down[1], "x", 1) != 1)
+		kill(o->pid, SIGKILL);
+	err = t_wait_child(o->pid);
+	o->pid = -1;
+	return err;
+}
+
+/*
  * Only the process watched: another's registrations (this one's) are not
  * in its view, and all of the child's are, with their data; "all" shows
  * both. The child's exit empties the view.
  */
 ULS_TEST(monitor_other_process)
 {
-	struct other o = { .shared = mmap(NULL, getpagesize(),
-					  PROT_READ | PROT_WRITE,
-					  MAP_SHARED | MAP_ANONYMOUS, -1, 0) };
 	struct mon m = { .fd = -1 }, all = { .fd = -1 };
 	struct uls_monitor_entry c;
+	struct other o = {};
 	__u64 data[2];
 	char *mine = t_map_pages(1);
-	int tids[3];
-	pid_t pid = -1;
+	int *tids = o.tids;
+	pid_t pid;
 	struct t_ctx c0;
 
-	if (!t_setup(&c0, 0) || !ASSERT_NEQ(o.shared, MAP_FAILED, "mmap") ||
-	    !ASSERT_OK(pipe(o.up), "pipe") || !ASSERT_OK(pipe(o.down), "pipe"))
+	if (!t_setup(&c0, 0) ||
+	    !ASSERT_OK(t_ioc_register(c0.fd, mine, 64), "register here") ||
+	    !other_start(&o))
 		goto out;
-	if (!ASSERT_OK(t_ioc_register(c0.fd, mine, 64), "register here"))
-		goto out;
-	pid = t_start_child(other_main, &o);
-	if (!ASSERT_GT(pid, 0, "fork") ||
-	    !ASSERT_EQ(read(o.up[0], tids, sizeof(tids)), sizeof(tids),
-		       "the child's threads registered"))
-		goto out;
+	pid = o.pid;
 
 	if (!ASSERT_OK(mon_open(&m, c0.fd, pid, 0, 8), "monitor the child") ||
 	    !ASSERT_OK(mon_open(&all, c0.fd, 0, ULS_MONITOR_ALL, 64),
@@ -578,20 +605,13 @@ ULS_TEST(monitor_other_process)
 	}
 
 	/* The child ends: its registrations leave both views. */
-	if (write(o.down[1], "x", 1) != 1)
-		ASSERT_TRUE(false, "write");
-	ASSERT_OK(t_wait_child(pid), "child");
-	pid = -1;
+	ASSERT_OK(other_stop(&o), "child");
 	t_wait_until(mon_live(&m) == 0 && mon_live(&all) == 1, 5000);
 	ASSERT_EQ(mon_live(&m), 0, "the child's view is empty");
 	ASSERT_EQ(mon_live(&all), 1, "all: ours is left");
 	ASSERT_OK(t_ioc_unregister(c0.fd), "unregister");
 out:
-	if (pid > 0) {
-		if (write(o.down[1], "x", 1) != 1)
-			kill(pid, SIGKILL);
-		t_wait_child(pid);
-	}
+	other_stop(&o);
 	mon_close(&m);
 	mon_close(&all);
 	check_no_monitor("nothing left");
@@ -604,32 +624,23 @@ out:
  */
 ULS_TEST(monitor_pidfd)
 {
-	struct other o = { .shared = mmap(NULL, getpagesize(),
-					  PROT_READ | PROT_WRITE,
-					  MAP_SHARED | MAP_ANONYMOUS, -1, 0) };
 	struct uls_monitor *m = NULL;
 	struct uls_monitor_thread t;
-	int tids[3], pidfd = -1, null = open("/dev/null", O_RDONLY);
-	pid_t pid = -1;
+	struct other o = {};
+	int pidfd = -1, null = open("/dev/null", O_RDONLY);
 	struct t_ctx c0;
 
-	if (!t_setup(&c0, 0) || !ASSERT_NEQ(o.shared, MAP_FAILED, "mmap") ||
-	    !ASSERT_OK(pipe(o.up), "pipe") || !ASSERT_OK(pipe(o.down), "pipe"))
+	if (!t_setup(&c0, 0) || !other_start(&o))
 		goto out;
-	pid = t_start_child(other_main, &o);
-	if (!ASSERT_GT(pid, 0, "fork") ||
-	    !ASSERT_EQ(read(o.up[0], tids, sizeof(tids)), sizeof(tids),
-		       "the child's threads registered"))
-		goto out;
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	pidfd = syscall(SYS_pidfd_open, o.pid, 0);
 	if (!ASSERT_GE(pidfd, 0, "pidfd_open"))
 		goto out;
 	m = uls_monitor_open_pidfd(pidfd);
 	if (!ASSERT_OK_PTR(m, "uls_monitor_open_pidfd"))
 		goto out;
 	for (int i = 0; i < 3; i++)
-		if (ASSERT_OK(uls_monitor_find(m, tids[i], &t), "a child thread"))
-			ASSERT_EQ(t.pid, pid, "the child's");
+		if (ASSERT_OK(uls_monitor_find(m, o.tids[i], &t), "a child thread"))
+			ASSERT_EQ(t.pid, o.pid, "the child's");
 	ASSERT_ERRNO(uls_monitor_find(m, t_gettid(), &t), ENOENT, "not ours");
 	uls_monitor_close(m);
 	m = NULL;
@@ -642,19 +653,12 @@ ULS_TEST(monitor_pidfd)
 	ASSERT_EQ(errno, EBADF, "EBADF");
 
 	/* Reaped: its pid may be another's now, so it is refused. */
-	if (write(o.down[1], "x", 1) != 1)
-		ASSERT_TRUE(false, "write");
-	ASSERT_OK(t_wait_child(pid), "child");
-	pid = -1;
+	ASSERT_OK(other_stop(&o), "child");
 	errno = 0;
 	ASSERT_NULL(uls_monitor_open_pidfd(pidfd), "a reaped process");
 	ASSERT_EQ(errno, ESRCH, "ESRCH");
 out:
-	if (pid > 0) {
-		if (write(o.down[1], "x", 1) != 1)
-			kill(pid, SIGKILL);
-		t_wait_child(pid);
-	}
+	other_stop(&o);
 	uls_monitor_close(m);
 	if (pidfd >= 0)
 		close(pidfd);
