@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -481,11 +482,24 @@ ULS_DEFINE_KEY(bench_key, BENCH_KEY_NAME, sizeof(struct bench_val));
 
 static __thread struct bench_val tls_val __attribute__((aligned(64)));
 
+/*
+ * The keyed lookups' rounds, spread over this many threads, each alive
+ * until the last is done: a lookup's cost depends on where the thread's
+ * task_struct hashes in uls's table (one probe, or two where it collides),
+ * which one thread would draw once for the whole figure; the median over
+ * several is the typical thread's. Alive, so that no two share a
+ * task_struct.
+ */
+#define KEY_THREADS	7
+
 struct keyed {
 	struct lookups *l;	/* bench.bpf.c's */
 	struct bench_tld_uls *tld_uls;
 	struct bench_tld_upstream *tld_up;	/* NULL without UPTR */
 	struct lookups l_tld_uls, l_tld_up;
+	int first, end;		/* this thread's rounds */
+	bool last;		/* the ratios, and the user side's figures */
+	sem_t measured, release;
 };
 
 static struct series l_keyed_get = { "lookup.uls_get_keyed", "ns" };
@@ -537,7 +551,7 @@ static void *keyed_thread(void *arg)
 {
 	struct keyed *k = arg;
 	struct bench_val *v;
-	__u64 *tu, *tup;
+	__u64 *tu, *tup = NULL;
 	int err;
 
 	/* The key's storage and uls's TLD: one keyed region, registered. */
@@ -545,13 +559,13 @@ static void *keyed_thread(void *arg)
 	v = err ? NULL : uls_key_get(bench_key);
 	if (!v) {
 		fail("bench_key_get", "uls_key_get: %s", uls_strerror(err ?: errno));
-		return NULL;
+		goto out;
 	}
 	v->x = 1;
 	err = tld_uls_get(&tu);
 	if (err) {
 		fail("bench_tld_uls", "tld_get_data: %s", uls_strerror(err));
-		return NULL;
+		goto out;
 	}
 	*tu = 1;
 	if (k->tld_up) {
@@ -560,7 +574,7 @@ static void *keyed_thread(void *arg)
 		if (err) {
 			fail("bench_tld_upstream", "tld_get_data: %s",
 			     strerror(-err));
-			return NULL;
+			goto out;
 		}
 		*tup = 1;
 	}
@@ -571,8 +585,7 @@ static void *keyed_thread(void *arg)
 	if (k->tld_up)
 		lookup_once(&k->l_tld_up, BENCH_TLD);
 
-	note("bench: keyed lookups, %d rounds of %u", rounds, iters);
-	for (int r = 0; r < rounds && !failures; r++) {
+	for (int r = k->first; r < k->end && !failures; r++) {
 		quiesce();
 		sample(&l_keyed_get, lookup_net(k->l, BENCH_ULS_GET, NULL));
 		sample(&l_key_get, lookup_net(k->l, BENCH_KEY_GET, NULL));
@@ -582,7 +595,7 @@ static void *keyed_thread(void *arg)
 		if (k->tld_up && !(r & 1))
 			sample(&l_tld_up, lookup_net(&k->l_tld_up, BENCH_TLD, NULL));
 	}
-	if (!failures) {
+	if (!failures && k->last) {
 		ratio_paired("key_get_vs_get", &l_key_get, &l_keyed_get);
 		if (k->tld_up)
 			ratio_paired("key_get_vs_tld", &l_tld_uls, &l_tld_up);
@@ -592,7 +605,11 @@ static void *keyed_thread(void *arg)
 		note("bench: a hint change against a task-storage update");
 		bench_hint_vs_task_storage(k->l);
 	}
-	if (k->tld_up)
+out:
+	/* Held until the last thread measured: its task_struct stays its. */
+	sem_post(&k->measured);
+	sem_wait(&k->release);
+	if (tup)
 		tld_upstream_free(bpf_map__fd(k->tld_up->maps.tld_data_map));
 	return NULL;
 }
@@ -603,9 +620,9 @@ static void *keyed_thread(void *arg)
  */
 static void bench_keys(struct lookups *l)
 {
-	struct keyed k = { .l = l };
-	pthread_t t;
-	int err;
+	struct keyed k = { .l = l }, ks[KEY_THREADS];
+	pthread_t t[KEY_THREADS];
+	int err, n = 0;
 
 	k.tld_uls = bench_tld_uls__open_and_load();
 	if (!k.tld_uls) {
@@ -626,11 +643,32 @@ static void bench_keys(struct lookups *l)
 	} else {
 		printf("INFO tld_upstream none: the kernel is older than 6.13 (no UPTR)\n");
 	}
-	if (err)
+	if (err) {
 		fail("bench_tld_attach", "%s", strerror(-err));
-	else if (pthread_create(&t, NULL, keyed_thread, &k) ||
-		 pthread_join(t, NULL))
-		fail("bench_keys", "no keyed thread");
+		goto out;
+	}
+	note("bench: keyed lookups, %d rounds of %u in %d threads", rounds,
+	     iters, KEY_THREADS);
+	printf("INFO key_threads %d\n", KEY_THREADS);
+	/* One at a time, each kept alive until the last has measured. */
+	for (; n < KEY_THREADS && !failures; n++) {
+		ks[n] = k;
+		ks[n].first = n * rounds / KEY_THREADS;
+		ks[n].end = (n + 1) * rounds / KEY_THREADS;
+		ks[n].last = n == KEY_THREADS - 1;
+		sem_init(&ks[n].measured, 0, 0);
+		sem_init(&ks[n].release, 0, 0);
+		if (pthread_create(&t[n], NULL, keyed_thread, &ks[n])) {
+			fail("bench_keys", "no keyed thread");
+			break;
+		}
+		sem_wait(&ks[n].measured);
+	}
+	for (int j = 0; j < n; j++)
+		sem_post(&ks[j].release);
+	for (int j = 0; j < n; j++)
+		pthread_join(t[j], NULL);
+out:
 	bench_tld_upstream__destroy(k.tld_up);
 	bench_tld_uls__destroy(k.tld_uls);
 }
