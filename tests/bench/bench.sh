@@ -82,6 +82,15 @@ if [ $scx = 1 ] && ! grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$config" 2>/dev/null; 
 	scx=0
 	echo "bench.sh: $kver has no sched_ext: no scx_hints figures" >&2
 fi
+# The mutex VM runs under multi-threaded TCG, which cannot count
+# instructions: none in deterministic mode, and "mutex" alone is an error.
+if [ -n "$icount" ] && [ $mutex = 1 ]; then
+	if [ $main = 0 ] && [ $scx = 0 ]; then
+		echo "bench.sh: --icount: the mutex benchmark needs multi-threaded TCG, which cannot count instructions" >&2
+		exit 2
+	fi
+	mutex=0
+fi
 
 mkdir -p "$out/$kver"
 results=$out/$kver/bench.results
