@@ -49,10 +49,9 @@ static uint64_t pool_seqs_read_ns;	/* when, CLOCK_MONOTONIC_COARSE */
 
 /*
  * The module frees in batches, 20 ms apart unless someone waits for one
- * (ULS_REAP_DELAY): asking it again within 10 ms would rarely learn more.
- * A thread pool starting threads in a loop pays for each question with a
- * system call in a new thread: at 1 ms, that was 0.4 of one per thread in
- * make bench's loop, and a tenth of what uls_area() added to a thread.
+ * (ULS_REAP_DELAY): asking it again within 10 ms would rarely learn more,
+ * and a thread pool starting threads in a loop pays for each question
+ * with a system call in a new thread, where it is at its dearest.
  */
 #define POOL_REREAD_NS 10000000
 
