@@ -7,8 +7,9 @@
  *
  * 1. Counters, untraced: per thread, the batch's time and the change of
  *    every line of /proc/vmstat, /proc/interrupts and /proc/softirqs, of
- *    /proc/stat's ctxt and of getrusage(): TLB flushes, IPIs, page
- *    faults, RCU softirqs, context switches. The batches alternate, the
+ *    /proc/stat's ctxt, of each CPU's run and wait time in /proc/schedstat
+ *    and of getrusage(): TLB flushes, IPIs, page faults, RCU softirqs,
+ *    context switches, work done on the other CPU. The batches alternate, the
  *    median of ULS_TRACE_ROUNDS is kept.
  * 2. ftrace's function_graph tracer, system-wide (the work uls defers runs
  *    in kworkers, and counts: in deterministic mode the one vCPU does it
@@ -22,6 +23,8 @@
  *    exact.
  *
  * Prints (tests/bench/trace_report.py makes the tables):
+ *   TPER <kind> <median> <p25> <p75> <mean>, one thread at a time (see
+ *        per_thread()): also register2 and syscall2
  *   TCOUNT <kind> <counter> <per thread>, kinds plain, area, register
  *          and info2 (see kinds[])
  *   TFUNC <kind> <function> <calls> <ns with callees> <ns self>
@@ -33,9 +36,10 @@
  * where <kind> is plain or area and the TFUNC/TTASK sums are the batch's
  * (idle's functions go to TTASK only: halting is no work).
  *
- * Environment: ULS_TRACE_THREADS (threads per counted batch, 500, as
- * uls_bench), ULS_TRACE_ROUNDS (3), ULS_TRACE_TRACED (threads per traced
- * batch, 100), ULS_TRACE_DEPTH (max_graph_depth, 0: unlimited),
+ * Environment: ULS_TRACE_PER_THREAD (threads of each kind timed one at a
+ * time, 2000; 0: none), ULS_TRACE_THREADS (threads per counted batch, 500,
+ * as uls_bench), ULS_TRACE_ROUNDS (3), ULS_TRACE_TRACED (threads per traced
+ * batch, 100; 0: no tracing), ULS_TRACE_DEPTH (max_graph_depth, 0: unlimited),
  * ULS_TRACE_SETTLE_MS (how long the trace goes on after the batch, for
  * the deferred frees, 300), ULS_TRACE_BUFFER_KB (per CPU, 131072).
  */
@@ -47,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 
 #include "threads.h"
 
@@ -78,6 +83,20 @@ static void *thread_info2(void *arg)
  * which split the difference into libuls's part, the module's, and the
  * system calls'.
  */
+/* Two system calls that uls has no part in. */
+static void *thread_syscall2(void *arg)
+{
+	syscall(SYS_getppid);
+	syscall(SYS_getppid);
+	return arg;
+}
+
+/* Two register and unregister pairs: the second finds everything warm. */
+static void *thread_register2(void *arg)
+{
+	return thread_register(arg) ? thread_register(arg) : NULL;
+}
+
 #define NR_TRACED_KINDS	2
 #define NR_KINDS	4
 static const char *kinds[NR_KINDS] = { "plain", "area", "register", "info2" };
@@ -168,6 +187,28 @@ static void read_counters(struct counters *c)
 	}
 	if (f)
 		fclose(f);
+	/*
+	 * Each CPU's time running tasks, and tasks' time waiting for it
+	 * (ns). In the default mode the vCPUs take turns on one host thread,
+	 * so what the deferred work costs on the other CPU delays the batch
+	 * as much as what the batch's own CPU does.
+	 */
+	f = fopen("/proc/schedstat", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		double run, wait;
+		char key[32];
+		int cpu;
+
+		if (sscanf(line, "cpu%d %*s %*s %*s %*s %*s %*s %lf %lf",
+			   &cpu, &run, &wait) != 3)
+			continue;
+		snprintf(key, sizeof(key), "cpu%d.run_ns", cpu);
+		add(c, "schedstat", key, run);
+		snprintf(key, sizeof(key), "cpu%d.wait_ns", cpu);
+		add(c, "schedstat", key, wait);
+	}
+	if (f)
+		fclose(f);
 	getrusage(RUSAGE_SELF, &ru);
 	add(c, "rusage", "minflt", ru.ru_minflt);
 	add(c, "rusage", "majflt", ru.ru_majflt);
@@ -244,6 +285,62 @@ static void count(int n, int rounds)
 		for (int k = 0; k < NR_KINDS; k++)
 			printf("TCOUNT %s %s %.4f\n", kinds[k], names[i], m[k]);
 	}
+	fflush(stdout);
+}
+
+/* --- one thread at a time ----------------------------------------------- */
+
+/*
+ * Each thread timed alone, the kinds taking turns thread by thread (the
+ * order rotating): the guest's speed under TCG drifts over seconds, by 2x
+ * between a batch and the next, and here every kind sees the same drift.
+ * The median leaves out the threads that the deferred frees, or anything
+ * else, landed on: it is what a thread costs inline, cold, right after its
+ * creation; the mean keeps them. Prints TPER <kind> <median> <p25> <p75>
+ * <mean>, in ns.
+ */
+#define NR_PER_KINDS	6
+static const char *per_kinds[NR_PER_KINDS] = {
+	"plain", "area", "register", "register2", "info2", "syscall2",
+};
+static void *(*per_fns[NR_PER_KINDS])(void *) = {
+	thread_plain, thread_with_area, thread_register, thread_register2,
+	thread_info2, thread_syscall2,
+};
+
+static void per_thread(int n)
+{
+	double *t = calloc((size_t)NR_PER_KINDS * n, sizeof(*t));
+
+	if (!t) {
+		fail("per_thread", "%s", "no memory");
+		return;
+	}
+	quiesce();
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < NR_PER_KINDS; j++) {
+			int k = (i + j) % NR_PER_KINDS;
+			double t0 = now_ns();
+
+			if (thread_batch(per_fns[k], 1) >= 0) {
+				fail("per_thread", "a thread of kind %s failed",
+				     per_kinds[k]);
+				goto out;
+			}
+			t[k * n + i] = now_ns() - t0;
+		}
+	}
+	for (int k = 0; k < NR_PER_KINDS; k++) {
+		double *v = t + k * n, sum = 0;
+
+		for (int i = 0; i < n; i++)
+			sum += v[i];
+		qsort(v, n, sizeof(*v), cmp_double);
+		printf("TPER %s %.0f %.0f %.0f %.0f\n", per_kinds[k], v[n / 2],
+		       v[n / 4], v[3 * n / 4], sum / n);
+	}
+out:
+	free(t);
 	fflush(stdout);
 }
 
@@ -629,6 +726,7 @@ int main(void)
 	int n = env_int("ULS_TRACE_THREADS", 500);
 	int rounds = env_int("ULS_TRACE_ROUNDS", 3);
 	int traced = env_int("ULS_TRACE_TRACED", 100);
+	int per = env_int("ULS_TRACE_PER_THREAD", 2000);
 	int depth = env_int("ULS_TRACE_DEPTH", 0);
 	int settle = env_int("ULS_TRACE_SETTLE_MS", 300);
 	int buffer_kb = env_int("ULS_TRACE_BUFFER_KB", 131072);
@@ -646,7 +744,10 @@ int main(void)
 	for (int k = 0; k < NR_KINDS; k++)
 		if (thread_batch(fns[k], 64) >= 0)
 			fail("trace_warmup", "a thread of kind %s failed", kinds[k]);
+	if (per > 0)
+		per_thread(per);
 	count(n, rounds);
-	trace(traced, depth, settle, buffer_kb);
+	if (traced > 0)
+		trace(traced, depth, settle, buffer_kb);
 	return failures ? 1 : 0;
 }

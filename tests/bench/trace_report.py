@@ -4,7 +4,8 @@
 # trace_report.py RESULTS [TOP]
 #
 # The tables of make bench-trace, from uls_thread_trace's lines
-# (tests/bench/thread_trace.c), on stdout: the counters per thread, plain
+# (tests/bench/thread_trace.c), on stdout: each kind of thread timed one
+# at a time, the kinds taking turns; the counters per thread, plain
 # and with an area, and their difference; the time per task (comm) in the
 # traced batches; the TOP (25) functions by self time in each kind; and
 # the TOP functions by how much more self time (then calls) a thread with
@@ -22,6 +23,7 @@ def main():
     funcs = defaultdict(dict)
     tasks = defaultdict(dict)
     traced = {}
+    per = {}
     info = []
     bad = []
     for line in open(sys.argv[1], errors="replace"):
@@ -30,6 +32,8 @@ def main():
             continue
         if w[0] == "TCOUNT" and len(w) == 4:
             count[w[2]][w[1]] = float(w[3])
+        elif w[0] == "TPER" and len(w) == 6:
+            per[w[1]] = [float(x) for x in w[2:]]
         elif w[0] == "TFUNC" and len(w) == 8:
             funcs[w[1]][w[2]] = (int(w[3]), float(w[4]), float(w[5]),
                                  int(w[6]), int(w[7]))
@@ -47,6 +51,22 @@ def main():
     p("# make bench-trace: " + "; ".join(info))
     for b in bad:
         p(b)
+    if per.get("plain"):
+        base = per["plain"][0]
+        p("")
+        p("## One thread at a time, the kinds taking turns (untraced)")
+        p("")
+        p("The median is a thread's own cost, cold: it leaves out the "
+          "threads the deferred frees landed on, which the mean keeps. "
+          "register2: two register and unregister pairs, the second warm; "
+          "syscall2: two getppid(), system calls uls has no part in.")
+        p("")
+        p("| kind | median | p25 | p75 | mean | median - plain | "
+          "median / plain |")
+        p("|---|---:|---:|---:|---:|---:|---:|")
+        for k, v in per.items():
+            p(f"| {k} | " + " | ".join(f"{x:.0f}" for x in v) +
+              f" | {v[0] - base:+.0f} | {v[0] / base:.3f} |")
     p("")
     p("## Counters per thread (median of the rounds, untraced)")
     p("")

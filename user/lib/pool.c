@@ -48,11 +48,12 @@ static uint64_t pool_freed_seq;	/* the module's freed_seq, as last read */
 static uint64_t pool_seqs_read_ns;	/* when, CLOCK_MONOTONIC_COARSE */
 
 /*
- * The module frees in batches, every 20 ms at most: asking it again within
- * a millisecond would rarely learn more, and a thread pool starting
- * threads in a loop would pay a system call for each.
+ * The module frees in batches, 20 ms apart unless someone waits for one
+ * (ULS_REAP_DELAY): asking it again within 10 ms would rarely learn more,
+ * and a thread pool starting threads in a loop pays for each question
+ * with a system call in a new thread, where it is at its dearest.
  */
-#define POOL_REREAD_NS 1000000
+#define POOL_REREAD_NS 10000000
 
 void uls_pool_lock(void)
 {
