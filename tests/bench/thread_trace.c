@@ -9,8 +9,8 @@
  *    every line of /proc/vmstat, /proc/interrupts and /proc/softirqs, of
  *    /proc/stat's ctxt, of each CPU's run and wait time in /proc/schedstat
  *    and of getrusage(): TLB flushes, IPIs, page faults, RCU softirqs,
- *    context switches, work done on the other CPU. The batches alternate, the
- *    median of ULS_TRACE_ROUNDS is kept.
+ *    context switches, work done on the other CPU. The batches
+ *    alternate, the median of ULS_TRACE_ROUNDS is kept.
  * 2. ftrace's function_graph tracer, system-wide (the work uls defers runs
  *    in kworkers, and counts: in deterministic mode the one vCPU does it
  *    all), over ULS_TRACE_TRACED threads of each kind and the deferred
@@ -39,9 +39,10 @@
  * Environment: ULS_TRACE_PER_THREAD (threads of each kind timed one at a
  * time, 2000; 0: none), ULS_TRACE_THREADS (threads per counted batch, 500,
  * as uls_bench), ULS_TRACE_ROUNDS (3), ULS_TRACE_TRACED (threads per traced
- * batch, 100; 0: no tracing), ULS_TRACE_DEPTH (max_graph_depth, 0: unlimited),
- * ULS_TRACE_SETTLE_MS (how long the trace goes on after the batch, for
- * the deferred frees, 300), ULS_TRACE_BUFFER_KB (per CPU, 131072).
+ * batch, 100; 0: no tracing), ULS_TRACE_DEPTH (max_graph_depth, 0:
+ * unlimited), ULS_TRACE_SETTLE_MS (how long the trace goes on after the
+ * batch, for the deferred frees, 300), ULS_TRACE_BUFFER_KB (per CPU,
+ * 131072).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -76,13 +77,6 @@ static void *thread_info2(void *arg)
 	return arg;
 }
 
-/*
- * The kinds of thread: the first two are compared and traced; the
- * counters also take the bare register and unregister ioctls (as
- * uls_bench's thread_create_register), and two ioctls that do nothing,
- * which split the difference into libuls's part, the module's, and the
- * system calls'.
- */
 /* Two system calls that uls has no part in. */
 static void *thread_syscall2(void *arg)
 {
@@ -97,6 +91,13 @@ static void *thread_register2(void *arg)
 	return thread_register(arg) ? thread_register(arg) : NULL;
 }
 
+/*
+ * The kinds of thread: the first two are compared and traced; the
+ * counters also take the bare register and unregister ioctls (as
+ * uls_bench's thread_create_register), and two ioctls that do nothing,
+ * which split the difference into libuls's part, the module's, and the
+ * system calls'.
+ */
 #define NR_TRACED_KINDS	2
 #define NR_KINDS	4
 static const char *kinds[NR_KINDS] = { "plain", "area", "register", "info2" };
